@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "lrctl_native",
+      "sources": ["lib/native/addon.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"]
+    }
+  ]
+}

@@ -1,0 +1,91 @@
+// Builds the OCI config.json for `lrctl run`, from runc 1.1.5's `runc spec`
+// defaults with Docker's default capability set (what Docker users expect).
+import type { RunRequest } from '../state/state-file.js';
+
+// Docker's default capabilities; runc's own three break servers that switch user.
+const CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** An OCI runtime spec (the parts lrctl touches are typed; the rest passes through). */
+export interface OciSpec {
+  ociVersion: string;
+  process: {
+    terminal: boolean;
+    user: { uid: number; gid: number };
+    args: string[];
+    env: string[];
+    cwd: string;
+    [k: string]: unknown;
+  };
+  root: { path: string; readonly?: boolean };
+  hostname?: string;
+  linux?: { namespaces?: { type: string; path?: string }[]; cgroupsPath?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+/** Merges -e values over a base env: a later KEY=V replaces an earlier KEY. */
+export function mergeEnv(base: string[], extra: string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...extra]) out.set(e.split('=')[0], e);
+  return [...out.values()];
+}
+
+/** The config for a --rootfs container: rootfs is the overlay mounted at bundle/rootfs. */
+export function buildSpec(req: RunRequest, cgroupsPath: string): OciSpec {
+  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (req.net !== 'host') namespaces.push({ type: 'network' });
+  return {
+    ociVersion: '1.0.2-dev',
+    process: {
+      terminal: req.tty,
+      user: req.user ?? { uid: 0, gid: 0 },
+      args: req.args,
+      env: mergeEnv([DEFAULT_PATH, ...(req.tty ? ['TERM=xterm'] : [])], req.env),
+      cwd: req.cwd ?? '/',
+      capabilities: { bounding: CAPS, effective: CAPS, permitted: CAPS },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+      noNewPrivileges: false,
+    },
+    root: { path: 'rootfs', readonly: false },
+    hostname: req.hostname ?? req.id.slice(0, 63),
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+    ],
+    linux: {
+      cgroupsPath,
+      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      namespaces,
+      maskedPaths: ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'],
+      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+  };
+}
+
+/** A user's --bundle config adapted to run from our bundle folder: absolute
+ *  root path, and the run flags (-t, -e, -w, -u, CMD) applied over it. */
+export function adaptBundleSpec(spec: OciSpec, bundleDir: string, req: RunRequest): OciSpec {
+  const rootPath = spec.root.path.startsWith('/') ? spec.root.path : `${bundleDir}/${spec.root.path}`;
+  return {
+    ...spec,
+    root: { ...spec.root, path: rootPath },
+    hostname: req.hostname ?? spec.hostname,
+    process: {
+      ...spec.process,
+      terminal: req.tty,
+      args: req.args.length ? req.args : spec.process.args,
+      env: mergeEnv(spec.process.env ?? [], req.env),
+      cwd: req.cwd ?? spec.process.cwd,
+      user: req.user ?? spec.process.user,
+    },
+  };
+}

@@ -1,0 +1,183 @@
+/* The few syscalls Node.js lacks, and nothing else (see shared/PLATFORM.md):
+ * child subreaper, waitpid on one pid, anonymous pipes and their capacity,
+ * receiving a pty master over a unix socket (runc --console-socket), and
+ * setting a pty's window size. Every function is synchronous and short. */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Throws an Error whose code is the errno name, like Node's own fs errors. */
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  const char *code = err == EINVAL ? "EINVAL" : err == EPERM ? "EPERM" : err == ECHILD ? "ECHILD"
+                   : err == ETIMEDOUT ? "ETIMEDOUT" : err == EBADF ? "EBADF" : err == ENAMETOOLONG ? "ENAMETOOLONG"
+                   : "ENATIVE";
+  napi_throw_error(env, code, msg);
+  return NULL;
+}
+
+static int arg_int(napi_env env, napi_callback_info info, size_t n, int32_t *out) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n + 1) return -1;
+  return napi_get_value_int32(env, argv[n], out) == napi_ok ? 0 : -1;
+}
+
+static napi_value make_int(napi_env env, int64_t v) {
+  napi_value r;
+  napi_create_int64(env, v, &r);
+  return r;
+}
+
+/* setChildSubreaper(): orphans of our children (the container init after
+ * `runc create` exits) are re-parented to us instead of PID 1. */
+static napi_value set_child_subreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return throw_errno(env, "prctl(PR_SET_CHILD_SUBREAPER)", errno);
+  return NULL;
+}
+
+/* waitpid(pid) -> null while running, else {pid, exitCode, signal}; WNOHANG
+ * always, so the event loop never blocks. Never called with -1: libuv reaps
+ * its own children by pid and must keep them. */
+static napi_value wait_pid(napi_env env, napi_callback_info info) {
+  int32_t pid;
+  if (arg_int(env, info, 0, &pid) != 0 || pid <= 0) { napi_throw_type_error(env, NULL, "waitpid: pid must be a positive integer"); return NULL; }
+  int status = 0;
+  pid_t r;
+  do { r = waitpid(pid, &status, WNOHANG); } while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, "waitpid", errno);
+  napi_value out;
+  if (r == 0) { napi_get_null(env, &out); return out; }
+  napi_value nul;
+  napi_get_null(env, &nul);
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "pid", make_int(env, r));
+  napi_set_named_property(env, out, "exitCode", WIFEXITED(status) ? make_int(env, WEXITSTATUS(status)) : nul);
+  napi_set_named_property(env, out, "signal", WIFSIGNALED(status) ? make_int(env, WTERMSIG(status)) : nul);
+  return out;
+}
+
+/* pipe() -> [readFd, writeFd], both close-on-exec. libuv's stdio "pipes" are
+ * socketpairs, which CRIU cannot checkpoint as a container's stdio. */
+static napi_value make_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return throw_errno(env, "pipe2", errno);
+  napi_value arr;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_set_element(env, arr, 0, make_int(env, fds[0]));
+  napi_set_element(env, arr, 1, make_int(env, fds[1]));
+  return arr;
+}
+
+/* getPipeSize(fd) -> bytes */
+static napi_value get_pipe_size(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (arg_int(env, info, 0, &fd) != 0) { napi_throw_type_error(env, NULL, "getPipeSize: fd must be an integer"); return NULL; }
+  int r = fcntl(fd, F_GETPIPE_SZ);
+  if (r < 0) return throw_errno(env, "fcntl(F_GETPIPE_SZ)", errno);
+  return make_int(env, r);
+}
+
+/* setPipeSize(fd, bytes) -> the capacity the kernel granted (rounded up to pages). */
+static napi_value set_pipe_size(napi_env env, napi_callback_info info) {
+  int32_t fd, size;
+  if (arg_int(env, info, 0, &fd) != 0 || arg_int(env, info, 1, &size) != 0) { napi_throw_type_error(env, NULL, "setPipeSize: fd and size must be integers"); return NULL; }
+  int r = fcntl(fd, F_SETPIPE_SZ, size);
+  if (r < 0) return throw_errno(env, "fcntl(F_SETPIPE_SZ)", errno);
+  return make_int(env, r);
+}
+
+/* listenUnix(path) -> listening fd (close-on-exec), for runc --console-socket. */
+static napi_value listen_unix(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], addr.sun_path, sizeof addr.sun_path, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "listenUnix: path must be a string");
+    return NULL;
+  }
+  if (len >= sizeof addr.sun_path - 1) return throw_errno(env, "listenUnix", ENAMETOOLONG);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 1) != 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, "bind/listen console socket", e);
+  }
+  return make_int(env, fd);
+}
+
+/* acceptRecvFd(listenFd, timeoutMs) -> the fd runc sends (the pty master).
+ * Blocks up to timeoutMs: used once, while the container is being created. */
+static napi_value accept_recv_fd(napi_env env, napi_callback_info info) {
+  int32_t lfd, timeout;
+  if (arg_int(env, info, 0, &lfd) != 0 || arg_int(env, info, 1, &timeout) != 0) { napi_throw_type_error(env, NULL, "acceptRecvFd: fd and timeout must be integers"); return NULL; }
+  struct pollfd p = { .fd = lfd, .events = POLLIN };
+  int r;
+  do { r = poll(&p, 1, timeout); } while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, "poll console socket", errno);
+  if (r == 0) return throw_errno(env, "waiting for runc to send the pty", ETIMEDOUT);
+  int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+  if (cfd < 0) return throw_errno(env, "accept console socket", errno);
+  char name[256];
+  struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+  ssize_t n;
+  do { n = recvmsg(cfd, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+  int e = errno;
+  close(cfd);
+  if (n < 0) return throw_errno(env, "recvmsg console socket", e);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return throw_errno(env, "runc sent no fd on the console socket", EBADF);
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return make_int(env, fd);
+}
+
+/* setWinsize(fd, rows, cols): resize a pty (TIOCSWINSZ on the master). */
+static napi_value set_winsize(napi_env env, napi_callback_info info) {
+  int32_t fd, rows, cols;
+  if (arg_int(env, info, 0, &fd) != 0 || arg_int(env, info, 1, &rows) != 0 || arg_int(env, info, 2, &cols) != 0) {
+    napi_throw_type_error(env, NULL, "setWinsize: fd, rows and cols must be integers");
+    return NULL;
+  }
+  struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+  if (ioctl(fd, TIOCSWINSZ, &ws) != 0) return throw_errno(env, "ioctl(TIOCSWINSZ)", errno);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    { "setChildSubreaper", NULL, set_child_subreaper, NULL, NULL, NULL, napi_default, NULL },
+    { "waitpid", NULL, wait_pid, NULL, NULL, NULL, napi_default, NULL },
+    { "pipe", NULL, make_pipe, NULL, NULL, NULL, napi_default, NULL },
+    { "getPipeSize", NULL, get_pipe_size, NULL, NULL, NULL, napi_default, NULL },
+    { "setPipeSize", NULL, set_pipe_size, NULL, NULL, NULL, napi_default, NULL },
+    { "listenUnix", NULL, listen_unix, NULL, NULL, NULL, napi_default, NULL },
+    { "acceptRecvFd", NULL, accept_recv_fd, NULL, NULL, NULL, napi_default, NULL },
+    { "setWinsize", NULL, set_winsize, NULL, NULL, NULL, napi_default, NULL },
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,29 @@
+// Loads the Node-API addon (built by `npm install` via binding.gyp) and types it.
+import { createRequire } from 'node:module';
+import { depsError } from '../errors.js';
+
+/** The addon's functions; see lib/native/addon.c for each contract. */
+export interface Native {
+  setChildSubreaper(): void;
+  waitpid(pid: number): { pid: number; exitCode: number | null; signal: number | null } | null;
+  pipe(): [number, number];
+  getPipeSize(fd: number): number;
+  setPipeSize(fd: number, size: number): number;
+  listenUnix(path: string): number;
+  acceptRecvFd(listenFd: number, timeoutMs: number): number;
+  setWinsize(fd: number, rows: number, cols: number): void;
+}
+
+let loaded: Native | null = null;
+
+/** The addon, loaded on first use; EDEPS with the remedy when it was not built. */
+export function native(): Native {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  try {
+    loaded = require('../../build/Release/lrctl_native.node') as Native;
+  } catch {
+    throw depsError('the native addon is not built: run `npm install` (needs python3, make and g++)');
+  }
+  return loaded;
+}

@@ -1,0 +1,28 @@
+// The CLI <-> shim wire format. Every message carries `v`; a shim answers any
+// request with a `v` it does not speak with an error naming both versions.
+
+/** Version of the control protocol this build speaks. */
+export const PROTOCOL_VERSION = 1;
+
+/** First line the shim writes on fd 3 to the CLI that launched it. */
+export type Handshake =
+  | { v: number; ok: true; status: string; initPid: number | null; shimPid: number }
+  | { v: number; ok: false; error: { code: string; message: string } };
+
+/** A request on the control socket. */
+export type Request =
+  | { v: number; op: 'state' }
+  | { v: number; op: 'start' }
+  | { v: number; op: 'kill'; signal: string }
+  | { v: number; op: 'attach'; stdin: boolean }
+  | { v: number; op: 'stdin'; data: string }
+  | { v: number; op: 'stdin-close' }
+  | { v: number; op: 'resize'; rows: number; cols: number };
+
+/** The answer to a request (attach answers once, then streams events). */
+export type Response = { v: number; ok: true; result?: unknown } | { v: number; ok: false; error: { code: string; message: string } };
+
+/** Streamed to attached clients. data is base64 so any byte survives. */
+export type Event =
+  | { v: number; event: 'output'; stream: 'stdout' | 'stderr'; data: string }
+  | { v: number; event: 'exit'; exitCode: number | null; signal: string | null };

@@ -1,0 +1,49 @@
+// The only code that knows runc's command line: pure argv builders (cf. go-runc's *Opts.args()).
+
+/** Options every runc call gets: our own state root and a JSON log we can quote from. */
+export interface RuncGlobals {
+  root: string;
+  log: string;
+}
+
+/** `--root R --log L --log-format json` */
+export function buildGlobalArgs(g: RuncGlobals): string[] {
+  return ['--root', g.root, '--log', g.log, '--log-format', 'json'];
+}
+
+/** `create --bundle B --pid-file P [--console-socket S] ID` */
+export function buildCreateArgs(o: { id: string; bundle: string; pidFile: string; consoleSocket?: string | null }): string[] {
+  const a = ['create', '--bundle', o.bundle, '--pid-file', o.pidFile];
+  if (o.consoleSocket) a.push('--console-socket', o.consoleSocket);
+  return [...a, o.id];
+}
+
+/** `start ID` */
+export function buildStartArgs(id: string): string[] {
+  return ['start', id];
+}
+
+/** `kill [--all] ID SIGNAL` */
+export function buildKillArgs(id: string, signal: string, all = false): string[] {
+  return ['kill', ...(all ? ['--all'] : []), id, signal];
+}
+
+/** `delete [--force] ID` */
+export function buildDeleteArgs(id: string, force = false): string[] {
+  return ['delete', ...(force ? ['--force'] : []), id];
+}
+
+/** `state ID` */
+export function buildStateArgs(id: string): string[] {
+  return ['state', id];
+}
+
+/** `exec [--tty] [--cwd D] [--env K=V]... [--user U:G] ID CMD...` */
+export function buildExecArgs(o: { id: string; args: string[]; tty?: boolean; cwd?: string | null; env?: string[]; user?: string | null }): string[] {
+  const a = ['exec'];
+  if (o.tty) a.push('--tty');
+  if (o.cwd) a.push('--cwd', o.cwd);
+  for (const e of o.env ?? []) a.push('--env', e);
+  if (o.user) a.push('--user', o.user);
+  return [...a, o.id, ...o.args];
+}

@@ -1,0 +1,60 @@
+// Runs runc. node:child_process rather than execa because the shim imports
+// this and must stay small (its idle memory is benchmarked).
+import { spawn, type StdioOptions } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { depsError, isErrno, runtimeError } from '../errors.js';
+import { buildGlobalArgs, type RuncGlobals } from './args.js';
+import { lastErrorInFile } from './runc-log.js';
+
+/** Where runc is and where its state and log go. */
+export interface Runc extends RuncGlobals {
+  bin: string;
+}
+
+/** What a finished runc call returned. */
+export interface RuncResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function logSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs `runc <globals> <args>`; stdout/stderr captured unless `stdio` says otherwise. */
+export function runRunc(r: Runc, args: string[], opts: { stdio?: StdioOptions; onSpawn?: (pid: number) => void } = {}): Promise<RuncResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(r.bin, [...buildGlobalArgs(r), ...args], { stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.on('error', (err) => {
+      if (isErrno(err, 'ENOENT')) reject(depsError(`runc not found: ${r.bin} (install it with scripts/setup.sh, or set LRCTL_RUNC)`));
+      else reject(err);
+    });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+    child.on('close', (code) => resolve({ exitCode: code, stdout, stderr }));
+  });
+}
+
+/** runRunc, throwing ERUNTIME with runc's own last error message when it fails. */
+export async function runRuncChecked(r: Runc, args: string[], what: string, opts: { stdio?: StdioOptions; onSpawn?: (pid: number) => void } = {}): Promise<RuncResult> {
+  const offset = logSize(r.log);
+  const res = await runRunc(r, args, opts);
+  if (res.exitCode !== 0) {
+    const why = lastErrorInFile(r.log, offset) ?? res.stderr.trim().split('\n')[0] ?? `exit code ${res.exitCode}`;
+    throw runtimeError(`${what} failed: ${why || `runc exited with ${res.exitCode}`} (log: ${r.log})`);
+  }
+  return res;
+}
+
+/** True when runc reports that it does not know the container (already deleted, or checkpointed). */
+export function isNotExist(err: unknown): boolean {
+  return err instanceof Error && /does not exist|not exist|container .* not found/i.test(err.message);
+}

@@ -1,0 +1,68 @@
+// The control socket: decode a request, ask the supervisor, encode the answer.
+// Requests with a protocol version this shim does not speak are refused by name.
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { readMessages, writeMessage } from '../protocol/codec.js';
+import { PROTOCOL_VERSION, type Request } from '../protocol/messages.js';
+import { type Supervisor, wireError } from './supervisor.js';
+
+/** Protocol versions this shim answers. */
+export const SPOKEN_VERSIONS = [PROTOCOL_VERSION];
+
+async function handle(sup: Supervisor, sock: Socket, req: Request): Promise<unknown> {
+  const s = sup.stdio;
+  switch (req.op) {
+    case 'state':
+      return sup.state;
+    case 'start':
+      return sup.start();
+    case 'kill':
+      return sup.kill(req.signal);
+    case 'attach':
+      sup.attach(sock);
+      return { tty: sup.state.tty };
+    case 'stdin':
+      if (!s?.writeStdin) throw new Error('the container was not started with -i or -t: it has no stdin');
+      s.writeStdin(Buffer.from(req.data, 'base64'));
+      return undefined;
+    case 'stdin-close':
+      s?.closeStdin();
+      return undefined;
+    case 'resize':
+      s?.resize(req.rows, req.cols);
+      return undefined;
+    default:
+      throw new Error(`unknown request ${JSON.stringify((req as { op?: unknown }).op)}`);
+  }
+}
+
+/** Listens on `path` and serves `sup`. */
+export function serveControl(path: string, sup: Supervisor): Promise<Server> {
+  rmSync(path, { force: true });
+  mkdirSync(dirname(path), { recursive: true });
+  const server = createServer((sock) => {
+    sock.on('error', () => {});
+    readMessages(
+      sock,
+      (m) => {
+        const req = m as Request;
+        // stream requests (stdin, resize) get no answer, so a busy tty is not flooded with acks
+        const quiet = req.op === 'stdin' || req.op === 'resize';
+        if (!SPOKEN_VERSIONS.includes(req.v)) {
+          writeMessage(sock, { v: PROTOCOL_VERSION, ok: false, error: { code: 'EPROTO', message: `protocol version ${req.v} is not spoken by this shim (it speaks ${SPOKEN_VERSIONS.join(', ')})` } });
+          return;
+        }
+        handle(sup, sock, req).then(
+          (result) => quiet || writeMessage(sock, { v: PROTOCOL_VERSION, ok: true, result }),
+          (err) => writeMessage(sock, { v: PROTOCOL_VERSION, ok: false, error: wireError(err) }),
+        );
+      },
+      (line) => sup.diag.warn(`malformed control message: ${line.slice(0, 200)}`),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve(server));
+  });
+}

@@ -1,0 +1,55 @@
+// Drains container output into the CRI-format log, rotated by size. Writes
+// are synchronous and whole entries, so a crash never leaves a torn line
+// other than the last one, and rotation never splits an entry.
+import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { encodeChunk, type Stream } from '../logs/cri-format.js';
+import { rotate } from '../logs/rotation.js';
+import type { Diag } from './diag.js';
+
+/** Appends output to `path`, rotating at `maxSize` bytes and keeping `maxFiles` files. */
+export class LogWriter {
+  private fd: number;
+  private size: number;
+  /** Bytes that could not be written (disk full, I/O error); the shim keeps draining. */
+  dropped = 0;
+
+  constructor(private readonly path: string, private readonly maxSize: number, private readonly maxFiles: number, private readonly diag: Diag) {
+    this.fd = openSync(path, 'a', 0o640);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  /** Encodes and appends one chunk read from `stream`. */
+  write(stream: Stream, chunk: Buffer): void {
+    const data = encodeChunk(stream, chunk);
+    if (this.size > 0 && this.size + data.length > this.maxSize) this.rotate();
+    try {
+      writeSync(this.fd, data);
+      this.size += data.length;
+    } catch (err) {
+      this.dropped += chunk.length;
+      this.diag.warn(`log write failed, ${chunk.length} bytes dropped: ${(err as Error).message}`);
+    }
+  }
+
+  private rotate(): void {
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      rotate(this.path, this.maxFiles);
+    } catch (err) {
+      this.diag.warn(`log rotation failed: ${(err as Error).message}`);
+    }
+    this.fd = openSync(this.path, 'a', 0o640);
+    this.size = fstatSync(this.fd).size;
+  }
+
+  /** Flushes to disk and closes; called before the exit is published. */
+  close(): void {
+    try {
+      fsyncSync(this.fd);
+    } catch {
+      // nothing more can be done about a failing disk here
+    }
+    closeSync(this.fd);
+  }
+}

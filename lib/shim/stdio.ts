@@ -1,0 +1,99 @@
+// The container's stdio: anonymous pipes (runc checkpoint cannot handle
+// files or socketpairs as a container's stdio; shared/PLATFORM.md), or a pty
+// whose master runc sends over the console socket.
+import { closeSync, rmSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { ReadStream } from 'node:tty';
+import { native } from '../native/index.js';
+import { readStartTime } from '../state/liveness.js';
+
+/** What the shim keeps of the container's stdio. */
+export interface ContainerStdio {
+  /** fds to hand to `runc create` as its stdin/stdout/stderr. */
+  forRunc: (number | 'ignore' | 'pipe')[];
+  /** Closes our copies of the container's ends once runc has them. */
+  closeChildEnds(): void;
+  /** Readable streams of output, by stream name (one 'stdout' for a tty). */
+  outputs: { stream: 'stdout' | 'stderr'; readable: NodeJS.ReadableStream }[];
+  /** Writes to the container's stdin; null when it has none. */
+  writeStdin: ((data: Buffer) => void) | null;
+  closeStdin(): void;
+  resize(rows: number, cols: number): void;
+  pipeSize: number | null;
+}
+
+/** Pipes for a non-tty container; stdin is a pipe only with -i. */
+export function createPipes(withStdin: boolean): ContainerStdio {
+  const n = native();
+  const [outR, outW] = n.pipe();
+  const [errR, errW] = n.pipe();
+  const [inR, inW] = withStdin ? n.pipe() : [-1, -1];
+  const stdinSock = withStdin ? new Socket({ fd: inW, readable: false, writable: true }) : null;
+  stdinSock?.on('error', () => {});
+  return {
+    forRunc: [withStdin ? inR : 'ignore', outW, errW],
+    closeChildEnds() {
+      closeSync(outW);
+      closeSync(errW);
+      if (withStdin) closeSync(inR);
+    },
+    outputs: [
+      { stream: 'stdout', readable: new Socket({ fd: outR, readable: true, writable: false }) },
+      { stream: 'stderr', readable: new Socket({ fd: errR, readable: true, writable: false }) },
+    ],
+    writeStdin: stdinSock ? (d) => void stdinSock.write(d) : null,
+    closeStdin: () => stdinSock?.end(),
+    resize() {},
+    pipeSize: n.getPipeSize(outR),
+  };
+}
+
+/** Listens on the console socket; call receivePty() after runc has been spawned. */
+export function listenConsole(path: string): { receivePty(runcPid: number): ContainerStdio } {
+  const n = native();
+  rmSync(path, { force: true });
+  const lfd = n.listenUnix(path);
+  return {
+    receivePty(runcPid: number) {
+      let master = -1;
+      try {
+        // Poll in short slices so a runc that failed before connecting is noticed.
+        for (let waited = 0; master < 0; waited += 100) {
+          try {
+            master = n.acceptRecvFd(lfd, 100);
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'ETIMEDOUT') throw err;
+            if (readStartTime(runcPid) === null || waited > 30_000) throw new Error('runc exited without sending the pty');
+          }
+        }
+      } finally {
+        closeSync(lfd);
+        rmSync(path, { force: true });
+      }
+      const fd = master;
+      const reader = new ReadStream(fd);
+      return {
+        forRunc: [],
+        closeChildEnds() {},
+        outputs: [{ stream: 'stdout', readable: reader }],
+        writeStdin: (d) => {
+          // Non-blocking fd (libuv set it): retry a full pty shortly instead of blocking the shim.
+          const write = (buf: Buffer) => {
+            try {
+              const w = writeSync(fd, buf);
+              if (w < buf.length) setTimeout(() => write(buf.subarray(w)), 10);
+            } catch (err) {
+              if ((err as { code?: string }).code === 'EAGAIN') setTimeout(() => write(buf), 10);
+            }
+          };
+          write(d);
+        },
+        closeStdin() {
+          // A tty has no separate stdin to close; ^D is sent as data.
+        },
+        resize: (rows, cols) => n.setWinsize(fd, rows, cols),
+        pipeSize: null,
+      };
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// Owns the container's status: every change goes assertNext -> writeStateAtomic,
+// and mutating requests run one at a time (Node is not atomic across await).
+import type { Socket } from 'node:net';
+import { LrctlError } from '../errors.js';
+import { PROTOCOL_VERSION, type Event } from '../protocol/messages.js';
+import { writeMessage } from '../protocol/codec.js';
+import { buildKillArgs, buildStartArgs } from '../runc/args.js';
+import { runRuncChecked, type Runc } from '../runc/runc.js';
+import { type StateFile, writeStateAtomic } from '../state/state-file.js';
+import { assertAccepts, assertNext, type Operation, type Status } from '../state/status.js';
+import type { Diag } from './diag.js';
+import type { LogWriter } from './log-writer.js';
+import type { ExitStatus } from './reaper.js';
+import type { ContainerStdio } from './stdio.js';
+
+// An attached client falling this far behind is cut off: it never slows the container.
+const MAX_CLIENT_BACKLOG = 8 * 1024 * 1024;
+
+/** The shim's single source of truth about its container. */
+export class Supervisor {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly clients = new Set<Socket>();
+  stdio: ContainerStdio | null = null;
+  log: LogWriter | null = null;
+
+  constructor(
+    public state: StateFile,
+    private readonly statePath: string,
+    readonly runc: Runc,
+    readonly diag: Diag,
+  ) {}
+
+  /** Moves to `to` (checked against the table) and writes state.json. Never throws:
+   *  an invalid change is recorded as an internal error and the stdio keeps flowing. */
+  setStatus(to: Status, patch: Partial<StateFile> = {}): void {
+    try {
+      if (to !== this.state.status) assertNext(this.state.status, to);
+    } catch (err) {
+      this.diag.error(`internal error: ${(err as Error).message}`);
+      return;
+    }
+    this.state = { ...this.state, ...patch, status: to };
+    try {
+      writeStateAtomic(this.statePath, this.state);
+    } catch (err) {
+      this.diag.error(`writing state.json failed: ${(err as Error).message}`);
+    }
+    this.diag.info(`status ${to}`);
+  }
+
+  /** Runs `fn` after every request queued before it has finished. */
+  enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Refuses `op` unless the table allows it now. */
+  check(op: Operation): void {
+    assertAccepts(op, this.state.id, this.state.status);
+  }
+
+  /** `runc start` on a created container. */
+  start(): Promise<void> {
+    return this.enqueue(async () => {
+      this.check('start');
+      await runRuncChecked(this.runc, buildStartArgs(this.state.id), 'runc start');
+      // The init may already have exited; its exit is queued behind this and moves on to stopped.
+      this.setStatus('running', { startedAt: new Date().toISOString() });
+    });
+  }
+
+  /** Sends `signal` to the container's init. */
+  kill(signal: string): Promise<void> {
+    return this.enqueue(async () => {
+      this.check('kill');
+      try {
+        await runRuncChecked(this.runc, buildKillArgs(this.state.id, signal), 'runc kill');
+      } catch (err) {
+        // "Already gone" meets the user's intent (containerd's checkKillError).
+        if (!/not running|process already finished|no such process/i.test((err as Error).message)) throw err;
+      }
+    });
+  }
+
+  /** Streams output events to `sock` until the container exits or the client leaves. */
+  attach(sock: Socket): void {
+    this.check('attach');
+    this.clients.add(sock);
+    sock.on('close', () => this.clients.delete(sock));
+  }
+
+  /** Records output in the log and passes it to attached clients. */
+  onOutput(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    this.log?.write(stream, chunk);
+    if (this.clients.size === 0) return;
+    const ev: Event = { v: PROTOCOL_VERSION, event: 'output', stream, data: chunk.toString('base64') };
+    for (const c of this.clients) {
+      if (c.writableLength > MAX_CLIENT_BACKLOG) {
+        writeMessage(c, { v: PROTOCOL_VERSION, ok: false, error: { code: 'EBUSY', message: 'attached client fell too far behind and was cut off; the output is in the log' } });
+        c.destroy();
+        this.clients.delete(c);
+        continue;
+      }
+      writeMessage(c, ev);
+    }
+  }
+
+  /** Publishes the exit to attached clients, then closes them. */
+  notifyExit(exit: ExitStatus): void {
+    for (const c of this.clients) {
+      writeMessage(c, { v: PROTOCOL_VERSION, event: 'exit', exitCode: exit.exitCode, signal: exit.signal } satisfies Event);
+      c.end();
+    }
+    this.clients.clear();
+  }
+}
+
+/** The error object sent over the wire for a failed request. */
+export function wireError(err: unknown): { code: string; message: string } {
+  if (err instanceof LrctlError) return { code: err.code, message: err.message };
+  return { code: 'EINTERNAL', message: (err as Error)?.message ?? String(err) };
+}

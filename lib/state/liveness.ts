@@ -1,0 +1,41 @@
+// Is the recorded shim still ours? A pid alone can be reused, so compare the
+// start time from /proc/PID/stat (like runc's hasInit), and the boot id.
+import { readFileSync } from 'node:fs';
+import { LIVE } from './status.js';
+import type { StateFile } from './state-file.js';
+
+/** The kernel's id of this boot; differs after a reboot. */
+export function readBootId(): string {
+  return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+}
+
+/** Start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat), or null if gone or a zombie. */
+export function readStartTime(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return null;
+  return Number(fields[19]);
+}
+
+/** How the CLI sees a container: the stored status plus what the machine says now. */
+export type Health = 'ok' | 'lost' | 'rebooted' | 'exited';
+
+/** ok: shim alive; lost: shim gone while the status says it should be there;
+ *  rebooted: written during another boot; exited: shim done, as expected. */
+export function shimHealth(state: StateFile, bootId: string): Health {
+  if (state.bootId !== bootId) return 'rebooted';
+  const alive = readStartTime(state.shimPid) === state.shimStartTime;
+  if (alive) return 'ok';
+  return LIVE.includes(state.status) ? 'lost' : 'exited';
+}
+
+/** True when process `pid` exists and is not a zombie. */
+export function isAlive(pid: number | null): boolean {
+  return pid !== null && pid > 0 && readStartTime(pid) !== null;
+}

@@ -1,0 +1,63 @@
+// The state directory layout, in one place. Unix socket paths are limited to
+// 108 bytes, so sockets fall back to a short hashed name under /run/lrctl.
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+
+/** Default root, overridden by --root or LRCTL_ROOT. */
+export const DEFAULT_ROOT = '/var/lib/lrctl';
+
+// sun_path is 108 bytes including the terminating NUL.
+const MAX_SOCKET_PATH = 107;
+
+/** Paths of one container's files. */
+export interface ContainerPaths {
+  dir: string;
+  state: string;
+  bundle: string;
+  rootfs: string;
+  upper: string;
+  work: string;
+  log: string;
+  shimLog: string;
+  runcLog: string;
+  request: string;
+  pidFile: string;
+  socket: string;
+  consoleSocket: string;
+  checkpoints: string;
+}
+
+/** The root's top-level folders. */
+export function rootPaths(root: string) {
+  const r = resolve(root);
+  return { root: r, runc: join(r, 'runc'), containers: join(r, 'containers') };
+}
+
+// A socket path that fits: inside the container dir when short enough, else hashed.
+function socketPath(dir: string, name: string): string {
+  const p = join(dir, name);
+  if (Buffer.byteLength(p) <= MAX_SOCKET_PATH) return p;
+  const h = createHash('sha256').update(p).digest('hex').slice(0, 24);
+  return join('/run/lrctl', `${h}.${name}`);
+}
+
+/** Every path of container `id` under `root`. */
+export function containerPaths(root: string, id: string): ContainerPaths {
+  const dir = join(rootPaths(root).containers, id);
+  return {
+    dir,
+    state: join(dir, 'state.json'),
+    bundle: join(dir, 'bundle'),
+    rootfs: join(dir, 'bundle', 'rootfs'),
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    log: join(dir, 'container.log'),
+    shimLog: join(dir, 'shim.log'),
+    runcLog: join(dir, 'runc.log.json'),
+    request: join(dir, 'request.json'),
+    pidFile: join(dir, 'init.pid'),
+    socket: socketPath(dir, 'ctl.sock'),
+    consoleSocket: socketPath(dir, 'console.sock'),
+    checkpoints: join(dir, 'checkpoints'),
+  };
+}

@@ -1,0 +1,99 @@
+// state.json: the record of one container. Written only by its shim, always
+// atomically (temp file, fsync, rename, fsync dir), as runc's saveState does.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { corruptError, isErrno, noSuchContainer } from '../errors.js';
+import { isStatus, type Status } from './status.js';
+
+/** Bumped when the layout of state.json changes incompatibly. */
+export const SCHEMA_VERSION = 1;
+
+/** What `lrctl run` asks for; written by the CLI to request.json, read by the shim. */
+export interface RunRequest {
+  id: string;
+  rootfs: string | null;
+  bundle: string | null;
+  args: string[];
+  env: string[];
+  cwd: string | null;
+  user: { uid: number; gid: number } | null;
+  hostname: string | null;
+  net: 'host' | 'none' | null;
+  tty: boolean;
+  stdin: boolean;
+  // false: the shim creates the container and waits for a `start` request (foreground run attaches first).
+  start: boolean;
+  logMaxSize: number;
+  logMaxFiles: number;
+  runc: string;
+}
+
+/** The state file's content. */
+export interface StateFile {
+  schemaVersion: number;
+  id: string;
+  status: Status;
+  command: string[];
+  tty: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  initPid: number | null;
+  shimPid: number;
+  shimStartTime: number;
+  bootId: string;
+  protocolVersion: number;
+  socket: string;
+  exitCode: number | null;
+  signal: string | null;
+  restartCount: number;
+  error: string | null;
+  pipeSize: number | null;
+}
+
+/** Reads and validates a state file; ENOCONTAINER if absent, ECORRUPT if unreadable. */
+export function readState(path: string, id = ''): StateFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw noSuchContainer(id || path);
+    throw err;
+  }
+  let s: Partial<StateFile>;
+  try {
+    s = JSON.parse(text);
+  } catch {
+    throw corruptError(`corrupt state file ${path}: not valid JSON`);
+  }
+  if (typeof s !== 'object' || s === null) throw corruptError(`corrupt state file ${path}: not an object`);
+  if (s.schemaVersion !== SCHEMA_VERSION) throw corruptError(`corrupt state file ${path}: unknown schema version ${JSON.stringify(s.schemaVersion)}`);
+  if (typeof s.id !== 'string' || !isStatus(s.status) || typeof s.shimPid !== 'number' || typeof s.bootId !== 'string') {
+    throw corruptError(`corrupt state file ${path}: missing or invalid fields`);
+  }
+  return s as StateFile;
+}
+
+/** Writes `state` so that a reader sees the old or the new file, never a torn one. */
+export function writeStateAtomic(path: string, state: StateFile): void {
+  writeFileAtomic(path, JSON.stringify(state, null, 2) + '\n');
+}
+
+/** Temp file in the same folder, fsync, rename over the target, fsync the folder. */
+export function writeFileAtomic(path: string, data: string): void {
+  const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dfd = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}

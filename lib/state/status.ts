@@ -1,0 +1,63 @@
+// The container state machine, expressed once: which operations each status
+// accepts, and which status changes the shim may make. Every command asks here.
+import { LrctlError } from '../errors.js';
+
+/** Every status a container can be in; transient ones are written to disk too. */
+export const STATUSES = ['creating', 'created', 'running', 'paused', 'checkpointing', 'checkpointed', 'restoring', 'stopped'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Operations users ask for. */
+export type Operation = 'start' | 'stop' | 'kill' | 'pause' | 'resume' | 'exec' | 'attach' | 'checkpoint' | 'restore' | 'rm';
+
+/** For each operation, the statuses in which it is allowed (read a row as a sentence). */
+export const ACCEPTS: Record<Operation, readonly Status[]> = {
+  start: ['created'],
+  // stop of an already stopped container is success: the user's intent is met.
+  stop: ['created', 'running', 'paused', 'stopped', 'checkpointed'],
+  kill: ['running', 'paused'],
+  pause: ['running'],
+  resume: ['paused'],
+  exec: ['running'],
+  attach: ['created', 'running', 'paused'],
+  checkpoint: ['running', 'paused'],
+  restore: ['checkpointed', 'stopped'],
+  rm: ['created', 'stopped', 'checkpointed'],
+};
+
+/** For each status, the statuses the shim may move to; anything else is a bug. */
+export const NEXT: Record<Status, readonly Status[]> = {
+  creating: ['created', 'running', 'stopped'],
+  created: ['running', 'stopped'],
+  running: ['paused', 'checkpointing', 'stopped'],
+  paused: ['running', 'checkpointing', 'stopped'],
+  checkpointing: ['running', 'paused', 'checkpointed', 'stopped'],
+  checkpointed: ['restoring'],
+  restoring: ['running', 'stopped', 'checkpointed'],
+  stopped: ['restoring', 'creating'],
+};
+
+/** Statuses in which a shim is expected to be alive and supervising. */
+export const LIVE: readonly Status[] = ['creating', 'created', 'running', 'paused', 'checkpointing', 'restoring'];
+
+/** True when `op` is allowed in `status`. */
+export function accepts(op: Operation, status: Status): boolean {
+  return ACCEPTS[op].includes(status);
+}
+
+/** Throws ESTATE naming the container, its status and what the operation needs. */
+export function assertAccepts(op: Operation, id: string, status: Status): void {
+  if (accepts(op, status)) return;
+  const needs = ACCEPTS[op];
+  const list = needs.length === 1 ? needs[0] : `${needs.slice(0, -1).join(', ')} or ${needs[needs.length - 1]}`;
+  throw new LrctlError('ESTATE', `cannot ${op} container ${id}: it is ${status}; ${op} needs ${list}`);
+}
+
+/** Throws EINTERNAL for a status change the table does not allow (a bug in lrctl). */
+export function assertNext(from: Status, to: Status): void {
+  if (!NEXT[from].includes(to)) throw new LrctlError('EINTERNAL', `invalid status change from ${from} to ${to}`);
+}
+
+/** True for a known status string (used when validating state.json). */
+export function isStatus(s: unknown): s is Status {
+  return typeof s === 'string' && (STATUSES as readonly string[]).includes(s);
+}

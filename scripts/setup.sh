@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Installs what lrctl needs on Debian 12, as root: runc, iptables (CRIU's
+# network lock), busybox-static (test and demo rootfs) and CRIU >= 4.2.
+# Idempotent: a machine that already has everything returns in well under a second.
+# CRIU: Debian 12's criu 3.17 fails `criu check` on kernels >= 6.x and 4.1 cannot dump
+# inet sockets on 6.16+, so CRIU 4.2+ is built from Debian's own source (see PLATFORM.md).
+set -euo pipefail
+
+CRIU_VERSION=${CRIU_VERSION:-4.2.1}
+CRIU_SHA256=${CRIU_SHA256:-29ec0ee09e296479fe7048c80980e8ef1d0684d0b0204c2b101dfea19f6725b9}
+PKGS=(runc iptables busybox-static)
+CRIU_BUILD_DEPS=(libprotobuf-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
+  python3-protobuf libnl-3-dev libnet1-dev libcap-dev libbsd-dev libgnutls28-dev
+  libnftables-dev pkg-config uuid-dev make gcc dpkg-dev)
+
+log() { echo "setup: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || { log "must run as root"; exit 7; }
+
+apt_updated=
+apt_update_once() { [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }; }
+
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  apt_update_once
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# version_ge A B: true when version A >= B
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+
+criu_ok() {
+  command -v criu >/dev/null 2>&1 || return 1
+  local v; v=$(criu --version 2>/dev/null | awk '/^Version:/ {print $2}')
+  [ -n "$v" ] && version_ge "$v" 4.2 && criu check >/dev/null 2>&1
+}
+
+if criu_ok; then
+  log "criu $(criu --version | awk '/^Version:/ {print $2}') ok"
+  exit 0
+fi
+
+log "building CRIU $CRIU_VERSION from Debian's source (installed criu is missing, older than 4.2 or fails 'criu check')"
+src_list=/etc/apt/sources.list.d/lrctl-sid-src.sources
+if [ ! -f "$src_list" ]; then
+  cat >"$src_list" <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  apt_updated=
+fi
+apt_update_once
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${CRIU_BUILD_DEPS[@]}" >/dev/null
+
+work=/var/cache/lrctl/criu-build
+mkdir -p "$work"
+cd "$work"
+tarball=criu_${CRIU_VERSION}.orig.tar.xz
+if [ ! -f "$tarball" ]; then
+  # The .debian.tar.xz may 404; only the orig tarball is needed.
+  apt-get source --download-only "criu=${CRIU_VERSION}-1" >/dev/null 2>&1 || true
+fi
+if [ ! -f "$tarball" ]; then
+  # sid moved on: take the newest 4.2+ version the index lists, with its checksum.
+  newest=$(apt-cache showsrc criu | awk '/^Version:/ {print $2}' | sort -V | tail -n1)
+  CRIU_VERSION=${newest%%-*}
+  version_ge "$CRIU_VERSION" 4.2 || { log "no CRIU >= 4.2 source available (newest: $newest)"; exit 7; }
+  tarball=criu_${CRIU_VERSION}.orig.tar.xz
+  CRIU_SHA256=$(apt-cache showsrc "criu=$newest" | awk -v f="$tarball" '/^Checksums-Sha256:/ {s=1; next} /^[A-Z]/ {s=0} s && $3 == f {print $1; exit}')
+  apt-get source --download-only "criu=$newest" >/dev/null 2>&1 || true
+fi
+[ -f "$tarball" ] || { log "could not download $tarball"; exit 7; }
+echo "$CRIU_SHA256  $tarball" | sha256sum -c --quiet - || { log "checksum mismatch for $tarball"; exit 7; }
+
+rm -rf "criu-$CRIU_VERSION"
+tar -xf "$tarball"
+make -C "criu-$CRIU_VERSION" -j"$(nproc)" criu >build.log 2>&1 || { tail -n 30 build.log >&2; log "CRIU build failed (log: $work/build.log)"; exit 7; }
+install -m 0755 "criu-$CRIU_VERSION/criu/criu" /usr/local/sbin/criu
+hash -r
+criu_ok || { criu check >&2 || true; log "built criu fails 'criu check'"; exit 7; }
+log "installed criu $CRIU_VERSION at /usr/local/sbin/criu"
