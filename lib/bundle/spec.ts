@@ -1,5 +1,6 @@
 // Builds the OCI config.json for `lrctl run`, from runc 1.1.5's `runc spec`
 // defaults with Docker's default capability set (what Docker users expect).
+import { readFileSync } from 'node:fs';
 import type { RunRequest } from '../state/state-file.js';
 
 // Docker's default capabilities; runc's own three break servers that switch user.
@@ -7,6 +8,17 @@ const CAPS = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
   'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
 ];
+
+// The hard RLIMIT_NOFILE we run under: a container may not be given more than that.
+function nofileLimit(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const hard = line?.trim().split(/\s+/)[4];
+    return hard && /^\d+$/.test(hard) ? Number(hard) : 1024;
+  } catch {
+    return 1024;
+  }
+}
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -47,7 +59,7 @@ export function buildSpec(req: RunRequest, cgroupsPath: string): OciSpec {
       env: mergeEnv([DEFAULT_PATH, ...(req.tty ? ['TERM=xterm'] : [])], req.env),
       cwd: req.cwd ?? '/',
       capabilities: { bounding: CAPS, effective: CAPS, permitted: CAPS },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofileLimit(), soft: nofileLimit() }],
       noNewPrivileges: false,
     },
     root: { path: 'rootfs', readonly: false },

@@ -49,7 +49,9 @@ export async function runRuncChecked(r: Runc, args: string[], what: string, opts
   const res = await runRunc(r, args, opts);
   if (res.exitCode !== 0) {
     const why = lastErrorInFile(r.log, offset) ?? res.stderr.trim().split('\n')[0] ?? `exit code ${res.exitCode}`;
-    throw runtimeError(`${what} failed: ${why || `runc exited with ${res.exitCode}`} (log: ${r.log})`);
+    const said = why || `runc exited with ${res.exitCode}`;
+    // runc often starts its own message with "runc create failed:" already
+    throw runtimeError(`${said.startsWith(what) ? said : `${what} failed: ${said}`} (log: ${r.log})`);
   }
   return res;
 }

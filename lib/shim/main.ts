@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     const e = wireError(err);
     diag.error(`create failed: ${e.message}`);
     await runRunc(runc, buildDeleteArgs(id, true)).catch(() => {});
+    rmSync(paths.socket, { force: true });
     sup.setStatus('stopped', { error: e.message, finishedAt: new Date().toISOString(), exitCode: null });
     handshake({ v: PROTOCOL_VERSION, ok: false, error: e });
     process.exit(1);

@@ -14,7 +14,7 @@ export const ACCEPTS: Record<Operation, readonly Status[]> = {
   start: ['created'],
   // stop of an already stopped container is success: the user's intent is met.
   stop: ['created', 'running', 'paused', 'stopped', 'checkpointed'],
-  kill: ['running', 'paused'],
+  kill: ['created', 'running', 'paused'],
   pause: ['running'],
   resume: ['paused'],
   exec: ['running'],

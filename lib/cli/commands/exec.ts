@@ -1,0 +1,48 @@
+// lrctl exec: run another process in a running container (runc exec), in
+// the foreground with this terminal's stdio; exits with the process's code.
+import { Command } from 'commander';
+import { execa } from 'execa';
+import { statSync } from 'node:fs';
+import { buildExecArgs, buildGlobalArgs } from '../../runc/args.js';
+import { lastErrorInFile } from '../../runc/runc-log.js';
+import { rootPaths } from '../../state/paths.js';
+import { assertAccepts } from '../../state/status.js';
+import { globals } from '../context.js';
+import { findRunc } from '../deps.js';
+import { effectiveStatus, loadContainer } from '../load-container.js';
+import { collectEnv } from '../options.js';
+
+/** `lrctl exec` */
+export function execCommand(): Command {
+  return new Command('exec')
+    .description('run a command in a running container')
+    .usage('[options] ID CMD [ARG...]')
+    .argument('<id>', 'container')
+    .argument('<cmd...>', 'command and arguments')
+    .option('-i, --interactive', 'pass this stdin to the process')
+    .option('-t, --tty', 'allocate a pseudo-terminal')
+    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collectEnv, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <uid[:gid]>', 'numeric user (and group) to run as')
+    .passThroughOptions()
+    .action(async (id: string, args: string[], o: { interactive?: boolean; tty?: boolean; env: string[]; workdir?: string; user?: string }, cmd: Command) => {
+      const { root } = globals(cmd);
+      const v = loadContainer(root, id);
+      assertAccepts('exec', id, effectiveStatus(v));
+      const runc = findRunc();
+      const log = v.paths.runcLog;
+      let offset = 0;
+      try {
+        offset = statSync(log).size;
+      } catch {
+        // no log yet
+      }
+      const argv = [...buildGlobalArgs({ root: rootPaths(root).runc, log }), ...buildExecArgs({ id, args, tty: o.tty, cwd: o.workdir, env: o.env, user: o.user })];
+      const r = await execa(runc, argv, { stdin: o.interactive || o.tty ? 'inherit' : 'ignore', stdout: 'inherit', stderr: 'inherit', reject: false });
+      const err = lastErrorInFile(log, offset);
+      // runc exits 255 when it could not start the process; it has already printed
+      // why on the stderr we share, so only the exit code is ours: 127/126 as Docker.
+      if (err && r.exitCode === 255) process.exitCode = /not found|no such file/i.test(err) ? 127 : /permission denied/i.test(err) ? 126 : 125;
+      else process.exitCode = r.exitCode ?? 128 + 9;
+    });
+}

@@ -1,0 +1,28 @@
+// lrctl kill: send a signal to containers' init processes.
+import { Command } from 'commander';
+import { withContainerLock } from '../../state/lock.js';
+import { assertAccepts } from '../../state/status.js';
+import { globals } from '../context.js';
+import { forEachId } from '../each-id.js';
+import { effectiveStatus, loadContainer } from '../load-container.js';
+import { parseSignal } from '../options.js';
+import { signalContainer } from '../signal-container.js';
+
+/** `lrctl kill` */
+export function killCommand(): Command {
+  return new Command('kill')
+    .description("send a signal to containers' init processes")
+    .argument('<id...>', 'containers to signal')
+    .option('-s, --signal <signal>', 'signal name or number', parseSignal, 'SIGKILL')
+    .action(async (ids: string[], o: { signal: string }, cmd: Command) => {
+      const { root } = globals(cmd);
+      await forEachId(ids, async (id) => {
+        await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
+          const v = loadContainer(root, id);
+          assertAccepts('kill', id, effectiveStatus(v));
+          await signalContainer(root, v, o.signal);
+        });
+        process.stdout.write(id + '\n');
+      });
+    });
+}

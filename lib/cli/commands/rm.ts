@@ -1,0 +1,70 @@
+// lrctl rm: remove stopped containers (-f: kill running ones first): runc
+// state, the rootfs overlay mount and the container folder. Works from disk
+// alone when the shim is gone, like containerd's manager.Stop.
+import { Command } from 'commander';
+import { existsSync, rmSync } from 'node:fs';
+import { unmountOverlay } from '../../bundle/overlay.js';
+import { noSuchContainer, runtimeError } from '../../errors.js';
+import { buildDeleteArgs } from '../../runc/args.js';
+import { runRunc } from '../../runc/runc.js';
+import { ID_PATTERN } from '../../state/id.js';
+import { withContainerLock } from '../../state/lock.js';
+import { containerPaths, rootPaths } from '../../state/paths.js';
+import { accepts, assertAccepts } from '../../state/status.js';
+import { globals } from '../context.js';
+import { findRunc } from '../deps.js';
+import { forEachId } from '../each-id.js';
+import { effectiveStatus, loadContainer, type ContainerView } from '../load-container.js';
+import { signalContainer } from '../signal-container.js';
+import { waitForExit, waitForShimExit } from '../wait-exit.js';
+
+// Removes what is on disk; safe to repeat.
+async function removeFromDisk(root: string, id: string): Promise<void> {
+  const paths = containerPaths(root, id);
+  const runc = { bin: findRunc(), root: rootPaths(root).runc, log: paths.runcLog };
+  // --force kills anything left; "does not exist" is the usual, fine answer.
+  await runRunc(runc, buildDeleteArgs(id, true));
+  unmountOverlay(paths.rootfs);
+  rmSync(paths.dir, { recursive: true, force: true });
+  if (!paths.socket.startsWith(paths.dir)) rmSync(paths.socket, { force: true });
+}
+
+/** `lrctl rm` */
+export function rmCommand(): Command {
+  return new Command('rm')
+    .description('remove containers: runc state, overlay mount and folder (-f: kill running ones first)')
+    .argument('<id...>', 'containers to remove')
+    .option('-f, --force', 'kill a running container first; also remove one whose state file is corrupt or incomplete')
+    .action(async (ids: string[], o: { force?: boolean }, cmd: Command) => {
+      const { root } = globals(cmd);
+      await forEachId(ids, async (id) => {
+        if (!ID_PATTERN.test(id)) throw noSuchContainer(id);
+        const paths = containerPaths(root, id);
+        if (!existsSync(paths.dir)) throw noSuchContainer(id);
+        await withContainerLock(paths.dir, id, async () => {
+          if (!existsSync(paths.dir)) throw noSuchContainer(id);
+          let v: ContainerView | null = null;
+          try {
+            v = loadContainer(root, id);
+          } catch (err) {
+            const code = (err as { code?: string }).code;
+            // No state file: creation was interrupted before the shim wrote one.
+            if (!(code === 'ENOCONTAINER' || (code === 'ECORRUPT' && o.force))) throw err;
+          }
+          if (v) {
+            const status = effectiveStatus(v);
+            if (!o.force) assertAccepts('rm', id, status);
+            if (!accepts('rm', status) || v.health === 'ok') {
+              if (v.health === 'ok' || v.initAlive) {
+                await signalContainer(root, v, 'SIGKILL');
+                if (!(await waitForExit(root, id, 15_000))) throw runtimeError(`container ${id} did not stop after SIGKILL`);
+              }
+              await waitForShimExit(v);
+            }
+          }
+          await removeFromDisk(root, id);
+        });
+        process.stdout.write(id + '\n');
+      });
+    });
+}

@@ -1,0 +1,38 @@
+// lrctl stop: SIGTERM, then SIGKILL after the grace period (Docker's stop).
+import { Command } from 'commander';
+import { withContainerLock } from '../../state/lock.js';
+import { assertAccepts } from '../../state/status.js';
+import { globals } from '../context.js';
+import { forEachId } from '../each-id.js';
+import { effectiveStatus, loadContainer } from '../load-container.js';
+import { parseCount } from '../options.js';
+import { signalContainer } from '../signal-container.js';
+import { waitForExit } from '../wait-exit.js';
+import { runtimeError } from '../../errors.js';
+
+/** `lrctl stop` */
+export function stopCommand(): Command {
+  return new Command('stop')
+    .description('stop containers: SIGTERM, then SIGKILL after the grace period')
+    .argument('<id...>', 'containers to stop')
+    .option('-t, --time <seconds>', 'seconds to wait after SIGTERM before SIGKILL', parseCount(0), 10)
+    .action(async (ids: string[], o: { time: number }, cmd: Command) => {
+      const { root } = globals(cmd);
+      await forEachId(ids, async (id) => {
+        const dir = loadContainer(root, id).paths.dir;
+        await withContainerLock(dir, id, async () => {
+          const v = loadContainer(root, id);
+          const status = effectiveStatus(v);
+          assertAccepts('stop', id, status);
+          if (status !== 'stopped' && status !== 'checkpointed') {
+            await signalContainer(root, v, o.time > 0 ? 'SIGTERM' : 'SIGKILL');
+            if (!(await waitForExit(root, id, o.time * 1000))) {
+              await signalContainer(root, loadContainer(root, id), 'SIGKILL');
+              if (!(await waitForExit(root, id, 15_000))) throw runtimeError(`container ${id} did not stop after SIGKILL`);
+            }
+          }
+        });
+        process.stdout.write(id + '\n');
+      });
+    });
+}

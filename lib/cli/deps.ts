@@ -1,0 +1,37 @@
+// Finds the external programs lrctl drives (runc, criu) before using them, so a
+// missing one is one clear EDEPS line instead of a failure deep inside a shim.
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { depsError } from '../errors.js';
+
+function executable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Absolute path of `name` (a path, or looked up on PATH); EDEPS with the remedy if absent. */
+export function findBinary(name: string, envVar: string): string {
+  if (name.includes('/')) {
+    const p = isAbsolute(name) ? name : resolve(name);
+    if (executable(p)) return p;
+  } else {
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+      if (dir && executable(join(dir, name))) return join(dir, name);
+    }
+  }
+  throw depsError(`${name} not found: install it with scripts/setup.sh, or point ${envVar} at it`);
+}
+
+/** The runc lrctl uses: $LRCTL_RUNC or runc on PATH. */
+export function findRunc(): string {
+  return findBinary(process.env.LRCTL_RUNC || 'runc', 'LRCTL_RUNC');
+}
+
+/** The criu lrctl uses: $LRCTL_CRIU or criu on PATH. */
+export function findCriu(): string {
+  return findBinary(process.env.LRCTL_CRIU || 'criu', 'LRCTL_CRIU');
+}

@@ -1,0 +1,38 @@
+// Loads one container as the CLI sees it: stored state plus liveness now.
+import { existsSync } from 'node:fs';
+import { noSuchContainer } from '../errors.js';
+import { ID_PATTERN } from '../state/id.js';
+import { isAlive, readBootId, shimHealth, type Health } from '../state/liveness.js';
+import { containerPaths, type ContainerPaths } from '../state/paths.js';
+import { readState, type StateFile } from '../state/state-file.js';
+
+/** A container with what the machine says about it now. */
+export interface ContainerView {
+  id: string;
+  paths: ContainerPaths;
+  state: StateFile;
+  health: Health;
+  initAlive: boolean;
+}
+
+/** Builds the view of a state already read. */
+export function viewOf(root: string, state: StateFile, bootId = readBootId()): ContainerView {
+  const health = shimHealth(state, bootId);
+  return { id: state.id, paths: containerPaths(root, state.id), state, health, initAlive: health !== 'rebooted' && isAlive(state.initPid) };
+}
+
+/** ENOCONTAINER when absent (an id that is not a valid id cannot exist: no path tricks). */
+export function loadContainer(root: string, id: string): ContainerView {
+  if (!ID_PATTERN.test(id)) throw noSuchContainer(id);
+  const paths = containerPaths(root, id);
+  if (!existsSync(paths.dir)) throw noSuchContainer(id);
+  return viewOf(root, readState(paths.state, id));
+}
+
+/** The status the table should judge: a container whose shim is gone with
+ *  its init, or from another boot, has in fact stopped. */
+export function effectiveStatus(v: ContainerView): StateFile['status'] {
+  if (v.health === 'rebooted') return 'stopped';
+  if (v.health === 'lost' && !v.initAlive) return 'stopped';
+  return v.state.status;
+}

@@ -1,0 +1,56 @@
+// lrctl's entry: the one place that turns errors into a line on stderr and an exit code.
+import { CommanderError } from 'commander';
+import { EXIT, LrctlError } from '../errors.js';
+import { buildProgram } from './program.js';
+import { printJsonError } from './output/json.js';
+
+// run and exec report lrctl's own failures as 125, as `docker run` does, so
+// that the container's exit codes keep their meaning; 126/127 when the
+// command cannot be invoked or found.
+const PASSTHROUGH = new Set(['run', 'exec']);
+function passthroughCode(err: LrctlError): number {
+  if (/executable file not found|no such file or directory/i.test(err.message) && err.code === 'ERUNTIME') return 127;
+  if (/permission denied/i.test(err.message) && err.code === 'ERUNTIME') return 126;
+  return 125;
+}
+
+/** Runs the CLI with `argv`; sets process.exitCode (never calls process.exit, so output flushes). */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  const sub = argv.slice(2).find((a) => !a.startsWith('-') && program.commands.some((c) => c.name() === a));
+  const json = argv.includes('--json');
+  const fail = (err: LrctlError) => {
+    const code = sub && PASSTHROUGH.has(sub) ? passthroughCode(err) : err.exitCode;
+    if (json) printJsonError(err, code);
+    else process.stderr.write(`lrctl: ${err.message}\n`);
+    process.exitCode = code;
+  };
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) {
+        process.exitCode = 0;
+        return;
+      }
+      fail(new LrctlError('EUSAGE', err.message.replace(/^error: /, '')));
+    } else if (err instanceof LrctlError) {
+      fail(err);
+    } else {
+      const e = err as Error;
+      process.stderr.write(`lrctl: internal error: ${e?.message ?? String(err)} (run with --debug for details)\n`);
+      if (argv.includes('--debug')) process.stderr.write(`${e?.stack}\n`);
+      process.exitCode = sub && PASSTHROUGH.has(sub) ? 125 : EXIT.EINTERNAL;
+    }
+  }
+}
+
+// A closed pipe (`lrctl logs c1 | head`) ends the output quietly, as with cat.
+for (const s of [process.stdout, process.stderr]) {
+  s.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
+await main(process.argv);

@@ -1,0 +1,64 @@
+// Shared option parsers: each turns a flag's text into a value or throws
+// commander's InvalidArgumentError naming what would have been accepted.
+import { InvalidArgumentError } from 'commander';
+import { constants } from 'node:os';
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+
+/** "10m" -> 10485760; units b, k, m, g (powers of 1024). */
+export function parseSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = m?.[2].toLowerCase() ?? '';
+  if (!m || !(unit in SIZE_UNITS) || Number(m[1]) <= 0) throw new InvalidArgumentError(`expected a positive size such as 512k, 10m or 1g, got ${JSON.stringify(value)}`);
+  return Math.floor(Number(m[1]) * SIZE_UNITS[unit]);
+}
+
+/** A whole number >= min. */
+export function parseCount(min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+}
+
+/** "TERM", "SIGTERM", "15" -> "SIGTERM". */
+export function parseSignal(value: string): string {
+  const v = value.trim().toUpperCase();
+  const sigs = constants.signals as Record<string, number>;
+  if (/^\d+$/.test(v)) {
+    const name = Object.keys(sigs).find((k) => sigs[k] === Number(v));
+    if (name) return name;
+  } else {
+    const name = v.startsWith('SIG') ? v : `SIG${v}`;
+    if (name in sigs) return name;
+  }
+  throw new InvalidArgumentError(`invalid signal ${JSON.stringify(value)}: expected a name such as TERM or SIGKILL, or a number from 1 to 64`);
+}
+
+/** "K=V" (repeatable; collects into an array). */
+export function collectEnv(value: string, previous: string[] = []): string[] {
+  if (!/^[^=\s]+=/.test(value)) throw new InvalidArgumentError(`expected KEY=VALUE, got ${JSON.stringify(value)}`);
+  return [...previous, value];
+}
+
+/** "UID[:GID]" numeric, as runc's process.user. */
+export function parseUser(value: string): { uid: number; gid: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`expected a numeric UID[:GID] such as 1000 or 1000:1000, got ${JSON.stringify(value)}`);
+  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
+}
+
+/** "host" or "none". */
+export function parseNet(value: string): 'host' | 'none' {
+  if (value !== 'host' && value !== 'none') throw new InvalidArgumentError(`expected host or none, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** --since: an RFC3339 time, or a duration ago such as 10s, 5m, 2h. Returns epoch ms. */
+export function parseSince(value: string, now = Date.now()): number {
+  const d = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
+  if (d) return now - Number(d[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d[2] as 'ms']!;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`expected a time such as 2024-01-02T15:04:05Z or a duration such as 10m, got ${JSON.stringify(value)}`);
+  return t;
+}

@@ -1,0 +1,69 @@
+// Talks to a shim over its control socket: one request, one answer; or an
+// attach stream of output events. Knows nothing of the shim's code.
+import { connect, type Socket } from 'node:net';
+import { EXIT, LrctlError, type ErrorCode } from '../errors.js';
+import { readMessages, writeMessage } from '../protocol/codec.js';
+import { PROTOCOL_VERSION, type Event, type Request, type Response } from '../protocol/messages.js';
+
+type Body<R> = R extends unknown ? Omit<R, 'v'> : never;
+
+/** An error answered by a shim, with its code when it is one of ours. */
+export function shimError(e: { code: string; message: string }): LrctlError {
+  const code = (e.code in EXIT ? e.code : 'ERUNTIME') as ErrorCode;
+  return new LrctlError(code, e.message);
+}
+
+/** Connects; a shim that is gone gives ERUNTIME naming the container. */
+export function openControl(socketPath: string, id: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(socketPath);
+    s.once('connect', () => resolve(s));
+    s.once('error', (err) => reject(new LrctlError('ERUNTIME', `cannot reach the shim of container ${id}: ${(err as Error).message}`)));
+  });
+}
+
+/** Sends one request and resolves with its result. */
+export async function requestShim(socketPath: string, id: string, req: Body<Request>): Promise<unknown> {
+  const sock = await openControl(socketPath, id);
+  try {
+    return await new Promise((resolve, reject) => {
+      readMessages(sock, (m) => {
+        const r = m as Response;
+        if (r.ok) resolve(r.result);
+        else reject(shimError(r.error));
+      });
+      sock.once('close', () => reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`)));
+      writeMessage(sock, { v: PROTOCOL_VERSION, ...req });
+    });
+  } finally {
+    sock.destroy();
+  }
+}
+
+/** An open attach session. */
+export interface Attachment {
+  sock: Socket;
+  tty: boolean;
+  send(req: Body<Request>): void;
+}
+
+/** Attaches and calls `onEvent` for each output/exit event. */
+export async function attachShim(socketPath: string, id: string, onEvent: (e: Event) => void, onEnd: (err?: LrctlError) => void): Promise<Attachment> {
+  const sock = await openControl(socketPath, id);
+  return new Promise((resolve, reject) => {
+    let attached = false;
+    readMessages(sock, (m) => {
+      const msg = m as Partial<Event> & { ok?: boolean; result?: { tty?: boolean }; error?: { code: string; message: string } };
+      if (!attached) {
+        if (!msg.ok) return reject(shimError(msg.error ?? { code: 'ERUNTIME', message: 'attach refused' }));
+        attached = true;
+        const tty = Boolean(msg.result?.tty);
+        return resolve({ sock, tty, send: (req) => writeMessage(sock, { v: PROTOCOL_VERSION, ...req }) });
+      }
+      if (msg.event) onEvent(msg as Event);
+      else if (msg.ok === false && msg.error) onEnd(shimError(msg.error));
+    });
+    sock.on('close', () => (attached ? onEnd() : reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`))));
+    writeMessage(sock, { v: PROTOCOL_VERSION, op: 'attach', stdin: false });
+  });
+}

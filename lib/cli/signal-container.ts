@@ -1,0 +1,22 @@
+// Sends a signal to a container: through its shim when it lives, else through
+// runc directly (a lost shim must not leave a container unmanageable).
+import { rootPaths } from '../state/paths.js';
+import { buildKillArgs } from '../runc/args.js';
+import { runRuncChecked } from '../runc/runc.js';
+import { findRunc } from './deps.js';
+import type { ContainerView } from './load-container.js';
+import { requestShim } from './shim-client.js';
+
+/** Delivers `signal` to the container's init; "already gone" is success. */
+export async function signalContainer(root: string, v: ContainerView, signal: string): Promise<void> {
+  if (v.health === 'ok') {
+    await requestShim(v.paths.socket, v.id, { op: 'kill', signal });
+    return;
+  }
+  const runc = { bin: findRunc(), root: rootPaths(root).runc, log: v.paths.runcLog };
+  try {
+    await runRuncChecked(runc, buildKillArgs(v.id, signal), 'runc kill');
+  } catch (err) {
+    if (!/not running|does not exist|process already finished|no such process/i.test((err as Error).message)) throw err;
+  }
+}
