@@ -9,7 +9,7 @@ import { printJsonError } from './output/json.js';
 // command cannot be invoked or found.
 const PASSTHROUGH = new Set(['run', 'exec']);
 function passthroughCode(err: LrctlError): number {
-  if (/executable file not found|no such file or directory/i.test(err.message) && err.code === 'ERUNTIME') return 127;
+  if (/exec: .*(executable file not found|no such file or directory)/i.test(err.message) && err.code === 'ERUNTIME') return 127;
   if (/permission denied/i.test(err.message) && err.code === 'ERUNTIME') return 126;
   return 125;
 }
@@ -18,7 +18,8 @@ function passthroughCode(err: LrctlError): number {
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   const sub = argv.slice(2).find((a) => !a.startsWith('-') && program.commands.some((c) => c.name() === a));
-  const json = argv.includes('--json');
+  // run and exec pass their arguments on to the container: a --json there is not ours
+  const json = !(sub && PASSTHROUGH.has(sub)) && argv.includes('--json');
   const fail = (err: LrctlError) => {
     const code = sub && PASSTHROUGH.has(sub) ? passthroughCode(err) : err.exitCode;
     if (json) printJsonError(err, code);

@@ -9,7 +9,7 @@ const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 
 export function parseSize(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
   const unit = m?.[2].toLowerCase() ?? '';
-  if (!m || !(unit in SIZE_UNITS) || Number(m[1]) <= 0) throw new InvalidArgumentError(`expected a positive size such as 512k, 10m or 1g, got ${JSON.stringify(value)}`);
+  if (!m || !Object.hasOwn(SIZE_UNITS, unit) || Number(m[1]) <= 0) throw new InvalidArgumentError(`expected a positive size such as 512k, 10m or 1g, got ${JSON.stringify(value)}`);
   return Math.floor(Number(m[1]) * SIZE_UNITS[unit]);
 }
 
@@ -32,7 +32,7 @@ export function parseSignal(value: string): string {
     const name = v.startsWith('SIG') ? v : `SIG${v}`;
     if (name in sigs) return name;
   }
-  throw new InvalidArgumentError(`invalid signal ${JSON.stringify(value)}: expected a name such as TERM or SIGKILL, or a number from 1 to 64`);
+  throw new InvalidArgumentError(`invalid signal ${JSON.stringify(value)}: expected a name such as TERM or SIGKILL, or a number from 1 to 31`);
 }
 
 /** "K=V" (repeatable; collects into an array). */
@@ -54,11 +54,14 @@ export function parseNet(value: string): 'host' | 'none' {
   return value;
 }
 
-/** --since: an RFC3339 time, or a duration ago such as 10s, 5m, 2h. Returns epoch ms. */
+/** --since: an RFC3339 time, Unix seconds (as Docker), or a duration ago such as 10s, 5m, 2h. Returns epoch ms. */
 export function parseSince(value: string, now = Date.now()): number {
   const d = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
   if (d) return now - Number(d[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d[2] as 'ms']!;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new InvalidArgumentError(`expected a time such as 2024-01-02T15:04:05Z or a duration such as 10m, got ${JSON.stringify(value)}`);
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  // RFC3339 only, with a zone: Date.parse alone would take many loose forms
+  const rfc = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value);
+  const t = rfc ? Date.parse(value.replace(/(\.\d{3})\d+/, '$1')) : NaN;
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`expected an RFC3339 time such as 2024-01-02T15:04:05Z, Unix seconds, or a duration such as 10m, got ${JSON.stringify(value)}`);
   return t;
 }

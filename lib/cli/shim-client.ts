@@ -22,11 +22,16 @@ export function openControl(socketPath: string, id: string): Promise<Socket> {
   });
 }
 
+// A live shim answers in milliseconds; one that does not is stuck, and is reported as such.
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Sends one request and resolves with its result. */
-export async function requestShim(socketPath: string, id: string, req: Body<Request>): Promise<unknown> {
+export async function requestShim(socketPath: string, id: string, req: Body<Request>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
   const sock = await openControl(socketPath, id);
+  let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new LrctlError('ERUNTIME', `the shim of container ${id} did not answer ${req.op} within ${timeoutMs / 1000}s`)), timeoutMs);
       readMessages(sock, (m) => {
         const r = m as Response;
         if (r.ok) resolve(r.result);
@@ -36,6 +41,7 @@ export async function requestShim(socketPath: string, id: string, req: Body<Requ
       writeMessage(sock, { v: PROTOCOL_VERSION, ...req });
     });
   } finally {
+    clearTimeout(timer);
     sock.destroy();
   }
 }

@@ -10,8 +10,13 @@ import { requestShim } from './shim-client.js';
 /** Delivers `signal` to the container's init; "already gone" is success. */
 export async function signalContainer(root: string, v: ContainerView, signal: string): Promise<void> {
   if (v.health === 'ok') {
-    await requestShim(v.paths.socket, v.id, { op: 'kill', signal });
-    return;
+    try {
+      await requestShim(v.paths.socket, v.id, { op: 'kill', signal }, 10_000);
+      return;
+    } catch (err) {
+      // A refusal by the state machine stands; a shim that cannot be reached or is stuck does not stop us.
+      if ((err as { code?: string }).code !== 'ERUNTIME' || !/cannot reach|did not answer|closed the connection/.test((err as Error).message)) throw err;
+    }
   }
   const runc = { bin: findRunc(), root: rootPaths(root).runc, log: v.paths.runcLog };
   try {

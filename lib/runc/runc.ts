@@ -26,6 +26,10 @@ function logSize(path: string): number {
   }
 }
 
+/** Pids of runc processes started here and not yet reaped by libuv: the shim's
+ *  orphan reaper must leave these alone, or libuv never learns they exited. */
+export const liveRuncPids = new Set<number>();
+
 /** Runs `runc <globals> <args>`; stdout/stderr captured unless `stdio` says otherwise. */
 export function runRunc(r: Runc, args: string[], opts: { stdio?: StdioOptions; onSpawn?: (pid: number) => void } = {}): Promise<RuncResult> {
   return new Promise((resolve, reject) => {
@@ -38,7 +42,12 @@ export function runRunc(r: Runc, args: string[], opts: { stdio?: StdioOptions; o
       if (isErrno(err, 'ENOENT')) reject(depsError(`runc not found: ${r.bin} (install it with scripts/setup.sh, or set LRCTL_RUNC)`));
       else reject(err);
     });
-    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+    const pid = child.pid;
+    if (pid !== undefined) {
+      liveRuncPids.add(pid);
+      opts.onSpawn?.(pid);
+    }
+    child.on('exit', () => pid !== undefined && liveRuncPids.delete(pid));
     child.on('close', (code) => resolve({ exitCode: code, stdout, stderr }));
   });
 }

@@ -1,7 +1,7 @@
 // lrctl-shim: one per container. The lifecycle, top to bottom: become
 // subreaper, prepare the bundle, create stdio, runc create (and start),
 // report to the launcher on fd 3, drain output, learn the exit, publish it last.
-import { closeSync, existsSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { adaptBundleSpec, buildSpec, type OciSpec } from '../bundle/spec.js';
 import { mountOverlay } from '../bundle/overlay.js';
@@ -9,7 +9,7 @@ import { LrctlError } from '../errors.js';
 import { native } from '../native/index.js';
 import { PROTOCOL_VERSION, type Handshake } from '../protocol/messages.js';
 import { buildCreateArgs, buildDeleteArgs } from '../runc/args.js';
-import { runRunc, runRuncChecked, type Runc } from '../runc/runc.js';
+import { liveRuncPids, runRunc, runRuncChecked, type Runc } from '../runc/runc.js';
 import { readBootId, readStartTime } from '../state/liveness.js';
 import { containerPaths, rootPaths } from '../state/paths.js';
 import { SCHEMA_VERSION, type RunRequest, type StateFile } from '../state/state-file.js';
@@ -27,7 +27,6 @@ const DRAIN_TIMEOUT_MS = 5000;
 const [root, id] = process.argv.slice(2);
 const paths = containerPaths(root, id);
 const diag = createDiag(paths.shimLog);
-const spawned = new Set<number>();
 
 function handshake(h: Handshake): void {
   try {
@@ -47,6 +46,8 @@ function prepareBundle(req: RunRequest): void {
     spec = buildSpec(req, `/lrctl/${rootHash}-${req.id}`);
   } else {
     spec = adaptBundleSpec(JSON.parse(readFileSync(`${req.bundle}/config.json`, 'utf8')), req.bundle!, req);
+    // runc refuses a rootfs path that is a symlink
+    spec.root.path = realpathSync(spec.root.path);
   }
   writeFileSync(`${paths.bundle}/config.json`, JSON.stringify(spec, null, 2));
 }
@@ -94,9 +95,8 @@ async function main(): Promise<void> {
       'runc create',
       { stdio: pipes ? pipes.forRunc : ['ignore', 'pipe', 'pipe'], onSpawn: (pid) => (runcPid = pid) },
     );
-    spawned.add(runcPid);
     const stdio = consoleListener ? consoleListener.receivePty(runcPid) : pipes!;
-    await created.finally(() => spawned.delete(runcPid));
+    await created;
     stdio.closeChildEnds();
     sup.stdio = stdio;
 
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
 
     const initPid = Number(readFileSync(paths.pidFile, 'utf8'));
     // Install exit handling before the container can run, so an early exit is never lost.
-    watchInit(initPid, (pid) => spawned.has(pid), (exit) => void sup.enqueue(() => finish(sup, exit, drained, server)));
+    watchInit(initPid, (pid) => liveRuncPids.has(pid), (exit) => void sup.enqueue(() => finish(sup, exit, drained, server)));
     sup.setStatus('created', { initPid, pipeSize: stdio.pipeSize });
     if (req.start) await sup.start();
     handshake({ v: PROTOCOL_VERSION, ok: true, status: sup.state.status, initPid, shimPid: process.pid });
@@ -135,7 +135,7 @@ async function finish(sup: Supervisor, exit: ExitStatus, drained: Promise<void>[
   diag.info(`init exited: ${JSON.stringify(exit)}`);
   await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, DRAIN_TIMEOUT_MS))]);
   sup.log?.close();
-  await runRunc(sup.runc, buildDeleteArgs(sup.state.id, true), { onSpawn: (p) => spawned.add(p) }).catch((err) => diag.warn(`runc delete: ${err.message}`));
+  await runRunc(sup.runc, buildDeleteArgs(sup.state.id, true)).catch((err) => diag.warn(`runc delete: ${err.message}`));
   sup.setStatus('stopped', { exitCode: exit.exitCode, signal: exit.signal, finishedAt: new Date().toISOString() });
   sup.notifyExit(exit);
   server.close();

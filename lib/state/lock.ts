@@ -6,7 +6,7 @@ import { busyError, isErrno } from '../errors.js';
 // Long enough to wait out a `stop -t 10` held by another CLI.
 const RETRIES = { retries: 60, factor: 1.3, minTimeout: 50, maxTimeout: 1000 };
 
-/** Runs `fn` while holding the lock on `dir`; EBUSY when it cannot be had in ~40 s. */
+/** Runs `fn` while holding the lock on `dir`; EBUSY when it cannot be had in about 50 s. */
 export async function withContainerLock<T>(dir: string, id: string, fn: () => Promise<T>): Promise<T> {
   let release: () => Promise<void>;
   try {

@@ -10,7 +10,7 @@ import { assertAccepts } from '../../state/status.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
 import { effectiveStatus, loadContainer } from '../load-container.js';
-import { collectEnv } from '../options.js';
+import { collectEnv, parseUser } from '../options.js';
 
 /** `lrctl exec` */
 export function execCommand(): Command {
@@ -23,9 +23,9 @@ export function execCommand(): Command {
     .option('-t, --tty', 'allocate a pseudo-terminal')
     .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collectEnv, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
-    .option('-u, --user <uid[:gid]>', 'numeric user (and group) to run as')
+    .option('-u, --user <uid[:gid]>', 'numeric user (and group) to run as', parseUser)
     .passThroughOptions()
-    .action(async (id: string, args: string[], o: { interactive?: boolean; tty?: boolean; env: string[]; workdir?: string; user?: string }, cmd: Command) => {
+    .action(async (id: string, args: string[], o: { interactive?: boolean; tty?: boolean; env: string[]; workdir?: string; user?: { uid: number; gid: number } }, cmd: Command) => {
       const { root } = globals(cmd);
       const v = loadContainer(root, id);
       assertAccepts('exec', id, effectiveStatus(v));
@@ -37,12 +37,12 @@ export function execCommand(): Command {
       } catch {
         // no log yet
       }
-      const argv = [...buildGlobalArgs({ root: rootPaths(root).runc, log }), ...buildExecArgs({ id, args, tty: o.tty, cwd: o.workdir, env: o.env, user: o.user })];
+      const argv = [...buildGlobalArgs({ root: rootPaths(root).runc, log }), ...buildExecArgs({ id, args, tty: o.tty, cwd: o.workdir, env: o.env, user: o.user ? `${o.user.uid}:${o.user.gid}` : null })];
       const r = await execa(runc, argv, { stdin: o.interactive || o.tty ? 'inherit' : 'ignore', stdout: 'inherit', stderr: 'inherit', reject: false });
       const err = lastErrorInFile(log, offset);
       // runc exits 255 when it could not start the process; it has already printed
       // why on the stderr we share, so only the exit code is ours: 127/126 as Docker.
-      if (err && r.exitCode === 255) process.exitCode = /not found|no such file/i.test(err) ? 127 : /permission denied/i.test(err) ? 126 : 125;
-      else process.exitCode = r.exitCode ?? 128 + 9;
+      if (err && r.exitCode === 255) process.exitCode = /exec: .*(not found|no such file)/i.test(err) ? 127 : /permission denied/i.test(err) ? 126 : 125;
+      else process.exitCode = r.exitCode ?? 125;
     });
 }

@@ -14,10 +14,10 @@ export function inspectCommand(): Command {
     .action(async (ids: string[], _o: unknown, cmd: Command) => {
       const { root } = globals(cmd);
       const out: unknown[] = [];
+      // print what was found even when some ids were not (then exit non-zero)
       await forEachId(ids, async (id) => {
         const v = loadContainer(root, id);
         out.push({ ...v.state, effectiveStatus: effectiveStatus(v), shim: v.health, initAlive: v.initAlive, paths: v.paths });
-      });
-      printJson(out);
+      }).finally(() => printJson(out));
     });
 }

@@ -8,6 +8,7 @@ import { noSuchContainer, runtimeError } from '../../errors.js';
 import { buildDeleteArgs } from '../../runc/args.js';
 import { runRunc } from '../../runc/runc.js';
 import { ID_PATTERN } from '../../state/id.js';
+import { readStartTime } from '../../state/liveness.js';
 import { withContainerLock } from '../../state/lock.js';
 import { containerPaths, rootPaths } from '../../state/paths.js';
 import { accepts, assertAccepts } from '../../state/status.js';
@@ -29,12 +30,22 @@ async function removeFromDisk(root: string, id: string): Promise<void> {
   if (!paths.socket.startsWith(paths.dir)) rmSync(paths.socket, { force: true });
 }
 
+// SIGKILL to the recorded shim, only if that pid is still the same process.
+function killShim(v: ContainerView): void {
+  if (readStartTime(v.state.shimPid) !== v.state.shimStartTime) return;
+  try {
+    process.kill(v.state.shimPid, 'SIGKILL');
+  } catch {
+    // exited meanwhile
+  }
+}
+
 /** `lrctl rm` */
 export function rmCommand(): Command {
   return new Command('rm')
     .description('remove containers: runc state, overlay mount and folder (-f: kill running ones first)')
     .argument('<id...>', 'containers to remove')
-    .option('-f, --force', 'kill a running container first; also remove one whose state file is corrupt or incomplete')
+    .option('-f, --force', 'kill a running container first; also remove one whose state file is corrupt')
     .action(async (ids: string[], o: { force?: boolean }, cmd: Command) => {
       const { root } = globals(cmd);
       await forEachId(ids, async (id) => {
@@ -57,7 +68,10 @@ export function rmCommand(): Command {
             if (!accepts('rm', status) || v.health === 'ok') {
               if (v.health === 'ok' || v.initAlive) {
                 await signalContainer(root, v, 'SIGKILL');
-                if (!(await waitForExit(root, id, 15_000))) throw runtimeError(`container ${id} did not stop after SIGKILL`);
+                const stopped = await waitForExit(root, id, 15_000);
+                // -f: a shim that does not publish the exit is stuck; stop it too (checked by pid and start time).
+                if (!stopped && o.force && v.health === 'ok') killShim(v);
+                else if (!stopped) throw runtimeError(`container ${id} did not stop after SIGKILL`);
               }
               await waitForShimExit(v);
             }

@@ -43,6 +43,7 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
     if (/[,:\\]/.test(rootfs)) throw usageError(`rootfs path must not contain ',', ':' or '\\': ${rootfs}`);
     if (!args.length) throw usageError('a command is required with --rootfs (there is no image default)');
   } else {
+    if (o.net) throw usageError("--net applies to --rootfs only: a bundle's config.json decides its namespaces");
     bundle = resolve(o.bundle!);
     let config: unknown;
     try {
@@ -116,7 +117,7 @@ export function runCommand(): Command {
         return;
       }
       const end = await attachSession(hs.ok ? paths.socket : '', id, {
-        stdin: Boolean(o.interactive || o.tty),
+        stdin: Boolean(o.interactive),
         sigProxy: (signal) => void requestShim(paths.socket, id, { op: 'kill', signal }).catch(() => {}),
         ready: () => requestShim(paths.socket, id, { op: 'start' }).then(() => {}),
       });

@@ -19,9 +19,9 @@ export function waitCommand(): Command {
         const v = (await waitForExit(root, id))!;
         if (v.health === 'rebooted') throw runtimeError(`exit status of ${id} is unknown: the host rebooted while it ran`);
         if (v.state.status !== 'stopped' && v.state.status !== 'checkpointed') throw runtimeError(`exit status of ${id} is unknown: its shim was lost`);
+        if (v.state.exitCode === null) throw runtimeError(`${id} has no exit status: it failed to start: ${v.state.error ?? 'unknown error'}`);
         results.push({ id, exitCode: v.state.exitCode, signal: v.state.signal });
         if (!o.json) process.stdout.write(`${v.state.exitCode ?? ''}\n`);
-      });
-      if (o.json) printJson(results);
+      }).finally(() => o.json && printJson(results));
     });
 }

@@ -1,0 +1,123 @@
+import t, { type Test } from 'tap';
+import { InvalidArgumentError } from 'commander';
+import { collectEnv, parseCount, parseNet, parseSignal, parseSince, parseSize, parseUser } from '../../../dist/cli/options.js';
+
+// Every rejection must be commander's InvalidArgumentError (so commander prints it as a usage error).
+function rejects(t: Test, fn: () => unknown, what: string, message?: RegExp | string) {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  t.type(caught, InvalidArgumentError, `${what} throws InvalidArgumentError`);
+  if (message !== undefined) t.match((caught as Error | undefined)?.message, message, `${what} message`);
+}
+
+t.test('parseSize', async (t) => {
+  const good: [string, number][] = [
+    ['512k', 524288],
+    ['10m', 10 * 1024 * 1024],
+    ['1g', 1024 ** 3],
+    ['1.5m', 1572864],
+    ['1', 1],
+    ['100', 100],
+    ['100b', 100],
+    ['2kb', 2048],
+    ['3MB', 3 * 1024 ** 2],
+    ['1G', 1024 ** 3],
+    ['1GB', 1024 ** 3],
+    [' 10m ', 10 * 1024 ** 2],
+    ['10 m', 10 * 1024 ** 2],
+    ['0.5k', 512],
+    ['1.0001k', 1024],
+  ];
+  for (const [v, n] of good) t.equal(parseSize(v), n, JSON.stringify(v));
+  for (const v of ['0', '0k', '0.0m', '-1', '-1m', '10x', '', ' ', 'k', 'm10', '1.m', '.5m', '1e3', '10mm', '10 tb', '1,5m', 'Infinity', 'NaN']) {
+    rejects(t, () => parseSize(v), JSON.stringify(v), `got ${JSON.stringify(v)}`);
+  }
+});
+
+t.test('parseSize rejects inherited object keys as units', async (t) => {
+  // Bug: `unit in SIZE_UNITS` also sees Object.prototype, so "1constructor" passes the check
+  // and returns NaN. Fixed by Object.hasOwn(SIZE_UNITS, unit).
+  rejects(t, () => parseSize('1constructor'), '"1constructor"');
+});
+
+t.test('parseCount', async (t) => {
+  const atLeast1 = parseCount(1);
+  const atLeast0 = parseCount(0);
+  t.equal(atLeast1('1'), 1);
+  t.equal(atLeast1('5'), 5);
+  t.equal(atLeast1('007'), 7);
+  t.equal(atLeast0('0'), 0);
+  rejects(t, () => atLeast1('0'), '"0" with min 1', 'expected a whole number >= 1, got "0"');
+  for (const v of ['', '-1', '1.5', '1e2', ' 1', 'one', '+1', '0x10']) rejects(t, () => atLeast0(v), JSON.stringify(v), '>= 0');
+});
+
+t.test('parseSignal', async (t) => {
+  const good: [string, string][] = [
+    ['TERM', 'SIGTERM'],
+    ['sigterm', 'SIGTERM'],
+    ['SIGKILL', 'SIGKILL'],
+    ['kill', 'SIGKILL'],
+    ['9', 'SIGKILL'],
+    ['15', 'SIGTERM'],
+    ['1', 'SIGHUP'],
+    ['HUP', 'SIGHUP'],
+    ['usr1', 'SIGUSR1'],
+    [' INT ', 'SIGINT'],
+    ['SigQuit', 'SIGQUIT'],
+    ['WINCH', 'SIGWINCH'],
+  ];
+  for (const [v, name] of good) t.equal(parseSignal(v), name, JSON.stringify(v));
+  for (const v of ['FOO', 'SIGFOO', '0', '99', '', 'SIG', '-9', '9.0', 'constructor', 'toString', '__proto__']) {
+    rejects(t, () => parseSignal(v), JSON.stringify(v), `invalid signal ${JSON.stringify(v)}`);
+  }
+});
+
+t.test('collectEnv', async (t) => {
+  t.same(collectEnv('A=1'), ['A=1']);
+  const prev = ['A=1'];
+  t.same(collectEnv('B=x=y z', prev), ['A=1', 'B=x=y z']);
+  t.same(prev, ['A=1'], 'does not mutate the previous array');
+  t.same(collectEnv('EMPTY='), ['EMPTY=']);
+  t.same(collectEnv('PATH=/bin:/usr/bin', undefined), ['PATH=/bin:/usr/bin']);
+  for (const v of ['', 'A', '=1', ' A=1', 'A B=1', '\tA=1']) rejects(t, () => collectEnv(v), JSON.stringify(v), 'expected KEY=VALUE');
+});
+
+t.test('parseUser', async (t) => {
+  t.same(parseUser('1000'), { uid: 1000, gid: 1000 });
+  t.same(parseUser('1000:100'), { uid: 1000, gid: 100 });
+  t.same(parseUser('0'), { uid: 0, gid: 0 });
+  t.same(parseUser('0:0'), { uid: 0, gid: 0 });
+  for (const v of ['', 'root', '1000:', ':100', '-1', '1000:abc', '1000:100:1', ' 1000', '1.5']) {
+    rejects(t, () => parseUser(v), JSON.stringify(v), 'UID[:GID]');
+  }
+});
+
+t.test('parseNet', async (t) => {
+  t.equal(parseNet('host'), 'host');
+  t.equal(parseNet('none'), 'none');
+  for (const v of ['', 'bridge', 'HOST', ' host', 'none ']) rejects(t, () => parseNet(v), JSON.stringify(v), 'expected host or none');
+});
+
+t.test('parseSince', async (t) => {
+  const now = Date.UTC(2024, 0, 2, 15, 4, 5, 678);
+  t.equal(parseSince('10s', now), now - 10_000);
+  t.equal(parseSince('5m', now), now - 5 * 60_000);
+  t.equal(parseSince('2h', now), now - 2 * 3_600_000);
+  t.equal(parseSince('1d', now), now - 86_400_000);
+  t.equal(parseSince('250ms', now), now - 250);
+  t.equal(parseSince('1.5h', now), now - 5_400_000);
+  t.equal(parseSince('0s', now), now);
+  t.equal(parseSince('2024-01-02T15:04:05Z', now), Date.UTC(2024, 0, 2, 15, 4, 5));
+  t.equal(parseSince('2024-01-02T15:04:05.5Z', now), Date.UTC(2024, 0, 2, 15, 4, 5, 500));
+  t.equal(parseSince('2024-01-02T15:04:05.123456789Z', now), Date.UTC(2024, 0, 2, 15, 4, 5, 123), 'RFC3339Nano, as in log lines');
+  t.equal(parseSince('2024-01-02T15:04:05+02:00', now), Date.UTC(2024, 0, 2, 13, 4, 5));
+  t.type(parseSince('10s'), 'number', 'now defaults to the clock');
+  t.ok(Math.abs(parseSince('10s') - (Date.now() - 10_000)) < 1000, 'default now is Date.now()');
+  for (const v of ['', 'garbage', 'yesterday', '10x', '-5m', '5m ago', '2024-13-01T00:00:00Z', 's', 'ms']) {
+    rejects(t, () => parseSince(v, now), JSON.stringify(v), `got ${JSON.stringify(v)}`);
+  }
+});
