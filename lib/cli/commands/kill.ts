@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { withContainerLock } from '../../state/lock.js';
 import { assertAccepts } from '../../state/status.js';
 import { globals } from '../context.js';
+import { findRunc } from '../deps.js';
 import { forEachId } from '../each-id.js';
 import { effectiveStatus, loadContainer } from '../load-container.js';
 import { parseSignal } from '../options.js';
@@ -16,6 +17,7 @@ export function killCommand(): Command {
     .option('-s, --signal <signal>', 'signal name or number', parseSignal, 'SIGKILL')
     .action(async (ids: string[], o: { signal: string }, cmd: Command) => {
       const { root } = globals(cmd);
+      findRunc(); // the fallback when a shim is lost: check it is there before acting
       await forEachId(ids, async (id) => {
         await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
           const v = loadContainer(root, id);

@@ -41,7 +41,8 @@ export function logsCommand(): Command {
           return true; // removed while we followed
         }
       };
-      let pending: Line | null = null;
+      // partial (P) entries join up with the next entry of the same stream only
+      const pending = new Map<string, Line>();
       let backlog: Line[] | null = o.tail !== undefined ? [] : null;
       const emit = async (l: Line) => {
         if (o.since !== undefined && timeMs(l.time) < o.since) return;
@@ -59,21 +60,19 @@ export function logsCommand(): Command {
         for (const l of b) await emit(l);
       };
       const onEntry = async (e: LogEntry) => {
-        if (!pending) pending = { time: e.time, stream: e.stream, bytes: [] };
-        pending.bytes.push(e.content);
-        if (e.full) {
-          pending.bytes.push(Buffer.from('\n'));
-          const l = pending;
-          pending = null;
-          await emit(l);
-        }
+        const l = pending.get(e.stream) ?? { time: e.time, stream: e.stream, bytes: [] };
+        l.bytes.push(e.content);
+        if (!e.full) return void pending.set(e.stream, l);
+        l.bytes.push(Buffer.from('\n'));
+        pending.delete(e.stream);
+        await emit(l);
       };
       for await (const e of readLog(v.paths.log, o.follow ? { isDone } : undefined)) {
         if (e === null) await flushBacklog();
         else await onEntry(e);
       }
       // A last partial line (the container exited mid-line) is still output.
-      if (pending) await emit(pending);
+      for (const l of pending.values()) await emit(l);
       await flushBacklog();
     });
 }

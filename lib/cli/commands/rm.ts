@@ -48,6 +48,8 @@ export function rmCommand(): Command {
     .option('-f, --force', 'kill a running container first; also remove one whose state file is corrupt')
     .action(async (ids: string[], o: { force?: boolean }, cmd: Command) => {
       const { root } = globals(cmd);
+      // Fail on a missing runc before touching anything: never half-remove a container.
+      findRunc();
       await forEachId(ids, async (id) => {
         if (!ID_PATTERN.test(id)) throw noSuchContainer(id);
         const paths = containerPaths(root, id);

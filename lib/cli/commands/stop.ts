@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { withContainerLock } from '../../state/lock.js';
 import { assertAccepts } from '../../state/status.js';
 import { globals } from '../context.js';
+import { findRunc } from '../deps.js';
 import { forEachId } from '../each-id.js';
 import { effectiveStatus, loadContainer } from '../load-container.js';
 import { parseCount } from '../options.js';
@@ -18,19 +19,25 @@ export function stopCommand(): Command {
     .option('-t, --time <seconds>', 'seconds to wait after SIGTERM before SIGKILL', parseCount(0), 10)
     .action(async (ids: string[], o: { time: number }, cmd: Command) => {
       const { root } = globals(cmd);
+      findRunc(); // the fallback when a shim is lost: check it is there before acting
       await forEachId(ids, async (id) => {
         const dir = loadContainer(root, id).paths.dir;
         await withContainerLock(dir, id, async () => {
           const v = loadContainer(root, id);
           const status = effectiveStatus(v);
           assertAccepts('stop', id, status);
-          if (status !== 'stopped' && status !== 'checkpointed') {
-            await signalContainer(root, v, o.time > 0 ? 'SIGTERM' : 'SIGKILL');
-            if (!(await waitForExit(root, id, o.time * 1000))) {
-              await signalContainer(root, loadContainer(root, id), 'SIGKILL');
-              if (!(await waitForExit(root, id, 15_000))) throw runtimeError(`container ${id} did not stop after SIGKILL`);
-            }
+          if (status === 'stopped' || status === 'checkpointed') return;
+          if (o.time > 0) {
+            await signalContainer(root, v, 'SIGTERM');
+            if (await waitForExit(root, id, o.time * 1000)) return;
           }
+          try {
+            await signalContainer(root, loadContainer(root, id), 'SIGKILL');
+          } catch (err) {
+            // it exited between the grace period and now: that is what we wanted
+            if ((err as { code?: string }).code !== 'ESTATE') throw err;
+          }
+          if (!(await waitForExit(root, id, 15_000))) throw runtimeError(`container ${id} did not stop after SIGKILL`);
         });
         process.stdout.write(id + '\n');
       });

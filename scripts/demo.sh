@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The main job on a fresh Debian 12 machine, as root: set-up, build, then a
+# real container under lrctl, shown in `lrctl ps` and `lrctl logs`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+npm ci --no-audit --no-fund --silent
+npm run build --silent
+
+export LRCTL_ROOT=${LRCTL_ROOT:-/var/lib/lrctl}
+rootfs=/var/lib/lrctl-demo/busybox
+if [ ! -x "$rootfs/bin/busybox" ]; then
+  mkdir -p "$rootfs"/{bin,proc,sys,dev,tmp,etc,root}
+  cp /bin/busybox "$rootfs/bin/"
+  for a in $("$rootfs/bin/busybox" --list); do [ -e "$rootfs/bin/$a" ] || ln -s busybox "$rootfs/bin/$a"; done
+fi
+lrctl() { node bin/lrctl.js "$@"; }
+
+lrctl rm -f demo >/dev/null 2>&1 || true
+set -x
+lrctl run -d --name demo --rootfs "$rootfs" -- sh -c 'i=0; while true; do echo "hello from lrctl $i"; i=$((i+1)); sleep 1; done'
+sleep 3
+lrctl ps
+lrctl logs --tail 3 demo
+set +x
+echo
+echo "The container keeps running with no lrctl process around. Try:"
+echo "  node bin/lrctl.js logs -f demo     # follow (Ctrl-C leaves it running)"
+echo "  node bin/lrctl.js stop demo && node bin/lrctl.js rm demo"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine, as root: installs what
+# lrctl needs (scripts/setup.sh), installs and builds the project (npm ci also
+# builds the native addon), runs every test with tap, and ends with the totals
+# as "N passed, N failed, N skipped". Exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+npm ci --no-audit --no-fund || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+out=$(mktemp)
+npm test 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+
+# tap's closing line: "# { total: N, pass: N, fail: N, skip: N, todo: N }" (zero counts omitted)
+summary=$(grep -E '^# \{ total: ' "$out" | tail -n1)
+count() { echo "$summary" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
+pass=$(count pass); fail=$(count fail); skip=$(( $(count skip) + $(count todo) ))
+rm -f "$out"
+if [ -z "$summary" ]; then
+  echo "tap printed no totals (exit code $rc)"
+  fail=$(( fail > 0 ? fail : 1 ))
+elif [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+  # a failure outside any assertion (a crashed test file, the preflight): count it
+  fail=1
+fi
+# A skipped test is not a passing one.
+[ "$skip" -gt 0 ] && [ "$fail" -eq 0 ] && fail=$skip
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "$rc" -eq 0 ]
