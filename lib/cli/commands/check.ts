@@ -1,7 +1,6 @@
 // lrctl check: are lrctl's dependencies usable on this machine? (runc, CRIU
 // >= 4.2 passing `criu check`, the native addon, root). Exit 7 when not.
 import { Command } from 'commander';
-import { execa } from 'execa';
 import { depsError } from '../../errors.js';
 import { native } from '../../native/index.js';
 import { findCriu, findRunc } from '../deps.js';
@@ -10,7 +9,9 @@ import { findCriu, findRunc } from '../deps.js';
 export function checkCommand(): Command {
   return new Command('check')
     .description('check that runc, CRIU (>= 4.2, passing `criu check`) and the native addon are usable')
+    // execa is imported when used: loading it costs every other command ~100 ms of start-up
     .action(async () => {
+      const { execa } = await import('execa');
       if (process.getuid?.() !== 0) throw depsError('lrctl must run as root');
       native();
       const runc = findRunc();

@@ -1,7 +1,6 @@
 // lrctl exec: run another process in a running container (runc exec), in
 // the foreground with this terminal's stdio; exits with the process's code.
 import { Command } from 'commander';
-import { execa } from 'execa';
 import { statSync } from 'node:fs';
 import { buildExecArgs, buildGlobalArgs } from '../../runc/args.js';
 import { lastErrorInFile } from '../../runc/runc-log.js';
@@ -25,7 +24,9 @@ export function execCommand(): Command {
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <uid[:gid]>', 'numeric user (and group) to run as', parseUser)
     .passThroughOptions()
+    // execa is imported when used: loading it costs every other command ~100 ms of start-up
     .action(async (id: string, args: string[], o: { interactive?: boolean; tty?: boolean; env: string[]; workdir?: string; user?: { uid: number; gid: number } }, cmd: Command) => {
+      const { execa } = await import('execa');
       const { root } = globals(cmd);
       const v = loadContainer(root, id);
       assertAccepts('exec', id, effectiveStatus(v));

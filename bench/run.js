@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// npm run bench: lrctl side by side with bare runc (and Podman/containerd where
+// installed) on the same rootfs, in the same run, so ratios hold on a noisy machine.
+// Measures: `run -d` latency, `ps` latency, idle memory per shim. Cleans up by id and pid.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const LRCTL = fileURLToPath(new URL('../bin/lrctl.js', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const N_IDLE = Number(process.env.BENCH_IDLE ?? 20);
+const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
+
+const base = mkdtempSync('/tmp/lrb-');
+const root = join(base, 'root');
+const rootfs = join(base, 'rootfs');
+for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(rootfs, d), { recursive: true });
+copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
+for (const a of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) if (a !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', a));
+
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+const time = (cmd, args, opts = {}) => {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: 'ignore', ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
+  return ms(t0);
+};
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+};
+const lrctl = (...args) => [process.execPath, [LRCTL, '--root', root, ...args]];
+const version = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0];
+  } catch {
+    return null;
+  }
+};
+function smaps(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (k) => Number(text.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
+  return { rss: kb('Rss') / 1024, pss: kb('Pss') / 1024, private: (kb('Private_Clean') + kb('Private_Dirty')) / 1024 };
+}
+const median = (xs, k) => stats(xs.map((x) => x[k])).median;
+
+const results = { date: new Date().toISOString(), versions: { node: process.version, runc: version('runc', ['--version']), podman: version('podman', ['--version']), ctr: version('ctr', ['--version']) }, start: {}, ps: {}, idleMemoryMiB: {} };
+const cleanups = [];
+try {
+  // 1. start latency
+  const nodeFloor = [];
+  for (let i = 0; i < RUNS; i++) nodeFloor.push(time(process.execPath, ['-e', '0']));
+  results.start['node -e 0'] = stats(nodeFloor);
+
+  const runcRoot = join(base, 'runc-bare');
+  const bundle = join(base, 'bundle');
+  mkdirSync(bundle);
+  execFileSync('runc', ['spec'], { cwd: bundle });
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  Object.assign(spec.process, { terminal: false, args: ['sleep', '1000'] });
+  spec.root = { path: rootfs, readonly: true };
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  const bare = [];
+  for (let i = 0; i < RUNS; i++) {
+    const id = `bare${i}`;
+    cleanups.push(() => spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id]));
+    bare.push(time('runc', ['--root', runcRoot, 'run', '-d', '--bundle', bundle, id]));
+    spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id]);
+  }
+  results.start['runc run -d'] = stats(bare);
+
+  const lr = [];
+  for (let i = 0; i < RUNS; i++) {
+    const id = `start${i}`;
+    lr.push(time(...lrctl('run', '-d', '--name', id, '--rootfs', rootfs, '--', 'sleep', '1000')));
+    spawnSync(...lrctl('rm', '-f', id));
+  }
+  results.start['lrctl run -d'] = stats(lr);
+
+  // 2. idle memory at N_IDLE containers, and ps with them running
+  for (let i = 0; i < N_IDLE; i++) spawnSync(...lrctl('run', '-d', '--name', `idle${i}`, '--rootfs', rootfs, '--', 'sleep', '1000'));
+  await new Promise((r) => setTimeout(r, 2000));
+  const shims = [];
+  for (let i = 0; i < N_IDLE; i++) shims.push(smaps(JSON.parse(readFileSync(join(root, 'containers', `idle${i}`, 'state.json'), 'utf8')).shimPid));
+  results.idleMemoryMiB['lrctl-shim'] = { rss: median(shims, 'rss'), pss: median(shims, 'pss'), private: median(shims, 'private') };
+  const psTimes = [];
+  for (let i = 0; i < RUNS; i++) psTimes.push(time(...lrctl('ps')));
+  results.ps[`lrctl ps (${N_IDLE} running)`] = stats(psTimes);
+  const runcList = [];
+  for (let i = 0; i < RUNS; i++) runcList.push(time('runc', ['--root', join(root, 'runc'), 'list']));
+  results.ps[`runc list (${N_IDLE} running)`] = stats(runcList);
+
+  // the floor: idle node processes with one listening unix socket, as many at once
+  const nodes = [];
+  for (let i = 0; i < N_IDLE; i++) {
+    const sock = join(base, `n${i}.sock`);
+    const p = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)})`], { stdio: 'ignore' });
+    cleanups.push(() => p.kill('SIGKILL'));
+    nodes.push(p);
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const floor = nodes.map((p) => smaps(p.pid));
+  results.idleMemoryMiB['idle node + unix socket'] = { rss: median(floor, 'rss'), pss: median(floor, 'pss'), private: median(floor, 'private') };
+} finally {
+  spawnSync(process.execPath, [LRCTL, '--root', root, 'rm', '-f', ...Array.from({ length: N_IDLE }, (_, i) => `idle${i}`)], { stdio: 'ignore' });
+  for (const c of cleanups) c();
+  rmSync(base, { recursive: true, force: true });
+}
+
+const f = (x) => x.toFixed(1);
+console.log(`lrctl bench ${results.date}  (${RUNS} runs each; node ${results.versions.node}; ${results.versions.runc})`);
+console.log('\nStart latency (ms)            min   median      max');
+for (const [k, v] of Object.entries(results.start)) console.log(`  ${k.padEnd(26)} ${f(v.min).padStart(6)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
+const floorMs = results.start['runc run -d'].median + results.start['node -e 0'].median;
+console.log(`  ratio lrctl / (runc + node floor ${f(floorMs)} ms): ${(results.start['lrctl run -d'].median / floorMs).toFixed(2)}x`);
+console.log('\nList latency (ms)             min   median      max');
+for (const [k, v] of Object.entries(results.ps)) console.log(`  ${k.padEnd(26)} ${f(v.min).padStart(6)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
+console.log(`\nIdle memory per process at ${N_IDLE} (MiB, median)   RSS     PSS  private`);
+for (const [k, v] of Object.entries(results.idleMemoryMiB)) console.log(`  ${k.padEnd(38)} ${f(v.rss).padStart(6)} ${f(v.pss).padStart(7)} ${f(v.private).padStart(8)}`);
+for (const [name, v] of [['podman', results.versions.podman], ['containerd (ctr)', results.versions.ctr]]) if (!v) console.log(`\n${name}: absent (not installed)`);
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
