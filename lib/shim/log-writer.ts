@@ -18,16 +18,35 @@ export class LogWriter {
     this.size = fstatSync(this.fd).size;
   }
 
-  /** Encodes and appends one chunk read from `stream`. */
+  /** Encodes and appends one chunk read from `stream`, rotating between entries
+   *  (never inside one) whenever the next entry would pass maxSize. */
   write(stream: Stream, chunk: Buffer): void {
     const data = encodeChunk(stream, chunk);
-    if (this.size > 0 && this.size + data.length > this.maxSize) this.rotate();
+    let start = 0;
+    while (start < data.length) {
+      // the longest run of whole entries that fits in the current file (at least one entry)
+      let end = start;
+      for (let nl = data.indexOf(0x0a, start); nl !== -1; nl = data.indexOf(0x0a, nl + 1)) {
+        if (end > start && this.size + (nl + 1 - start) > this.maxSize) break;
+        end = nl + 1;
+        if (this.size + (end - start) >= this.maxSize) break;
+      }
+      if (this.size > 0 && this.size + (end - start) > this.maxSize) {
+        this.rotate();
+        continue;
+      }
+      this.append(data.subarray(start, end));
+      start = end;
+    }
+  }
+
+  private append(bytes: Buffer): void {
     try {
-      writeSync(this.fd, data);
-      this.size += data.length;
+      writeSync(this.fd, bytes);
+      this.size += bytes.length;
     } catch (err) {
-      this.dropped += chunk.length;
-      this.diag.warn(`log write failed, ${chunk.length} bytes dropped: ${(err as Error).message}`);
+      this.dropped += bytes.length;
+      this.diag.warn(`log write failed, ${bytes.length} bytes dropped: ${(err as Error).message}`);
     }
   }
 

@@ -23,13 +23,15 @@ t.test('attach to a -t container sends keystrokes to its pty and reports its exi
   const { root, rootfs } = tempRoot(t);
   t.equal((await lrctl(root, ['run', '-d', '-t', '--name', 'tty', '--rootfs', rootfs, '--', 'sh'])).exitCode, 0);
   // script(1) gives the attaching CLI a terminal of its own
-  const p = execa('script', ['-qefc', `${process.execPath} ${LRCTL} --root ${root} attach tty`, '/dev/null'], { reject: false, stdin: 'pipe' });
+  // the attaching terminal is 33x99: the container's pty is resized to match
+  const p = execa('script', ['-qefc', `stty rows 33 cols 99; ${process.execPath} ${LRCTL} --root ${root} attach tty`, '/dev/null'], { reject: false, stdin: 'pipe' });
   let seen = '';
   p.stdout!.on('data', (d) => (seen += d));
   await new Promise((r) => setTimeout(r, 1500));
-  p.stdin!.write('echo $((6*7))-answer; exit 3\r');
+  p.stdin!.write('echo $((6*7))-answer; stty size; exit 3\r');
   const r = await p;
   t.match(seen, /42-answer/);
+  t.match(seen, /\n33 99\r/, 'window size passed to the container pty');
   t.equal(readStateOf(root, 'tty').exitCode, 3);
   t.match((await lrctl(root, ['logs', 'tty'])).stdout, /42-answer/, 'the tty output is in the log too');
   t.equal(r.exitCode, 3, 'attach exits with the container exit code');
