@@ -9,6 +9,8 @@ set -euo pipefail
 CRIU_VERSION=${CRIU_VERSION:-4.2.1}
 CRIU_SHA256=${CRIU_SHA256:-29ec0ee09e296479fe7048c80980e8ef1d0684d0b0204c2b101dfea19f6725b9}
 PKGS=(runc iptables busybox-static)
+# for the test suite: a real server keeping state in memory (checkpoint tests), a terminal for attach tests
+TEST_PKGS=(redis-server redis-tools bsdutils)
 CRIU_BUILD_DEPS=(libprotobuf-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   python3-protobuf libnl-3-dev libnet1-dev libcap-dev libbsd-dev libgnutls28-dev
   libnftables-dev pkg-config uuid-dev make gcc dpkg-dev)
@@ -26,6 +28,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt_update_once
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+missing=()
+for p in "${TEST_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing test dependencies ${missing[*]} (their services are not started)"
+  apt_update_once
+  # policy-rc.d 101: do not start the packaged redis service on the host
+  had_policy=; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+  [ -n "$had_policy" ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || { [ -n "$had_policy" ] || rm -f /usr/sbin/policy-rc.d; exit 1; }
+  [ -n "$had_policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
 
 # version_ge A B: true when version A >= B

@@ -4,11 +4,13 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { attachCommand } from './commands/attach.js';
 import { checkCommand } from './commands/check.js';
+import { checkpointCommand } from './commands/checkpoint.js';
 import { execCommand } from './commands/exec.js';
 import { inspectCommand } from './commands/inspect.js';
 import { killCommand } from './commands/kill.js';
 import { logsCommand } from './commands/logs.js';
 import { psCommand } from './commands/ps.js';
+import { restoreCommand } from './commands/restore.js';
 import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
 import { startCommand } from './commands/start.js';
@@ -25,10 +27,10 @@ export function buildProgram(): Command {
     .option('--root <dir>', 'state directory (env LRCTL_ROOT; default /var/lib/lrctl)')
     .option('--debug', 'print stack traces of internal errors')
     .enablePositionalOptions();
-  for (const c of [attachCommand, checkCommand, execCommand, inspectCommand, killCommand, logsCommand, psCommand, rmCommand, runCommand, startCommand, stopCommand, waitCommand]) {
+  for (const c of [attachCommand, checkCommand, checkpointCommand, execCommand, inspectCommand, killCommand, logsCommand, psCommand, restoreCommand, rmCommand, runCommand, startCommand, stopCommand, waitCommand]) {
     program.addCommand(c());
   }
-  for (const c of [program, ...program.commands]) {
+  for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
     c.exitOverride();
     c.configureOutput({ outputError: () => {} });
   }

@@ -47,3 +47,34 @@ export function buildExecArgs(o: { id: string; args: string[]; tty?: boolean; cw
   if (o.user) a.push('--user', o.user);
   return [...a, o.id, ...o.args];
 }
+
+/** What a checkpoint or restore passes on to CRIU. */
+export interface CriuOptions {
+  imagePath: string;
+  workPath: string;
+  tcpEstablished?: boolean;
+  fileLocks?: boolean;
+}
+
+function criuFlags(o: CriuOptions): string[] {
+  const a = ['--image-path', o.imagePath, '--work-path', o.workPath];
+  if (o.tcpEstablished) a.push('--tcp-established');
+  if (o.fileLocks) a.push('--file-locks');
+  return a;
+}
+
+/** `checkpoint --image-path I --work-path W [--leave-running] [--tcp-established] [--file-locks] ID` */
+export function buildCheckpointArgs(id: string, o: CriuOptions & { leaveRunning?: boolean }): string[] {
+  return ['checkpoint', ...criuFlags(o), ...(o.leaveRunning ? ['--leave-running'] : []), id];
+}
+
+/** `restore --detach --bundle B --pid-file P --image-path I --work-path W [...] ID`
+ *  (--detach: the shim, a subreaper, becomes the restored init's parent). */
+export function buildRestoreArgs(id: string, o: CriuOptions & { bundle: string; pidFile: string }): string[] {
+  return ['restore', '--detach', '--bundle', o.bundle, '--pid-file', o.pidFile, ...criuFlags(o), id];
+}
+
+/** `pause ID` / `resume ID` */
+export function buildPauseArgs(id: string, pause: boolean): string[] {
+  return [pause ? 'pause' : 'resume', id];
+}

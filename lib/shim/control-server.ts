@@ -5,12 +5,19 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { readMessages, writeMessage } from '../protocol/codec.js';
 import { PROTOCOL_VERSION, type Request } from '../protocol/messages.js';
+import { takeCheckpoint } from './checkpoint.js';
 import { type Supervisor, wireError } from './supervisor.js';
+
+/** What the handlers need beyond the supervisor: where the container's files are. */
+export interface ControlContext {
+  upper: string | null;
+  requestPath: string;
+}
 
 /** Protocol versions this shim answers. */
 export const SPOKEN_VERSIONS = [PROTOCOL_VERSION];
 
-async function handle(sup: Supervisor, sock: Socket, req: Request): Promise<unknown> {
+async function handle(sup: Supervisor, ctx: ControlContext, sock: Socket, req: Request): Promise<unknown> {
   const s = sup.stdio;
   switch (req.op) {
     case 'state':
@@ -29,6 +36,8 @@ async function handle(sup: Supervisor, sock: Socket, req: Request): Promise<unkn
     case 'stdin-close':
       s?.closeStdin();
       return undefined;
+    case 'checkpoint':
+      return sup.enqueue(() => takeCheckpoint(sup, ctx.upper, ctx.requestPath, req));
     case 'resize':
       s?.resize(req.rows, req.cols);
       return undefined;
@@ -38,7 +47,7 @@ async function handle(sup: Supervisor, sock: Socket, req: Request): Promise<unkn
 }
 
 /** Listens on `path` and serves `sup`. */
-export function serveControl(path: string, sup: Supervisor): Promise<Server> {
+export function serveControl(path: string, sup: Supervisor, ctx: ControlContext): Promise<Server> {
   rmSync(path, { force: true });
   mkdirSync(dirname(path), { recursive: true });
   const server = createServer((sock) => {
@@ -53,7 +62,7 @@ export function serveControl(path: string, sup: Supervisor): Promise<Server> {
           writeMessage(sock, { v: PROTOCOL_VERSION, ok: false, error: { code: 'EPROTO', message: `protocol version ${req.v} is not spoken by this shim (it speaks ${SPOKEN_VERSIONS.join(', ')})` } });
           return;
         }
-        handle(sup, sock, req).then(
+        handle(sup, ctx, sock, req).then(
           (result) => quiet || writeMessage(sock, { v: PROTOCOL_VERSION, ok: true, result }),
           (err) => writeMessage(sock, { v: PROTOCOL_VERSION, ok: false, error: wireError(err) }),
         );

@@ -1,18 +1,21 @@
 // lrctl-shim: one per container. The lifecycle, top to bottom: become
 // subreaper, prepare the bundle, create stdio, runc create (and start),
 // report to the launcher on fd 3, drain output, learn the exit, publish it last.
-import { closeSync, existsSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { basename, join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { adaptBundleSpec, buildSpec, type OciSpec } from '../bundle/spec.js';
-import { mountOverlay } from '../bundle/overlay.js';
-import { LrctlError } from '../errors.js';
+import { mountOverlay, unmountOverlay } from '../bundle/overlay.js';
+import { LrctlError, runtimeError } from '../errors.js';
 import { native } from '../native/index.js';
 import { PROTOCOL_VERSION, type Handshake } from '../protocol/messages.js';
-import { buildCreateArgs, buildDeleteArgs } from '../runc/args.js';
+import { buildCreateArgs, buildDeleteArgs, buildRestoreArgs } from '../runc/args.js';
 import { liveRuncPids, runRunc, runRuncChecked, type Runc } from '../runc/runc.js';
 import { readBootId, readStartTime } from '../state/liveness.js';
 import { containerPaths, rootPaths } from '../state/paths.js';
-import { SCHEMA_VERSION, type RunRequest, type StateFile } from '../state/state-file.js';
+import { readState, SCHEMA_VERSION, type RunRequest, type StateFile } from '../state/state-file.js';
+import { criuError } from './checkpoint.js';
 import { serveControl } from './control-server.js';
 import { createDiag } from './diag.js';
 import { LogWriter } from './log-writer.js';
@@ -41,6 +44,7 @@ function handshake(h: Handshake): void {
 function prepareBundle(req: RunRequest): void {
   let spec: OciSpec;
   if (req.rootfs) {
+    if (req.restore) resetUpperFromCheckpoint(req.restore.checkpoint);
     mountOverlay({ lower: req.rootfs, upper: paths.upper, work: paths.work, target: paths.rootfs });
     const rootHash = createHash('sha256').update(rootPaths(root).root).digest('hex').slice(0, 8);
     spec = buildSpec(req, `/lrctl/${rootHash}-${req.id}`);
@@ -52,16 +56,37 @@ function prepareBundle(req: RunRequest): void {
   writeFileSync(`${paths.bundle}/config.json`, JSON.stringify(spec, null, 2));
 }
 
-async function main(): Promise<void> {
-  const req = JSON.parse(readFileSync(paths.request, 'utf8')) as RunRequest;
-  const runc: Runc = { bin: req.runc, root: rootPaths(root).runc, log: paths.runcLog };
-  const initial: StateFile = {
+// A restore starts from the files as they were at checkpoint time: the
+// container's writable layer is replaced by the one saved in the checkpoint.
+function resetUpperFromCheckpoint(checkpoint: string): void {
+  unmountOverlay(paths.rootfs);
+  rmSync(paths.upper, { recursive: true, force: true });
+  rmSync(paths.work, { recursive: true, force: true });
+  mkdirSync(paths.upper, { recursive: true });
+  const diff = join(checkpoint, 'rootfs-diff.tar');
+  if (!existsSync(diff)) return;
+  const r = spawnSync('tar', ['-C', paths.upper, '--xattrs', '--numeric-owner', '-xpf', diff], { encoding: 'utf8' });
+  if (r.status !== 0) throw runtimeError(`restoring the container's files failed: ${r.stderr.trim()}`);
+}
+
+// The state a new shim starts from: fresh, or for an in-place restore the
+// record of the container it brings back (created time, restart count).
+function initialState(req: RunRequest): StateFile {
+  let previous: StateFile | null = null;
+  if (req.restore && existsSync(paths.state)) {
+    try {
+      previous = readState(paths.state, id);
+    } catch {
+      // unreadable: start a fresh record
+    }
+  }
+  return {
     schemaVersion: SCHEMA_VERSION,
     id,
-    status: 'creating',
+    status: req.restore ? 'restoring' : 'creating',
     command: req.args,
     tty: req.tty,
-    createdAt: new Date().toISOString(),
+    createdAt: previous?.createdAt ?? new Date().toISOString(),
     startedAt: null,
     finishedAt: null,
     initPid: null,
@@ -72,29 +97,38 @@ async function main(): Promise<void> {
     socket: paths.socket,
     exitCode: null,
     signal: null,
-    restartCount: 0,
+    restartCount: previous?.restartCount ?? 0,
     error: null,
     pipeSize: null,
+    checkpoint: req.restore ? basename(req.restore.checkpoint) : null,
   };
-  const sup = new Supervisor(initial, paths.state, runc, diag);
-  sup.setStatus('creating');
+}
+
+async function main(): Promise<void> {
+  const req = JSON.parse(readFileSync(paths.request, 'utf8')) as RunRequest;
+  const runc: Runc = { bin: req.runc, root: rootPaths(root).runc, log: paths.runcLog };
+  const sup = new Supervisor(initialState(req), paths.state, runc, diag);
+  sup.setStatus(sup.state.status);
   diag.info(`shim ${process.pid} for ${id}: ${JSON.stringify(req.args)}`);
 
   try {
     native().setChildSubreaper();
     prepareBundle(req);
     sup.log = new LogWriter(paths.log, req.logMaxSize, req.logMaxFiles, diag);
-    const server = await serveControl(paths.socket, sup);
+    const server = await serveControl(paths.socket, sup, { upper: req.rootfs ? paths.upper : null, requestPath: paths.request });
 
     const consoleListener = req.tty ? listenConsole(paths.consoleSocket) : null;
     const pipes = req.tty ? null : createPipes(req.stdin);
     let runcPid = 0;
-    const created = runRuncChecked(
-      runc,
-      buildCreateArgs({ id, bundle: paths.bundle, pidFile: paths.pidFile, consoleSocket: req.tty ? paths.consoleSocket : null }),
-      'runc create',
-      { stdio: pipes ? pipes.forRunc : ['ignore', 'pipe', 'pipe'], onSpawn: (pid) => (runcPid = pid) },
-    );
+    // A restore is a way of creating: runc restore -d hands the restored process our new pipes.
+    const created = req.restore
+      ? restoreContainer(runc, req, pipes!)
+      : runRuncChecked(
+          runc,
+          buildCreateArgs({ id, bundle: paths.bundle, pidFile: paths.pidFile, consoleSocket: req.tty ? paths.consoleSocket : null }),
+          'runc create',
+          { stdio: pipes ? pipes.forRunc : ['ignore', 'pipe', 'pipe'], onSpawn: (pid) => (runcPid = pid) },
+        );
     const stdio = consoleListener ? consoleListener.receivePty(runcPid) : pipes!;
     await created;
     stdio.closeChildEnds();
@@ -115,8 +149,11 @@ async function main(): Promise<void> {
     const initPid = Number(readFileSync(paths.pidFile, 'utf8'));
     // Install exit handling before the container can run, so an early exit is never lost.
     watchInit(initPid, (pid) => liveRuncPids.has(pid), (exit) => void sup.enqueue(() => finish(sup, exit, drained, server)));
-    sup.setStatus('created', { initPid, pipeSize: stdio.pipeSize });
-    if (req.start) await sup.start();
+    if (req.restore) sup.setStatus('running', { initPid, pipeSize: stdio.pipeSize, startedAt: new Date().toISOString() });
+    else {
+      sup.setStatus('created', { initPid, pipeSize: stdio.pipeSize });
+      if (req.start) await sup.start();
+    }
     handshake({ v: PROTOCOL_VERSION, ok: true, status: sup.state.status, initPid, shimPid: process.pid });
   } catch (err) {
     const e = wireError(err);
@@ -129,6 +166,20 @@ async function main(): Promise<void> {
   }
 }
 
+// runc restore -d of the checkpoint's images, with CRIU's work files (restore.log) kept for diagnosis.
+async function restoreContainer(runc: Runc, req: RunRequest, pipes: ReturnType<typeof createPipes>): Promise<void> {
+  const r = req.restore!;
+  const work = join(paths.dir, 'restore-work');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  try {
+    await runRuncChecked(runc, buildRestoreArgs(id, { bundle: paths.bundle, pidFile: paths.pidFile, imagePath: join(r.checkpoint, 'criu'), workPath: work, tcpEstablished: r.tcpEstablished, fileLocks: r.fileLocks }), 'runc restore', { stdio: pipes.forRunc });
+  } catch (err) {
+    const why = criuError(join(work, 'restore.log'));
+    throw why ? runtimeError(`runc restore failed: ${why} (CRIU log: ${join(work, 'restore.log')})`, err) : err;
+  }
+}
+
 // Drain, fsync, clean runc's state, then publish the exit (conmon's order):
 // whoever sees `stopped` also sees every byte of output in the log.
 async function finish(sup: Supervisor, exit: ExitStatus, drained: Promise<void>[], server: import('node:net').Server): Promise<void> {
@@ -136,7 +187,10 @@ async function finish(sup: Supervisor, exit: ExitStatus, drained: Promise<void>[
   await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, DRAIN_TIMEOUT_MS))]);
   sup.log?.close();
   await runRunc(sup.runc, buildDeleteArgs(sup.state.id, true)).catch((err) => diag.warn(`runc delete: ${err.message}`));
-  sup.setStatus('stopped', { exitCode: exit.exitCode, signal: exit.signal, finishedAt: new Date().toISOString() });
+  if (sup.checkpointedAs) {
+    // stopped by a checkpoint: restorable, not a failure (no exit code to report)
+    sup.setStatus('checkpointed', { exitCode: null, signal: null, finishedAt: new Date().toISOString(), checkpoint: sup.checkpointedAs });
+  } else sup.setStatus('stopped', { exitCode: exit.exitCode, signal: exit.signal, finishedAt: new Date().toISOString() });
   sup.notifyExit(exit);
   server.close();
   rmSync(paths.socket, { force: true });

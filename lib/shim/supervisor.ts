@@ -21,6 +21,8 @@ export class Supervisor {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly clients = new Set<Socket>();
   stdio: ContainerStdio | null = null;
+  /** Set by a checkpoint that stops the container: its exit is recorded as checkpointed. */
+  checkpointedAs: string | null = null;
   log: LogWriter | null = null;
 
   constructor(

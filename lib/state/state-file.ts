@@ -26,6 +26,15 @@ export interface RunRequest {
   logMaxSize: number;
   logMaxFiles: number;
   runc: string;
+  // set when the shim is to restore a checkpoint instead of creating the container
+  restore?: RestoreSource | null;
+}
+
+/** A checkpoint to restore from (its folder holds criu/ and, for --rootfs containers, rootfs-diff.tar). */
+export interface RestoreSource {
+  checkpoint: string;
+  tcpEstablished: boolean;
+  fileLocks: boolean;
 }
 
 /** The state file's content. */
@@ -49,6 +58,8 @@ export interface StateFile {
   restartCount: number;
   error: string | null;
   pipeSize: number | null;
+  // the checkpoint this container was last stopped by, or restored from
+  checkpoint?: string | null;
 }
 
 /** Reads and validates a state file; ENOCONTAINER if absent, ECORRUPT if unreadable. */

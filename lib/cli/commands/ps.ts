@@ -43,7 +43,7 @@ export function psRows(root: string, all: boolean): PsRow[] {
       id: s.id,
       status: describeStatus({ status: s.status, startedAt: s.startedAt, finishedAt: s.finishedAt, exitCode: s.exitCode, health: v.health, initAlive: v.initAlive }),
       state: status,
-      initPid: status === 'stopped' ? null : s.initPid,
+      initPid: LIVE.includes(status) ? s.initPid : null,
       shim: v.health,
       shimPid: s.shimPid,
       createdAt: s.createdAt,

@@ -5,6 +5,7 @@ import { assertAccepts } from '../../state/status.js';
 import { globals } from '../context.js';
 import { forEachId } from '../each-id.js';
 import { effectiveStatus, loadContainer } from '../load-container.js';
+import { restoreContainer } from '../restore-container.js';
 import { requestShim } from '../shim-client.js';
 
 /** `lrctl start` */
@@ -12,8 +13,14 @@ export function startCommand(): Command {
   return new Command('start')
     .description('start created containers')
     .argument('<id...>', 'containers to start')
-    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+    .option('--checkpoint <name>', "restore this checkpoint instead (Docker's spelling of lrctl restore)")
+    .option('--checkpoint-dir <dir>', 'where the checkpoints are, if not in the container folder')
+    .action(async (ids: string[], o: { checkpoint?: string; checkpointDir?: string }, cmd: Command) => {
       const { root } = globals(cmd);
+      if (o.checkpoint) {
+        for (const id of ids) process.stdout.write((await restoreContainer(root, { id, checkpoint: o.checkpoint, checkpointDir: o.checkpointDir })) + '\n');
+        return;
+      }
       await forEachId(ids, async (id) => {
         await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
           const v = loadContainer(root, id);

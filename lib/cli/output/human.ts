@@ -31,3 +31,16 @@ export function describeStatus(v: { status: string; startedAt: string | null; fi
       return v.status[0].toUpperCase() + v.status.slice(1);
   }
 }
+
+/** 316 KiB, 12.3 MiB (powers of 1024). */
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}

@@ -1,0 +1,131 @@
+// lrctl checkpoint: CRIU snapshots through the container's shim.
+//   checkpoint [create] [opts] ID [NAME]   checkpoint ls ID   checkpoint rm ID NAME...
+import { Command } from 'commander';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defaultCheckpointName, duSync, listCheckpoints, removeCheckpoint, tmpCheckpointPath, validateCheckpointName } from '../../checkpoint/store.js';
+import { LrctlError, runtimeError } from '../../errors.js';
+import { withContainerLock } from '../../state/lock.js';
+import { accepts } from '../../state/status.js';
+import { exportCheckpoint } from '../checkpoint-archive.js';
+import { globals } from '../context.js';
+import { forEachId } from '../each-id.js';
+import { effectiveStatus, loadContainer } from '../load-container.js';
+import { humanDuration, humanSize } from '../output/human.js';
+import { printJson } from '../output/json.js';
+import { renderTable } from '../output/table.js';
+import { parseCount } from '../options.js';
+import { requestShim } from '../shim-client.js';
+
+// CRIU may take minutes for a large container.
+const CHECKPOINT_TIMEOUT_MS = 30 * 60_000;
+
+interface CreateOptions {
+  leaveRunning?: boolean;
+  checkpointDir?: string;
+  keep?: number;
+  tcpEstablished?: boolean;
+  fileLocks?: boolean;
+  export?: string;
+  json?: boolean;
+}
+
+function createCommand(): Command {
+  return new Command('create')
+    .description('checkpoint a running container (the default subcommand)')
+    .argument('<id>', 'container')
+    .argument('[name]', 'checkpoint name (default: cp-<UTC time>)')
+    .option('--leave-running', 'keep the container running after the checkpoint')
+    .option('--checkpoint-dir <dir>', 'write the checkpoint here instead of the container folder')
+    .option('--keep <n>', 'keep only the newest N checkpoints, once the new one is complete', parseCount(1))
+    .option('--tcp-established', 'checkpoint established TCP connections')
+    .option('--file-locks', 'checkpoint file locks')
+    .option('--export <file>', 'also write the checkpoint to one .tar.gz file, for restore --import')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, nameArg: string | undefined, o: CreateOptions, cmd: Command) => {
+      const { root } = globals(cmd);
+      const name = validateCheckpointName(nameArg ?? defaultCheckpointName());
+      const exportFile = o.export ? resolve(o.export) : null;
+      const result = await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
+        const v = loadContainer(root, id);
+        const status = effectiveStatus(v);
+        if (!accepts('checkpoint', status)) {
+          // Safe from cron: a container that is not running is not an error, unless a script asks (--json).
+          const msg = `container ${id} is ${status}: no checkpoint taken`;
+          if (o.json) throw new LrctlError('ESTATE', msg);
+          process.stderr.write(`lrctl: ${msg}\n`);
+          return null;
+        }
+        if (v.health !== 'ok') throw runtimeError(`cannot checkpoint container ${id}: its shim is ${v.health}`);
+        const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
+        mkdirSync(dir, { recursive: true });
+        // Progress on a terminal: what CRIU has written so far.
+        const tmp = tmpCheckpointPath(dir, name);
+        const started = Date.now();
+        const progress = process.stderr.isTTY && !o.json
+          ? setInterval(() => {
+              const size = existsSync(tmp) ? duSync(tmp) : 0;
+              process.stderr.write(`\rcheckpointing ${id}: ${humanSize(size)} written, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+            }, 200)
+          : null;
+        try {
+          return (await requestShim(v.paths.socket, id, { op: 'checkpoint', name, dir, leaveRunning: Boolean(o.leaveRunning), tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks), keep: o.keep ?? null }, CHECKPOINT_TIMEOUT_MS)) as { path: string; sizeBytes: number; durationsMs: { total: number }; pruned: string[] };
+        } finally {
+          if (progress) {
+            clearInterval(progress);
+            process.stderr.write('\r\x1b[K');
+          }
+        }
+      });
+      if (!result) return;
+      if (exportFile) exportCheckpoint(result.path, exportFile);
+      if (o.json) return printJson({ ...result, exported: exportFile });
+      process.stdout.write(name + '\n');
+      if (process.stderr.isTTY) process.stderr.write(`checkpoint ${name} of ${id}: ${humanSize(result.sizeBytes)} in ${(result.durationsMs.total / 1000).toFixed(2)} s${result.pruned.length ? `, removed ${result.pruned.length} older` : ''}${exportFile ? `, exported to ${exportFile}` : ''}\n`);
+    });
+}
+
+function lsCommand(): Command {
+  return new Command('ls')
+    .description("list a container's complete checkpoints, oldest first")
+    .argument('<id>', 'container')
+    .option('--checkpoint-dir <dir>', 'list this folder instead of the container folder')
+    .option('--json', 'print a JSON array')
+    .action((id: string, o: { checkpointDir?: string; json?: boolean }, cmd: Command) => {
+      const v = loadContainer(globals(cmd).root, id);
+      const all = listCheckpoints(o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints);
+      if (o.json) return printJson(all);
+      const now = Date.now();
+      process.stdout.write(renderTable(['NAME', 'CREATED', 'SIZE', 'CONTAINER', 'ROOTFS CHANGES'], all.map((c) => [c.name, `${humanDuration(now - Date.parse(c.createdAt))} ago`, humanSize(c.sizeBytes), c.leaveRunning ? 'left running' : 'stopped', c.rootfsDiff ? 'included' : '-'])));
+    });
+}
+
+function rmCommand(): Command {
+  return new Command('rm')
+    .description('remove checkpoints of a container')
+    .argument('<id>', 'container')
+    .argument('<name...>', 'checkpoints to remove')
+    .option('--checkpoint-dir <dir>', 'the checkpoints are in this folder')
+    .action(async (id: string, names: string[], o: { checkpointDir?: string }, cmd: Command) => {
+      const { root } = globals(cmd);
+      const v = loadContainer(root, id);
+      const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
+      await withContainerLock(v.paths.dir, id, () =>
+        forEachId(names, async (name) => {
+          if (!listCheckpoints(dir).some((c) => c.name === name)) throw new LrctlError('ENOCONTAINER', `no such checkpoint: ${name} (of container ${id})`);
+          removeCheckpoint(dir, name);
+          process.stdout.write(name + '\n');
+        }),
+      );
+    });
+}
+
+/** `lrctl checkpoint` */
+export function checkpointCommand(): Command {
+  return new Command('checkpoint')
+    .description('checkpoint containers with CRIU; list and remove checkpoints')
+    .addCommand(createCommand(), { isDefault: true })
+    .addCommand(lsCommand())
+    .addCommand(rmCommand());
+}
+

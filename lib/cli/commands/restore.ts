@@ -1,0 +1,22 @@
+// lrctl restore: bring a checkpoint back, in place or as a new container
+// (--name), or from an exported archive (--import) on any root.
+import { Command } from 'commander';
+import { globals } from '../context.js';
+import { restoreContainer } from '../restore-container.js';
+
+/** `lrctl restore` */
+export function restoreCommand(): Command {
+  return new Command('restore')
+    .description('restore a container from a checkpoint: in place, as a new container (--name), or from an archive (--import)')
+    .argument('<id>', 'the checkpointed container (with --import: the id to restore as)')
+    .option('--checkpoint <name>', "checkpoint name, or 'latest' (the newest complete one)", 'latest')
+    .option('--checkpoint-dir <dir>', 'where the checkpoints are, if not in the container folder')
+    .option('--name <newid>', 'restore as a new container with this id; the original is left as it is')
+    .option('--import <file>', 'restore from an archive made by checkpoint --export')
+    .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them)')
+    .option('--file-locks', 'restore file locks')
+    .action(async (id: string, o: { checkpoint: string; checkpointDir?: string; name?: string; import?: string; tcpEstablished?: boolean; fileLocks?: boolean }, cmd: Command) => {
+      const restored = await restoreContainer(globals(cmd).root, { id, checkpoint: o.checkpoint, checkpointDir: o.checkpointDir, newId: o.name, importFile: o.import, tcpEstablished: o.tcpEstablished, fileLocks: o.fileLocks });
+      process.stdout.write(restored + '\n');
+    });
+}
