@@ -3,7 +3,7 @@
 // Used by `restore` and by `start --checkpoint`.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { findCheckpoint } from '../checkpoint/store.js';
+import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
 import { existsError, isErrno, LrctlError } from '../errors.js';
 import { validateId } from '../state/id.js';
 import { withContainerLock } from '../state/lock.js';
@@ -67,8 +67,16 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     await asNewContainer(root, id, async (paths) => {
       const staging = join(paths.checkpoints, '.tmp-import');
       importCheckpoint(file, staging);
-      const meta = JSON.parse(readFileSync(join(staging, 'meta.json'), 'utf8')) as { name: string };
-      const dest = join(paths.checkpoints, meta.name);
+      let meta: { name?: unknown };
+      try {
+        meta = JSON.parse(readFileSync(join(staging, 'meta.json'), 'utf8'));
+        validateCheckpointName(String(meta.name));
+        if (!existsSync(join(staging, 'request.json')) || !existsSync(join(staging, 'criu'))) throw new Error('incomplete');
+      } catch {
+        throw new LrctlError('EUSAGE', `not an lrctl checkpoint archive: ${file}`);
+      }
+      const name = String(meta.name);
+      const dest = join(paths.checkpoints, name);
       renameSync(staging, dest);
       const req = { ...readRequest(join(dest, 'request.json')), id, runc, start: true, restore: { checkpoint: dest, ...criu } };
       writeFileAtomic(paths.request, JSON.stringify(req, null, 2));

@@ -3,6 +3,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { depsError, isErrno, runtimeError } from '../errors.js';
+import { trackChild } from '../process/children.js';
 import { buildGlobalArgs, type RuncGlobals } from './args.js';
 import { lastErrorInFile } from './runc-log.js';
 
@@ -26,10 +27,6 @@ function logSize(path: string): number {
   }
 }
 
-/** Pids of runc processes started here and not yet reaped by libuv: the shim's
- *  orphan reaper must leave these alone, or libuv never learns they exited. */
-export const liveRuncPids = new Set<number>();
-
 /** Runs `runc <globals> <args>`; stdout/stderr captured unless `stdio` says otherwise. */
 export function runRunc(r: Runc, args: string[], opts: { stdio?: StdioOptions; onSpawn?: (pid: number) => void } = {}): Promise<RuncResult> {
   return new Promise((resolve, reject) => {
@@ -42,12 +39,8 @@ export function runRunc(r: Runc, args: string[], opts: { stdio?: StdioOptions; o
       if (isErrno(err, 'ENOENT')) reject(depsError(`runc not found: ${r.bin} (install it with scripts/setup.sh, or set LRCTL_RUNC)`));
       else reject(err);
     });
-    const pid = child.pid;
-    if (pid !== undefined) {
-      liveRuncPids.add(pid);
-      opts.onSpawn?.(pid);
-    }
-    child.on('exit', () => pid !== undefined && liveRuncPids.delete(pid));
+    trackChild(child);
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     child.on('close', (code) => resolve({ exitCode: code, stdout, stderr }));
   });
 }

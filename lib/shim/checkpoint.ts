@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { join } from 'node:path';
 import { CHECKPOINT_FORMAT, duSync, pruneCheckpoints, tmpCheckpointPath, validateCheckpointName, type CheckpointMeta } from '../checkpoint/store.js';
 import { existsError, LrctlError, runtimeError } from '../errors.js';
+import { trackChild } from '../process/children.js';
 import { buildCheckpointArgs, buildPauseArgs } from '../runc/args.js';
 import { runRunc, runRuncChecked } from '../runc/runc.js';
 import type { Supervisor } from './supervisor.js';
@@ -30,7 +31,7 @@ export interface CheckpointResult extends CheckpointMeta {
 // Runs a tool without blocking the shim's event loop; rejects with its stderr.
 function runTool(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = trackChild(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);

@@ -11,7 +11,8 @@ import { LrctlError, runtimeError } from '../errors.js';
 import { native } from '../native/index.js';
 import { PROTOCOL_VERSION, type Handshake } from '../protocol/messages.js';
 import { buildCreateArgs, buildDeleteArgs, buildRestoreArgs } from '../runc/args.js';
-import { liveRuncPids, runRunc, runRuncChecked, type Runc } from '../runc/runc.js';
+import { liveChildren } from '../process/children.js';
+import { runRunc, runRuncChecked, type Runc } from '../runc/runc.js';
 import { readBootId, readStartTime } from '../state/liveness.js';
 import { containerPaths, rootPaths } from '../state/paths.js';
 import { readState, SCHEMA_VERSION, type RunRequest, type StateFile } from '../state/state-file.js';
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
 
     const initPid = Number(readFileSync(paths.pidFile, 'utf8'));
     // Install exit handling before the container can run, so an early exit is never lost.
-    watchInit(initPid, (pid) => liveRuncPids.has(pid), (exit) => void sup.enqueue(() => finish(sup, exit, drained, server)));
+    watchInit(initPid, (pid) => liveChildren.has(pid), (exit) => void sup.enqueue(() => finish(sup, exit, drained, server)));
     if (req.restore) sup.setStatus('running', { initPid, pipeSize: stdio.pipeSize, startedAt: new Date().toISOString() });
     else {
       sup.setStatus('created', { initPid, pipeSize: stdio.pipeSize });

@@ -40,7 +40,8 @@ function zombieChildren(): number[] {
 }
 
 /** Watches `initPid` (SIGCHLD plus a slow poll as a safety net) and reaps
- *  adopted orphans; `isOwnChild(pid)` names the pids libuv must reap. */
+ *  adopted orphans; `isOwnChild(pid)` names the pids libuv must reap: every
+ *  async spawn in the shim goes through process/children.ts trackChild(). */
 export function watchInit(initPid: number, isOwnChild: (pid: number) => boolean, onExit: (s: ExitStatus) => void): () => void {
   const n = native();
   let done = false;

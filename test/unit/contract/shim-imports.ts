@@ -21,3 +21,10 @@ walk(join(dist, 'shim/main.js'));
 t.same([...packages], [], 'the shim imports no npm package at all');
 t.same([...seen].filter((f) => f.includes('/cli/')), [], 'the shim imports nothing from lib/cli');
 t.ok(seen.size > 5, `walked ${seen.size} modules`);
+
+// The shim reaps adopted orphans: any child it spawns asynchronously must be
+// registered (trackChild) or the reaper can steal its exit from libuv.
+for (const f of seen) {
+  const text = readFileSync(f, 'utf8');
+  if (/\bspawn\(/.test(text)) t.match(text, /trackChild\(/, `${f.slice(dist.length)} registers what it spawns`);
+}
