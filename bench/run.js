@@ -102,6 +102,49 @@ try {
   await new Promise((r) => setTimeout(r, 2000));
   const floor = nodes.map((p) => smaps(p.pid));
   results.idleMemoryMiB['idle node + unix socket'] = { rss: median(floor, 'rss'), pss: median(floor, 'pss'), private: median(floor, 'private') };
+
+  // 3. checkpoint and restore: an idle busybox and one holding 256 MiB, lrctl vs bare runc on the same container
+  spawnSync(process.execPath, [LRCTL, '--root', root, 'rm', '-f', ...Array.from({ length: N_IDLE }, (_, i) => `idle${i}`)], { stdio: 'ignore' });
+  const CR_RUNS = Number(process.env.BENCH_CR_RUNS ?? 3);
+  const workloads = { 'idle busybox': 'sleep 100000', '256 MiB': 'x=$(head -c 268435456 /dev/zero | tr "\\0" a); echo ready; sleep 100000' };
+  results.checkpoint = {};
+  for (const [label, script] of Object.entries(workloads)) {
+    const id = label === 'idle busybox' ? 'cridle' : 'crbig';
+    spawnSync(...lrctl('run', '-d', '--name', id, '--rootfs', rootfs, '--', 'sh', '-c', script));
+    const logFile = join(root, 'containers', id, 'container.log');
+    for (let w = 0; w < 600 && label !== 'idle busybox'; w++) {
+      try {
+        if (readFileSync(logFile, 'utf8').includes('ready')) break;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const cpL = [], cpB = [], rsL = [], rsB = [];
+    let sizeL = 0, sizeB = 0;
+    for (let i = 0; i < CR_RUNS; i++) {
+      cpL.push(time(...lrctl('checkpoint', 'create', '--leave-running', id, `l${i}`)));
+      sizeL = JSON.parse(readFileSync(join(root, 'containers', id, 'checkpoints', `l${i}`, 'meta.json'), 'utf8')).sizeBytes;
+      const img = join(base, `bare-${id}-${i}`);
+      mkdirSync(img);
+      cpB.push(time('runc', ['--root', join(root, 'runc'), 'checkpoint', '--leave-running', '--image-path', img, '--work-path', img, id]));
+      sizeB = Number(execFileSync('du', ['-sb', img], { encoding: 'utf8' }).split('\t')[0]);
+      // restore each as a new container: lrctl (new shim, overlay, runc restore) vs bare runc restore -d of the same images
+      rsL.push(time(...lrctl('restore', '--checkpoint', `l${i}`, '--name', `${id}-r${i}`, id)));
+      spawnSync(...lrctl('rm', '-f', `${id}-r${i}`));
+      const bareId = `${id}-b${i}`;
+      const bundle = join(base, `bundle-${bareId}`);
+      mkdirSync(bundle);
+      const spec = JSON.parse(readFileSync(join(root, 'containers', id, 'bundle', 'config.json'), 'utf8'));
+      spec.root = { path: join(root, 'containers', id, 'bundle', 'rootfs') };
+      spec.linux.cgroupsPath = `/lrctl-bench/${bareId}`;
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+      cleanups.push(() => spawnSync('runc', ['--root', join(base, 'runc-bare'), 'delete', '-f', bareId]));
+      // its stdio must be pipes, as at checkpoint time
+      rsB.push(time('sh', ['-c', `runc --root ${join(base, 'runc-bare')} restore -d --image-path ${img} --work-path ${img} --bundle ${bundle} ${bareId} </dev/null 2>&1 | cat >/dev/null`]));
+      spawnSync('runc', ['--root', join(base, 'runc-bare'), 'delete', '-f', bareId]);
+    }
+    results.checkpoint[label] = { lrctlCheckpoint: stats(cpL), runcCheckpoint: stats(cpB), lrctlRestore: stats(rsL), runcRestore: stats(rsB), lrctlImageBytes: sizeL, runcImageBytes: sizeB };
+    spawnSync(...lrctl('rm', '-f', id));
+  }
 } finally {
   spawnSync(process.execPath, [LRCTL, '--root', root, 'rm', '-f', ...Array.from({ length: N_IDLE }, (_, i) => `idle${i}`)], { stdio: 'ignore' });
   for (const c of cleanups) c();
@@ -118,5 +161,9 @@ console.log('\nList latency (ms)             min   median      max');
 for (const [k, v] of Object.entries(results.ps)) console.log(`  ${k.padEnd(26)} ${f(v.min).padStart(6)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
 console.log(`\nIdle memory per process at ${N_IDLE} (MiB, median)   RSS     PSS  private`);
 for (const [k, v] of Object.entries(results.idleMemoryMiB)) console.log(`  ${k.padEnd(38)} ${f(v.rss).padStart(6)} ${f(v.pss).padStart(7)} ${f(v.private).padStart(8)}`);
+if (results.checkpoint) {
+  console.log('\nCheckpoint / restore (ms, median)    lrctl cp   runc cp  lrctl rs   runc rs   image lrctl / runc');
+  for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k.padEnd(32)} ${f(v.lrctlCheckpoint.median).padStart(8)} ${f(v.runcCheckpoint.median).padStart(9)} ${f(v.lrctlRestore.median).padStart(9)} ${f(v.runcRestore.median).padStart(9)}   ${(v.lrctlImageBytes / 1048576).toFixed(1)} / ${(v.runcImageBytes / 1048576).toFixed(1)} MiB`);
+}
 for (const [name, v] of [['podman', results.versions.podman], ['containerd (ctr)', results.versions.ctr]]) if (!v) console.log(`\n${name}: absent (not installed)`);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));

@@ -25,7 +25,7 @@ export function mountOverlay(p: OverlayPaths): void {
   if (isMounted(p.target)) return;
   const opts = `lowerdir=${p.lower},upperdir=${p.upper},workdir=${p.work}`;
   const r = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.target], { encoding: 'utf8' });
-  if (r.status !== 0) throw runtimeError(`mounting the rootfs overlay failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  if (r.status !== 0) throw runtimeError(`mounting the rootfs overlay failed: ${(r.stderr || r.error?.message || '').trim().replace(/\s*\n\s*/g, '; ')}`);
 }
 
 /** Unmounts `target` if it is mounted; lazily, so a stray process holding it cannot block rm. */

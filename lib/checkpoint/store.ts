@@ -50,15 +50,16 @@ export function duSync(path: string): number {
   return total;
 }
 
-/** Complete checkpoints in `dir`, oldest first. */
-export function listCheckpoints(dir: string): CheckpointMeta[] {
+/** Complete checkpoints in `dir`, oldest first; with `id`, only those of that
+ *  container (a --checkpoint-dir may be shared by several containers). */
+export function listCheckpoints(dir: string, id: string | null = null): CheckpointMeta[] {
   if (!existsSync(dir)) return [];
   const out: CheckpointMeta[] = [];
   for (const name of readdirSync(dir)) {
     if (name.startsWith('.') || !NAME.test(name)) continue;
     try {
       const m = JSON.parse(readFileSync(join(dir, name, 'meta.json'), 'utf8')) as CheckpointMeta;
-      if (m.format === CHECKPOINT_FORMAT) out.push(m);
+      if (m.format === CHECKPOINT_FORMAT && (id === null || m.id === id)) out.push(m);
     } catch {
       // not a complete checkpoint (no meta.json): never listed
     }
@@ -67,16 +68,16 @@ export function listCheckpoints(dir: string): CheckpointMeta[] {
 }
 
 /** The checkpoint named `name` ('latest': the newest complete one); ENOCONTAINER if none. */
-export function findCheckpoint(dir: string, name: string, id: string): CheckpointMeta & { path: string } {
-  const all = listCheckpoints(dir);
+export function findCheckpoint(dir: string, name: string, id: string, onlyOf: string | null = null): CheckpointMeta & { path: string } {
+  const all = listCheckpoints(dir, onlyOf);
   const m = name === 'latest' ? all[all.length - 1] : all.find((c) => c.name === name);
   if (!m) throw new LrctlError('ENOCONTAINER', name === 'latest' ? `container ${id} has no checkpoint in ${dir}` : `no such checkpoint: ${name} (of container ${id} in ${dir})`);
   return { ...m, path: join(dir, m.name) };
 }
 
 /** Removes all but the newest `keep` complete checkpoints; returns the names removed. */
-export function pruneCheckpoints(dir: string, keep: number): string[] {
-  const all = listCheckpoints(dir);
+export function pruneCheckpoints(dir: string, keep: number, id: string | null = null): string[] {
+  const all = listCheckpoints(dir, id);
   const old = all.slice(0, Math.max(0, all.length - keep));
   for (const m of old) removeCheckpoint(dir, m.name);
   return old.map((m) => m.name);

@@ -87,16 +87,17 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
 
   const source = loadContainer(root, o.id);
   const dir = o.checkpointDir ? resolve(o.checkpointDir) : source.paths.checkpoints;
-  const cp = findCheckpoint(dir, o.checkpoint, o.id);
+  const cp = findCheckpoint(dir, o.checkpoint, o.id, o.checkpointDir ? o.id : null);
   const base = readRequest(join(cp.path, 'request.json'));
 
   if (o.newId) {
     const id = o.newId;
-    await asNewContainer(root, id, async (paths) => {
+    // the source's lock keeps a concurrent checkpoint --keep or checkpoint rm from removing the checkpoint mid-clone
+    await withContainerLock(source.paths.dir, o.id, () => asNewContainer(root, id, async (paths) => {
       const req: RunRequest = { ...base, id, runc, start: true, hostname: base.hostname, restore: { checkpoint: cp.path, ...criu } };
       writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
       await launchShim(root, id, paths.shimLog);
-    });
+    }));
     return id;
   }
 

@@ -18,7 +18,7 @@ export type Request =
   | { v: number; op: 'stdin'; data: string }
   | { v: number; op: 'stdin-close' }
   | { v: number; op: 'resize'; rows: number; cols: number }
-  | { v: number; op: 'checkpoint'; name: string; dir: string; leaveRunning: boolean; tcpEstablished: boolean; fileLocks: boolean; keep: number | null };
+  | { v: number; op: 'checkpoint'; name: string; dir: string; sharedDir?: boolean; leaveRunning: boolean; tcpEstablished: boolean; fileLocks: boolean; keep: number | null };
 
 /** The answer to a request (attach answers once, then streams events). */
 export type Response = { v: number; ok: true; result?: unknown } | { v: number; ok: false; error: { code: string; message: string } };

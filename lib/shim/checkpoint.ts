@@ -3,7 +3,7 @@
 // meta.json, and only then rename .tmp-<name> to <name>. Any failure leaves no
 // listed checkpoint and a container that runs as it did before.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKPOINT_FORMAT, duSync, pruneCheckpoints, tmpCheckpointPath, validateCheckpointName, type CheckpointMeta } from '../checkpoint/store.js';
 import { existsError, LrctlError, runtimeError } from '../errors.js';
@@ -16,6 +16,8 @@ import type { Supervisor } from './supervisor.js';
 export interface CheckpointRequest {
   name: string;
   dir: string;
+  // true when dir is a --checkpoint-dir that other containers may share
+  sharedDir?: boolean;
   leaveRunning: boolean;
   tcpEstablished: boolean;
   fileLocks: boolean;
@@ -106,7 +108,7 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
     };
     writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
     renameSync(tmp, final);
-    const pruned = o.keep ? pruneCheckpoints(o.dir, o.keep) : [];
+    const pruned = o.keep ? pruneCheckpoints(o.dir, o.keep, o.sharedDir ? id : null) : [];
     if (o.leaveRunning) sup.setStatus(wasPaused ? 'paused' : 'running');
     // else CRIU has killed the init: its exit, queued behind us, is recorded as checkpointed
     else sup.checkpointedAs = o.name;
@@ -116,13 +118,19 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
     // Keep CRIU's log beside the checkpoints for diagnosis; drop the partial images.
     const log = join(tmp, 'criu', 'dump.log');
     const kept = join(o.dir, `${o.name}.failed-dump.log`);
-    if (existsSync(log)) copyFileSync(log, kept);
+    if (existsSync(log)) {
+      // only the latest failure's log is kept: a failing cron job must not fill the disk
+      for (const f of readdirSync(o.dir)) if (f.endsWith('.failed-dump.log')) rmSync(join(o.dir, f), { force: true });
+      copyFileSync(log, kept);
+    }
     rmSync(tmp, { recursive: true, force: true });
     // A runc killed mid-dump can leave the container frozen: thaw it.
     if (!wasPaused) await runRunc(sup.runc, buildPauseArgs(id, false)).catch(() => {});
     sup.setStatus(before);
     sup.diag.warn(`checkpoint ${o.name} failed: ${(err as Error).message}`);
     const msg = (err as Error).message;
-    throw err instanceof LrctlError ? new LrctlError(err.code, existsSync(kept) ? `${msg} (CRIU log: ${kept})` : msg) : err;
+    // whatever failed (tar, a full disk), it is the operation failing, not a bug in lrctl
+    const code = err instanceof LrctlError ? err.code : 'ERUNTIME';
+    throw new LrctlError(code, existsSync(kept) ? `${msg} (CRIU log: ${kept})` : `checkpoint failed: ${msg}`.replace(/^checkpoint failed: (runc checkpoint failed)/, '$1'));
   }
 }

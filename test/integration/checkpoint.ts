@@ -57,6 +57,7 @@ t.test('a checkpoint without --leave-running stops the container as checkpointed
   t.equal(cp.stdout, 'snap\n');
   const s = await waitFor(() => readStateOf(root, 'cp').status === 'checkpointed' && readStateOf(root, 'cp'), 'checkpointed');
   t.equal(s.exitCode, null, 'no exit code reported as a failure');
+  t.equal((await lrctl(root, ['wait', 'cp'])).stdout, 'checkpointed\n');
   t.match((await lrctl(root, ['ps', '-a'])).stdout, /cp\s+Checkpointed\s+-/);
   t.equal((await lrctl(root, ['ps', '-q'])).stdout, '', 'not listed as running');
   const again = await lrctl(root, ['checkpoint', 'cp']);
@@ -154,4 +155,24 @@ t.test('an interrupted checkpoint is never listed and leaves the container runni
     t.equal(r.exitCode, 0, r.stderr);
     t.ok(JSON.parse((await lrctl(root, ['checkpoint', 'ls', '--json', 'big'])).stdout).some((c: { name: string }) => c.name === 'after'));
   });
+});
+
+t.test('a shared --checkpoint-dir keeps each container to its own checkpoints', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const dir = join(root, 'shared-cps');
+  for (const id of ['a', 'b']) t.equal((await lrctl(root, ['run', '-d', '--name', id, '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+  for (const id of ['a', 'b', 'a', 'b']) {
+    const r = await lrctl(root, ['checkpoint', 'create', '--leave-running', '--checkpoint-dir', dir, '--keep', '1', id]);
+    t.equal(r.exitCode, 0, r.stderr);
+  }
+  for (const id of ['a', 'b']) {
+    const ls = JSON.parse((await lrctl(root, ['checkpoint', 'ls', '--json', '--checkpoint-dir', dir, id])).stdout);
+    t.equal(ls.length, 1, `${id} kept its newest`);
+    t.equal(ls[0].id, id, `${id} sees only its own`);
+  }
+  t.equal((await lrctl(root, ['kill', 'a'])).exitCode, 0);
+  await waitFor(() => readStateOf(root, 'a').status === 'stopped', 'a stopped');
+  t.equal((await lrctl(root, ['restore', '--checkpoint-dir', dir, 'a'])).exitCode, 0);
+  t.same(JSON.parse(readFileSync(join(root, 'containers/a/state.json'), 'utf8')).command, ['sleep', '1000']);
+  t.equal(readStateOf(root, 'a').checkpoint, JSON.parse((await lrctl(root, ['checkpoint', 'ls', '--json', '--checkpoint-dir', dir, 'a'])).stdout)[0].name, 'restored from its own latest');
 });

@@ -69,7 +69,7 @@ function createCommand(): Command {
             }, 200)
           : null;
         try {
-          return (await requestShim(v.paths.socket, id, { op: 'checkpoint', name, dir, leaveRunning: Boolean(o.leaveRunning), tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks), keep: o.keep ?? null }, CHECKPOINT_TIMEOUT_MS)) as { path: string; sizeBytes: number; durationsMs: { total: number }; pruned: string[] };
+          return (await requestShim(v.paths.socket, id, { op: 'checkpoint', name, dir, sharedDir: Boolean(o.checkpointDir), leaveRunning: Boolean(o.leaveRunning), tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks), keep: o.keep ?? null }, CHECKPOINT_TIMEOUT_MS)) as { path: string; sizeBytes: number; durationsMs: { total: number }; pruned: string[] };
         } finally {
           if (progress) {
             clearInterval(progress);
@@ -93,7 +93,7 @@ function lsCommand(): Command {
     .option('--json', 'print a JSON array')
     .action((id: string, o: { checkpointDir?: string; json?: boolean }, cmd: Command) => {
       const v = loadContainer(globals(cmd).root, id);
-      const all = listCheckpoints(o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints);
+      const all = o.checkpointDir ? listCheckpoints(resolve(o.checkpointDir), id) : listCheckpoints(v.paths.checkpoints);
       if (o.json) return printJson(all);
       const now = Date.now();
       process.stdout.write(renderTable(['NAME', 'CREATED', 'SIZE', 'CONTAINER', 'ROOTFS CHANGES'], all.map((c) => [c.name, `${humanDuration(now - Date.parse(c.createdAt))} ago`, humanSize(c.sizeBytes), c.leaveRunning ? 'left running' : 'stopped', c.rootfsDiff ? 'included' : '-'])));
@@ -112,7 +112,7 @@ function rmCommand(): Command {
       const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
       await withContainerLock(v.paths.dir, id, () =>
         forEachId(names, async (name) => {
-          if (!listCheckpoints(dir).some((c) => c.name === name)) throw new LrctlError('ENOCONTAINER', `no such checkpoint: ${name} (of container ${id})`);
+          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === name)) throw new LrctlError('ENOCONTAINER', `no such checkpoint: ${name} (of container ${id})`);
           removeCheckpoint(dir, name);
           process.stdout.write(name + '\n');
         }),
