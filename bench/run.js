@@ -3,7 +3,7 @@
 // installed) on the same rootfs, in the same run, so ratios hold on a noisy machine.
 // Measures: `run -d` latency, `ps` latency, idle memory per shim. Cleans up by id and pid.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -134,19 +134,24 @@ try {
       const bundle = join(base, `bundle-${bareId}`);
       mkdirSync(bundle);
       const spec = JSON.parse(readFileSync(join(root, 'containers', id, 'bundle', 'config.json'), 'utf8'));
-      spec.root = { path: join(root, 'containers', id, 'bundle', 'rootfs') };
+      spec.root = { path: rootfs, readonly: true };
       spec.linux.cgroupsPath = `/lrctl-bench/${bareId}`;
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
       cleanups.push(() => spawnSync('runc', ['--root', join(base, 'runc-bare'), 'delete', '-f', bareId]));
       // its stdio must be pipes, as at checkpoint time
-      rsB.push(time('sh', ['-c', `runc --root ${join(base, 'runc-bare')} restore -d --image-path ${img} --work-path ${img} --bundle ${bundle} ${bareId} </dev/null 2>&1 | cat >/dev/null`]));
+      // real pipes as its stdio (CRIU reopens them; node's are socketpairs), read by a cat that outlives the pipeline
+      rsB.push(time('sh', ['-c', `runc --root ${join(base, 'runc-bare')} restore -d --image-path ${img} --work-path ${img} --bundle ${bundle} ${bareId} 2>&1 </dev/null | (cat >/dev/null &)`]));
       spawnSync('runc', ['--root', join(base, 'runc-bare'), 'delete', '-f', bareId]);
     }
     results.checkpoint[label] = { lrctlCheckpoint: stats(cpL), runcCheckpoint: stats(cpB), lrctlRestore: stats(rsL), runcRestore: stats(rsB), lrctlImageBytes: sizeL, runcImageBytes: sizeB };
     spawnSync(...lrctl('rm', '-f', id));
   }
+} catch (err) {
+  console.error(`bench failed: ${err.stack}`);
+  process.exitCode = 1;
 } finally {
-  spawnSync(process.execPath, [LRCTL, '--root', root, 'rm', '-f', ...Array.from({ length: N_IDLE }, (_, i) => `idle${i}`)], { stdio: 'ignore' });
+  const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')).filter((n) => !n.endsWith('.lock')) : [];
+  if (ids.length) spawnSync(process.execPath, [LRCTL, '--root', root, 'rm', '-f', ...ids], { stdio: 'ignore' });
   for (const c of cleanups) c();
   rmSync(base, { recursive: true, force: true });
 }

@@ -1,12 +1,11 @@
 // lrctl run: create a container under its own shim, then start it detached
 // (-d) or attached, streaming its output and exiting with its exit code.
 import { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { existsError, isErrno, LrctlError, usageError } from '../../errors.js';
+import { isErrno, LrctlError, usageError } from '../../errors.js';
 import { generateId, validateId } from '../../state/id.js';
-import { withContainerLock } from '../../state/lock.js';
-import { containerPaths, rootPaths } from '../../state/paths.js';
+import { containerPaths } from '../../state/paths.js';
 import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
 import { attachSession } from '../attach-session.js';
 import { globals } from '../context.js';
@@ -14,6 +13,7 @@ import { findRunc } from '../deps.js';
 import { collectEnv, parseCount, parseNet, parseSize, parseUser } from '../options.js';
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
+import { createContainer } from '../new-container.js';
 
 interface RunOptions {
   detach?: boolean;
@@ -97,18 +97,8 @@ export function runCommand(): Command {
       const { root } = globals(cmd);
       const id = o.name !== undefined ? validateId(o.name) : generateId();
       const req = buildRequest(id, args, o);
-      const { containers, runc } = rootPaths(root);
-      mkdirSync(containers, { recursive: true, mode: 0o711 });
-      mkdirSync(runc, { recursive: true, mode: 0o700 });
       const paths = containerPaths(root, id);
-      const hs = await withContainerLock(paths.dir, id, async () => {
-        try {
-          mkdirSync(paths.dir);
-        } catch (err) {
-          if (isErrno(err, 'EEXIST')) throw existsError(`container name ${id} is already in use`);
-          throw err;
-        }
-        mkdirSync(paths.bundle);
+      const hs = await createContainer(root, id, async () => {
         writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
         return launchShim(root, id, paths.shimLog);
       });
