@@ -106,7 +106,7 @@ try {
   // 3. checkpoint and restore: an idle busybox and one holding 256 MiB, lrctl vs bare runc on the same container
   spawnSync(process.execPath, [LRCTL, '--root', root, 'rm', '-f', ...Array.from({ length: N_IDLE }, (_, i) => `idle${i}`)], { stdio: 'ignore' });
   const CR_RUNS = Number(process.env.BENCH_CR_RUNS ?? 3);
-  const workloads = { 'idle busybox': 'sleep 100000', '256 MiB': 'x=$(head -c 268435456 /dev/zero | tr "\\0" a); echo ready; sleep 100000' };
+  const workloads = { 'idle busybox': 'sleep 100000', '256 MiB': 'awk \'BEGIN { s = sprintf("%268435456s", "x"); print "ready"; fflush(); while (1) system("sleep 100000") }\'' };
   results.checkpoint = {};
   for (const [label, script] of Object.entries(workloads)) {
     const id = label === 'idle busybox' ? 'cridle' : 'crbig';

@@ -105,8 +105,8 @@ t.test('redis keeps its data across rolling checkpoints, stop and restore', asyn
 
 t.test('an interrupted checkpoint is never listed and leaves the container running', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  // ~200 MB of memory makes the dump take long enough to interrupt
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'big', '--rootfs', rootfs, '--', 'sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo ready; while true; do usleep 100000; done'])).exitCode, 0);
+  // 256 MiB held by awk makes the dump take long enough to interrupt
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'big', '--rootfs', rootfs, '--', 'awk', 'BEGIN { s = sprintf("%268435456s", "x"); print "ready"; fflush(); while (1) system("usleep 100000") }'])).exitCode, 0);
   await waitFor(async () => (await lrctl(root, ['logs', 'big'])).stdout === 'ready\n', 'memory filled', 60_000);
   const dir = join(root, 'containers/big/checkpoints');
   const { initPid, shimPid } = readStateOf(root, 'big');
