@@ -62,56 +62,83 @@ function readWhole(path: string): LogEntry[] {
   }
 }
 
+// A listing taken while no rotation ran: two in a row that agree (a rotation
+// renames every file, so a listing taken during one can miss or repeat a file).
+function stableLogFiles(log: string): { path: string; ino: number }[] {
+  let prev = logFiles(log);
+  for (let i = 0; i < 20; i++) {
+    const next = logFiles(log);
+    if (next.length === prev.length && next.every((f, j) => f.ino === prev[j].ino && f.path === prev[j].path)) return next;
+    prev = next;
+  }
+  return prev;
+}
+
+// Opens the file that comes after inode `ino` in rotation order (the oldest
+// kept one when `ino` is null or already gone), checking by inode that no
+// rotation renamed it between listing and opening.
+function openNext(log: string, ino: number | null): { fd: number; ino: number } | null {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const all = stableLogFiles(log);
+    const idx = ino === null ? -1 : all.findIndex((f) => f.ino === ino);
+    // not listed while files are being renamed: list again rather than start over
+    if (ino !== null && idx === -1 && attempt < 49) continue;
+    const next = all[idx + 1];
+    if (!next) return null;
+    let fd: number;
+    try {
+      fd = openSync(next.path, 'r');
+    } catch {
+      continue; // renamed away meanwhile: list again
+    }
+    if (fstatSync(fd).ino === next.ino) return { fd, ino: next.ino };
+    closeSync(fd);
+  }
+  return null;
+}
+
 /** Yields every entry of the log in order; with `isDone`, follows until it
- *  returns true, yielding null once when it has caught up with the writer. */
+ *  returns true, yielding null once when it has caught up with the writer.
+ *  Following walks the files by inode, oldest first, and reads each one to
+ *  its end before moving to the next, so a rotation never loses or repeats lines. */
 export async function* readLog(log: string, follow?: { isDone: () => boolean }): AsyncGenerator<LogEntry | null> {
-  const files = logFiles(log);
-  for (const f of files.slice(0, -1)) yield* readWhole(f.path);
   if (!follow) {
-    if (files.length) yield* readWhole(files[files.length - 1].path);
+    for (const f of logFiles(log)) yield* readWhole(f.path);
     return;
   }
-  let fd = -1;
-  let ino = -1;
+  let cur: { fd: number; ino: number } | null = openNext(log, null);
   let pos = 0;
   let carry: Buffer = Buffer.alloc(0);
-  const open = () => {
-    try {
-      fd = openSync(log, 'r');
-      ino = fstatSync(fd).ino;
-      pos = 0;
-      carry = Buffer.alloc(0);
-    } catch {
-      fd = -1;
-    }
-  };
-  open();
   let caughtUp = false;
+  const drain = () => {
+    const r = readFrom(cur!.fd, pos, carry);
+    ({ pos, carry } = r);
+    return r.entries;
+  };
   try {
     for (;;) {
       const done = follow.isDone();
-      if (fd >= 0) {
-        const r = readFrom(fd, pos, carry);
-        ({ pos, carry } = r);
-        yield* r.entries;
-        let cur = -1;
+      if (!cur) cur = openNext(log, null);
+      if (cur) {
+        yield* drain();
+        let currentIno = -1;
         try {
-          cur = statSync(log).ino;
+          currentIno = statSync(log).ino;
         } catch {
-          // between rename and re-create during a rotation
+          // between the rename and the re-creation of a rotation
         }
-        if (cur !== -1 && cur !== ino) {
-          // Our file was rotated away: read any files rotated after it, then the new current one.
-          const all = logFiles(log);
-          const idx = all.findIndex((f) => f.ino === ino);
-          for (const f of all.slice(idx + 1, -1)) yield* readWhole(f.path);
-          closeSync(fd);
-          open();
-          continue;
+        if (currentIno !== cur.ino) {
+          const next = openNext(log, cur.ino);
+          if (next || currentIno !== -1) {
+            // Our file is finished (the writer moved on): read what it got last, then go on.
+            yield* drain();
+            closeSync(cur.fd);
+            cur = next;
+            pos = 0;
+            carry = Buffer.alloc(0);
+            continue;
+          }
         }
-      } else {
-        open();
-        if (fd >= 0) continue;
       }
       if (!caughtUp) {
         caughtUp = true;
@@ -121,6 +148,6 @@ export async function* readLog(log: string, follow?: { isDone: () => boolean }):
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   } finally {
-    if (fd >= 0) closeSync(fd);
+    if (cur) closeSync(cur.fd);
   }
 }
