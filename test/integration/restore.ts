@@ -92,5 +92,11 @@ t.test('archives that could escape their target are refused before extraction', 
     t.notOk(existsSync(join(root, 'containers/x')), 'nothing left behind');
   }
   t.same(readdirSync(root).filter((n) => n === 'etc' || n === 'escaped.json'), [], 'nothing extracted');
+  const both = await lrctl(root, ['restore', '--import', join(root, 'plain.tar.gz'), '--checkpoint', 'other', 'x']);
+  t.equal(both.exitCode, 2);
+  t.equal(both.stderr, 'lrctl: --import restores the checkpoint in the archive: --checkpoint and --checkpoint-dir do not apply\n');
+  const dirOnly = await lrctl(root, ['start', '--checkpoint-dir', root, 'x']);
+  t.equal(dirOnly.exitCode, 2);
+  t.equal(dirOnly.stderr, 'lrctl: --checkpoint-dir goes with --checkpoint\n');
   t.notOk(existsSync(join(root, 'containers/escaped.json')), 'nothing escaped');
 });

@@ -1,6 +1,7 @@
 // lrctl restore: bring a checkpoint back, in place or as a new container
 // (--name), or from an exported archive (--import) on any root.
 import { Command } from 'commander';
+import { usageError } from '../../errors.js';
 import { globals } from '../context.js';
 import { restoreContainer } from '../restore-container.js';
 
@@ -16,6 +17,8 @@ export function restoreCommand(): Command {
     .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them)')
     .option('--file-locks', 'restore file locks')
     .action(async (id: string, o: { checkpoint: string; checkpointDir?: string; name?: string; import?: string; tcpEstablished?: boolean; fileLocks?: boolean }, cmd: Command) => {
+      // an archive holds exactly one checkpoint: choosing one makes no sense there
+      if (o.import && (o.checkpoint !== 'latest' || o.checkpointDir)) throw usageError('--import restores the checkpoint in the archive: --checkpoint and --checkpoint-dir do not apply');
       const restored = await restoreContainer(globals(cmd).root, { id, checkpoint: o.checkpoint, checkpointDir: o.checkpointDir, newId: o.name, importFile: o.import, tcpEstablished: o.tcpEstablished, fileLocks: o.fileLocks });
       process.stdout.write(restored + '\n');
     });

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { withContainerLock } from '../../state/lock.js';
 import { assertAccepts } from '../../state/status.js';
+import { usageError } from '../../errors.js';
 import { globals } from '../context.js';
 import { forEachId } from '../each-id.js';
 import { effectiveStatus, loadContainer } from '../load-container.js';
@@ -18,9 +19,10 @@ export function startCommand(): Command {
     .action(async (ids: string[], o: { checkpoint?: string; checkpointDir?: string }, cmd: Command) => {
       const { root } = globals(cmd);
       if (o.checkpoint) {
-        for (const id of ids) process.stdout.write((await restoreContainer(root, { id, checkpoint: o.checkpoint, checkpointDir: o.checkpointDir })) + '\n');
+        await forEachId(ids, async (id) => void process.stdout.write((await restoreContainer(root, { id, checkpoint: o.checkpoint!, checkpointDir: o.checkpointDir })) + '\n'));
         return;
       }
+      if (o.checkpointDir) throw usageError('--checkpoint-dir goes with --checkpoint');
       await forEachId(ids, async (id) => {
         await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
           const v = loadContainer(root, id);
