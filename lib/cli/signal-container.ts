@@ -2,7 +2,7 @@
 // runc directly (a lost shim must not leave a container unmanageable).
 import { rootPaths } from '../state/paths.js';
 import { buildKillArgs } from '../runc/args.js';
-import { runRuncChecked } from '../runc/runc.js';
+import { isAlreadyGone, runRuncChecked } from '../runc/runc.js';
 import { findRunc } from './deps.js';
 import type { ContainerView } from './load-container.js';
 import { requestShim } from './shim-client.js';
@@ -22,6 +22,6 @@ export async function signalContainer(root: string, v: ContainerView, signal: st
   try {
     await runRuncChecked(runc, buildKillArgs(v.id, signal), 'runc kill');
   } catch (err) {
-    if (!/not running|does not exist|process already finished|no such process/i.test((err as Error).message)) throw err;
+    if (!isAlreadyGone(err)) throw err;
   }
 }

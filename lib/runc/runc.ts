@@ -58,7 +58,9 @@ export async function runRuncChecked(r: Runc, args: string[], what: string, opts
   return res;
 }
 
-/** True when runc reports that it does not know the container (already deleted, or checkpointed). */
-export function isNotExist(err: unknown): boolean {
-  return err instanceof Error && /does not exist|not exist|container .* not found/i.test(err.message);
+/** True when runc failed only because the process or container is already
+ *  gone: success where the user's intent is met (containerd's checkKillError).
+ *  The one place that reads meaning into runc's error text. */
+export function isAlreadyGone(err: unknown): boolean {
+  return err instanceof Error && /not running|does not exist|process already finished|no such process/i.test(err.message);
 }

@@ -5,7 +5,7 @@ import { LrctlError } from '../errors.js';
 import { PROTOCOL_VERSION, type Event } from '../protocol/messages.js';
 import { writeMessage } from '../protocol/codec.js';
 import { buildKillArgs, buildStartArgs } from '../runc/args.js';
-import { runRuncChecked, type Runc } from '../runc/runc.js';
+import { isAlreadyGone, runRuncChecked, type Runc } from '../runc/runc.js';
 import { type StateFile, writeStateAtomic } from '../state/state-file.js';
 import { assertAccepts, assertNext, type Operation, type Status } from '../state/status.js';
 import type { Diag } from './diag.js';
@@ -80,7 +80,7 @@ export class Supervisor {
         await runRuncChecked(this.runc, buildKillArgs(this.state.id, signal), 'runc kill');
       } catch (err) {
         // "Already gone" meets the user's intent (containerd's checkKillError).
-        if (!/not running|process already finished|no such process/i.test((err as Error).message)) throw err;
+        if (!isAlreadyGone(err)) throw err;
       }
     });
   }

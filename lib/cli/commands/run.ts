@@ -98,7 +98,7 @@ export function runCommand(): Command {
       const id = o.name !== undefined ? validateId(o.name) : generateId();
       const req = buildRequest(id, args, o);
       const paths = containerPaths(root, id);
-      const hs = await createContainer(root, id, async () => {
+      await createContainer(root, id, async () => {
         writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
         return launchShim(root, id, paths.shimLog);
       });
@@ -106,7 +106,7 @@ export function runCommand(): Command {
         process.stdout.write(id + '\n');
         return;
       }
-      const end = await attachSession(hs.ok ? paths.socket : '', id, {
+      const end = await attachSession(paths.socket, id, {
         stdin: Boolean(o.interactive),
         sigProxy: (signal) => void requestShim(paths.socket, id, { op: 'kill', signal }).catch(() => {}),
         ready: () => requestShim(paths.socket, id, { op: 'start' }).then(() => {}),
