@@ -1,9 +1,16 @@
 // Streams a container's live output to this terminal (used by run and attach):
 // stdout/stderr events to our stdout/stderr, optional stdin and window size to
-// the container, and the container's exit status when it ends.
+// the container, and the container's exit status when it ends. A client too
+// slow for the live stream (the shim says `behind`) reads on from the log.
+import type { Socket } from 'node:net';
 import { LrctlError } from '../errors.js';
+import { openLogAt, readLog } from '../logs/reader.js';
 import type { Event } from '../protocol/messages.js';
+import { containerPaths } from '../state/paths.js';
+import { loadContainer } from './load-container.js';
+import { LogPrinter } from './log-printer.js';
 import { attachShim, type Attachment } from './shim-client.js';
+import { waitForExit } from './wait-exit.js';
 
 /** How an attach session ended. */
 export type AttachEnd = { kind: 'exit'; exitCode: number | null; signal: string | null } | { kind: 'detached' } | { kind: 'lost'; error?: LrctlError };
@@ -11,19 +18,73 @@ export type AttachEnd = { kind: 'exit'; exitCode: number | null; signal: string 
 // Docker's detach keys: ctrl-p ctrl-q.
 const DETACH = Buffer.from([0x10, 0x11]);
 
-/** Attaches to the shim at `socket`; `ready` runs once attached (run sends start there). */
-export async function attachSession(socket: string, id: string, opts: { stdin: boolean; sigProxy?: (signal: string) => void; ready?: (a: Attachment) => Promise<void> }): Promise<AttachEnd> {
+/** How to attach: `stdin` forwards ours; at its end, 'close' closes the
+ *  container's stdin and stays attached, 'detach' leaves it open for the next
+ *  writer and detaches once the shim has taken every byte. */
+export interface AttachOptions {
+  stdin: boolean;
+  onStdinEnd?: 'close' | 'detach';
+  sigProxy?: (signal: string) => void;
+  ready?: (a: Attachment) => Promise<void>;
+}
+
+// Reads the log from where the live stream left off until `isDone`.
+async function followFromLog(log: string, ino: number, pos: number, isDone: () => boolean): Promise<void> {
+  const printer = new LogPrinter();
+  const from = openLogAt(log, ino, pos);
+  if (!from) printer.note('the log rotated past where this attach fell behind: some output may be missing here');
+  const onSkipped = () => printer.note('the log rotated past this reader: some output may be missing here');
+  for await (const e of readLog(log, { from: from ?? undefined, isDone, onSkipped })) {
+    if (e === null) await printer.caughtUp();
+    else await printer.entry(e);
+  }
+  await printer.end();
+}
+
+/** Attaches to container `id`'s shim; `ready` runs once attached (run sends start there). */
+export async function attachSession(root: string, id: string, opts: AttachOptions): Promise<AttachEnd> {
+  const paths = containerPaths(root, id);
   let finish!: (e: AttachEnd) => void;
   const ended = new Promise<AttachEnd>((r) => (finish = r));
-  const onEvent = (e: Event) => {
-    if (e.event === 'output') {
+  // set once the live stream is lost (we fell behind, or the shim closed
+  // before we read everything): output comes from the log from then on
+  let fromLog: Promise<void> | null = null;
+  let shimDone = false;
+  // where in the log the output we have printed ends
+  let printedTo: { ino: number; pos: number } | undefined;
+  const onEvent = (e: Event, sock: Socket) => {
+    if (e.event === 'output' && !fromLog) {
+      if (e.ino !== undefined && e.pos !== undefined) printedTo = { ino: e.ino, pos: e.pos };
       const out = e.stream === 'stderr' ? process.stderr : process.stdout;
-      out.write(Buffer.from(e.data, 'base64'));
+      // a slow stdout slows our reading; the shim then sends `behind` instead of filling our memory
+      if (!out.write(Buffer.from(e.data, 'base64'))) {
+        sock.pause();
+        out.once('drain', () => sock.resume());
+      }
+    } else if (e.event === 'behind' && !fromLog) {
+      fromLog = followFromLog(paths.log, e.ino, e.pos, () => shimDone);
     } else if (e.event === 'exit') {
-      finish({ kind: 'exit', exitCode: e.exitCode, signal: e.signal });
+      shimDone = true;
+      const end: AttachEnd = { kind: 'exit', exitCode: e.exitCode, signal: e.signal };
+      if (fromLog) void fromLog.then(() => finish(end));
+      else finish(end);
     }
   };
-  const a = await attachShim(socket, id, onEvent, (error) => finish({ kind: 'lost', error }));
+  const onEnd = (error?: LrctlError) => {
+    if (error) return finish({ kind: 'lost', error });
+    // The shim closed before we read its exit (it does not wait for a slow
+    // client): the rest is in the log, and the exit in state.json.
+    shimDone = true;
+    if (!fromLog && printedTo) fromLog = followFromLog(paths.log, printedTo.ino, printedTo.pos, () => true);
+    if (!fromLog) return finish({ kind: 'lost' });
+    void fromLog.then(async () => {
+      const v = await waitForExit(root, id, 10_000).catch(() => null);
+      const s = v?.state ?? loadContainer(root, id).state;
+      finish(v ? { kind: 'exit', exitCode: s.exitCode, signal: s.signal } : { kind: 'lost' });
+    });
+  };
+  const a = await attachShim(paths.socket, id, onEvent, onEnd);
+  printedTo ??= a.log;
   const stdin = process.stdin;
   const raw = a.tty && stdin.isTTY;
   const cleanups: (() => void)[] = [];
@@ -33,13 +94,20 @@ export async function attachSession(socket: string, id: string, opts: { stdin: b
     process.on('SIGWINCH', resize);
     cleanups.push(() => process.off('SIGWINCH', resize));
   }
+  if (opts.stdin && !a.stdin) {
+    a.sock.destroy();
+    throw new LrctlError('EUSAGE', `container ${id} was not started with -i or -t: it has no stdin`);
+  }
   if (opts.stdin) {
     if (raw) stdin.setRawMode(true);
     const onData = (d: Buffer) => {
       if (raw && d.includes(DETACH)) return finish({ kind: 'detached' });
       a.send({ op: 'stdin', data: d.toString('base64') });
     };
-    const onEnd = () => a.send({ op: 'stdin-close' });
+    const onEnd = () => {
+      if (opts.onStdinEnd === 'detach') void a.sync().then(() => finish({ kind: 'detached' }));
+      else a.send({ op: 'stdin-close' });
+    };
     stdin.on('data', onData);
     stdin.on('end', onEnd);
     cleanups.push(() => {

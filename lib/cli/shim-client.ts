@@ -50,23 +50,33 @@ export async function requestShim(socketPath: string, id: string, req: Body<Requ
 export interface Attachment {
   sock: Socket;
   tty: boolean;
+  /** The container has a stdin to write to (-i or -t). */
+  stdin: boolean;
+  /** Where in the log the live stream starts (absent from older shims). */
+  log?: { ino: number; pos: number };
   send(req: Body<Request>): void;
+  /** Resolves once the shim has handled every request sent before it. */
+  sync(): Promise<void>;
 }
 
 /** Attaches and calls `onEvent` for each output/exit event. */
-export async function attachShim(socketPath: string, id: string, onEvent: (e: Event) => void, onEnd: (err?: LrctlError) => void): Promise<Attachment> {
+export async function attachShim(socketPath: string, id: string, onEvent: (e: Event, sock: Socket) => void, onEnd: (err?: LrctlError) => void): Promise<Attachment> {
   const sock = await openControl(socketPath, id);
   return new Promise((resolve, reject) => {
     let attached = false;
+    // answers to sync() requests, in order (the shim answers requests in order)
+    const acks: (() => void)[] = [];
+    const send = (req: Body<Request>) => writeMessage(sock, { v: PROTOCOL_VERSION, ...req });
     readMessages(sock, (m) => {
-      const msg = m as Partial<Event> & { ok?: boolean; result?: { tty?: boolean }; error?: { code: string; message: string } };
+      const msg = m as Partial<Event> & { ok?: boolean; result?: { tty?: boolean; stdin?: boolean; log?: { ino: number; pos: number } }; error?: { code: string; message: string } };
       if (!attached) {
         if (!msg.ok) return reject(shimError(msg.error ?? { code: 'ERUNTIME', message: 'attach refused' }));
         attached = true;
-        const tty = Boolean(msg.result?.tty);
-        return resolve({ sock, tty, send: (req) => writeMessage(sock, { v: PROTOCOL_VERSION, ...req }) });
+        const sync = () => new Promise<void>((r) => (acks.push(r), send({ op: 'state' })));
+        return resolve({ sock, tty: Boolean(msg.result?.tty), stdin: Boolean(msg.result?.stdin ?? msg.result?.tty), log: msg.result?.log, send, sync });
       }
-      if (msg.event) onEvent(msg as Event);
+      if (msg.event) onEvent(msg as Event, sock);
+      else if (msg.ok === true) acks.shift()?.();
       else if (msg.ok === false && msg.error) onEnd(shimError(msg.error));
     });
     sock.on('close', () => (attached ? onEnd() : reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`))));

@@ -1,14 +1,17 @@
 // The container log format shared by the shim (writer) and the CLI (reader):
 // "<RFC3339Nano> <stdout|stderr> <F|P> <bytes>\n" as in CRI (kubelet, conmon).
 // Content bytes are kept as they are, so binary output survives a round trip.
+import { native } from '../native/index.js';
 
-/** Which stream an entry came from. */
+/** Which stream an entry came from: the container's two, or `lrctl` for an
+ *  event lrctl itself notes in the log (a gap after a full disk, a restart). */
 export type Stream = 'stdout' | 'stderr';
+export type EntryStream = Stream | 'lrctl';
 
 /** One parsed entry; `full` false means a partial (P) entry to be joined with the next. */
 export interface LogEntry {
   time: string;
-  stream: Stream;
+  stream: EntryStream;
   full: boolean;
   content: Buffer;
 }
@@ -27,23 +30,19 @@ export function timestampNow(): string {
   return new Date(ms).toISOString().slice(0, 19) + '.' + frac + 'Z';
 }
 
+const F = 0x46;
+const P = 0x50;
+
 /** Encodes a chunk read from a stream into log lines: complete lines as F,
- *  a trailing fragment (and anything over MAX_ENTRY) as P. */
-export function encodeChunk(stream: Stream, chunk: Buffer, time = timestampNow()): Buffer {
-  const parts: Buffer[] = [];
-  let start = 0;
-  while (start < chunk.length) {
-    const nl = chunk.indexOf(0x0a, start);
-    const end = nl === -1 ? chunk.length : nl;
-    for (let s = start; s < end || s === start; s += MAX_ENTRY) {
-      const e = Math.min(end, s + MAX_ENTRY);
-      const full = nl !== -1 && e === end;
-      parts.push(Buffer.from(`${time} ${stream} ${full ? 'F' : 'P'} `), chunk.subarray(s, e), Buffer.from('\n'));
-      if (e === end) break;
-    }
-    start = nl === -1 ? chunk.length : nl + 1;
-  }
-  return Buffer.concat(parts);
+ *  a trailing fragment (and anything over MAX_ENTRY) as P, all with one
+ *  timestamp. The shim's hot path, so the loop is in the native addon. */
+export function encodeChunk(stream: EntryStream, chunk: Buffer, time = timestampNow()): Buffer {
+  return native().encodeEntries(chunk, Buffer.from(`${time} ${stream} F `), MAX_ENTRY);
+}
+
+/** An lrctl event entry (one F line; newlines in the message become spaces). */
+export function encodeEvent(message: string, time = timestampNow()): Buffer {
+  return encodeChunk('lrctl', Buffer.from(message.replace(/\n/g, ' ') + '\n'), time);
 }
 
 /** Parses one log line (without its newline); null for a malformed line. */
@@ -51,11 +50,21 @@ export function parseLine(line: Buffer): LogEntry | null {
   const a = line.indexOf(0x20);
   const b = a < 0 ? -1 : line.indexOf(0x20, a + 1);
   const c = b < 0 ? -1 : line.indexOf(0x20, b + 1);
-  if (c < 0) return null;
+  if (c < 0 || c !== b + 2) return null;
   const stream = line.subarray(a + 1, b).toString();
-  const tag = line.subarray(b + 1, c).toString();
-  if ((stream !== 'stdout' && stream !== 'stderr') || (tag !== 'F' && tag !== 'P')) return null;
-  return { time: line.subarray(0, a).toString(), stream, full: tag === 'F', content: line.subarray(c + 1) };
+  const tag = line[b + 1];
+  if ((stream !== 'stdout' && stream !== 'stderr' && stream !== 'lrctl') || (tag !== F && tag !== P)) return null;
+  return { time: line.subarray(0, a).toString(), stream, full: tag === F, content: line.subarray(c + 1) };
+}
+
+/** How many bytes of container output encoded log lines stand for (events count none). */
+export function contentBytes(encoded: Buffer): number {
+  let n = 0;
+  for (const line of splitLines(encoded).lines) {
+    const e = parseLine(line);
+    if (e && e.stream !== 'lrctl') n += entryBytes(e).length;
+  }
+  return n;
 }
 
 /** Splits a buffer into complete lines; returns them and the unfinished rest. */

@@ -12,6 +12,7 @@ export interface Native {
   listenUnix(path: string): number;
   acceptRecvFd(listenFd: number, timeoutMs: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
+  encodeEntries(chunk: Buffer, header: Buffer, maxEntry: number): Buffer;
 }
 
 let loaded: Native | null = null;

@@ -27,11 +27,11 @@ async function handle(sup: Supervisor, ctx: ControlContext, sock: Socket, req: R
     case 'kill':
       return sup.kill(req.signal);
     case 'attach':
-      sup.attach(sock);
-      return { tty: sup.state.tty };
+      return { tty: sup.state.tty, stdin: Boolean(s?.writeStdin), log: sup.attach(sock) };
     case 'stdin':
       if (!s?.writeStdin) throw new Error('the container was not started with -i or -t: it has no stdin');
-      s.writeStdin(Buffer.from(req.data, 'base64'));
+      // a container that does not read its stdin holds the writer back, not the shim's memory
+      if (!s.writeStdin(Buffer.from(req.data, 'base64'), () => sock.resume())) sock.pause();
       return undefined;
     case 'stdin-close':
       s?.closeStdin();

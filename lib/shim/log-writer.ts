@@ -1,28 +1,52 @@
 // Drains container output into the CRI-format log, rotated by size. Writes
 // are synchronous and whole entries, so a crash never leaves a torn line
-// other than the last one, and rotation never splits an entry.
-import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { encodeChunk, type Stream } from '../logs/cri-format.js';
+// other than the last one, and rotation never splits an entry. When the disk
+// is full the output is dropped, never held: the container must not block.
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { contentBytes, encodeChunk, encodeEvent, type Stream } from '../logs/cri-format.js';
 import { rotate } from '../logs/rotation.js';
 import type { Diag } from './diag.js';
 
 /** Appends output to `path`, rotating at `maxSize` bytes and keeping `maxFiles` files. */
 export class LogWriter {
-  private fd: number;
-  private size: number;
-  /** Bytes that could not be written (disk full, I/O error); the shim keeps draining. */
+  private fd = -1;
+  private ino = 0;
+  private size = 0;
+  /** Bytes of container output that could not be written (disk full, I/O error). */
   dropped = 0;
+  // dropped since the last gap note, and why
+  private gap = 0;
+  private gapReason = '';
 
-  constructor(private readonly path: string, private readonly maxSize: number, private readonly maxFiles: number, private readonly diag: Diag) {
-    this.fd = openSync(path, 'a', 0o640);
-    this.size = fstatSync(this.fd).size;
+  constructor(
+    private readonly path: string,
+    private readonly maxSize: number,
+    private readonly maxFiles: number,
+    private readonly diag: Diag,
+    /** Told when bytes start to be dropped and when a gap has been noted in the log. */
+    private readonly onDropChange: (dropped: number) => void = () => {},
+  ) {
+    this.open();
+    if (this.fd < 0) throw new Error(`cannot open the container log ${path}`);
+  }
+
+  /** Where the next entry goes: the current file's inode and size. A reader
+   *  resuming there reads on into the next file if a rotation comes first. */
+  position(): { ino: number; pos: number } {
+    return { ino: this.ino, pos: this.size };
   }
 
   /** Encodes and appends one chunk read from `stream`, rotating between entries
    *  (never inside one) whenever the next entry would pass maxSize. */
   write(stream: Stream, chunk: Buffer): void {
+    if (this.gap > 0 && !this.noteGap()) return this.drop(chunk.length, this.gapReason);
     const data = encodeChunk(stream, chunk);
     let start = 0;
+    // the common case: all of it fits in the current file
+    if (this.size + data.length <= this.maxSize) {
+      const err = this.append(data);
+      return err ? this.drop(chunk.length, err) : undefined;
+    }
     while (start < data.length) {
       // the longest run of whole entries that fits in the current file (at least one entry)
       let end = start;
@@ -35,18 +59,61 @@ export class LogWriter {
         this.rotate();
         continue;
       }
-      this.append(data.subarray(start, end));
+      const err = this.append(data.subarray(start, end));
+      if (err) return this.drop(contentBytes(data.subarray(start)), err);
       start = end;
     }
   }
 
-  private append(bytes: Buffer): void {
+  // Writes all of `bytes` or nothing: a short write (the disk filled up
+  // mid-entry) is cut back, so the file always ends with a whole entry.
+  private append(bytes: Buffer): string | null {
+    if (this.fd < 0) this.open();
+    if (this.fd < 0) return 'the log file cannot be opened';
+    let done = 0;
     try {
-      writeSync(this.fd, bytes);
-      this.size += bytes.length;
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done);
+      this.size += done;
+      return null;
     } catch (err) {
-      this.dropped += bytes.length;
-      this.diag.warn(`log write failed, ${bytes.length} bytes dropped: ${(err as Error).message}`);
+      if (done > 0) {
+        try {
+          ftruncateSync(this.fd, this.size);
+        } catch {
+          // the torn entry stays; readers skip a malformed line
+        }
+      }
+      return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    }
+  }
+
+  private drop(bytes: number, reason: string): void {
+    if (this.gap === 0) {
+      this.diag.warn(`log write failed (${reason}): dropping output until it succeeds again`);
+      this.onDropChange(this.dropped + bytes);
+    }
+    this.gap += bytes;
+    this.gapReason = reason;
+    this.dropped += bytes;
+  }
+
+  // Notes the gap as an lrctl entry once writing works again; false if it still fails.
+  private noteGap(): boolean {
+    const err = this.append(encodeEvent(`${this.gap} bytes of output dropped here: the log could not be written (${this.gapReason})`));
+    if (err) return false;
+    this.diag.info(`log writable again after dropping ${this.gap} bytes`);
+    this.gap = 0;
+    this.onDropChange(this.dropped);
+    return true;
+  }
+
+  private open(): void {
+    try {
+      this.fd = openSync(this.path, 'a', 0o640);
+      ({ size: this.size, ino: this.ino } = fstatSync(this.fd));
+    } catch (err) {
+      this.fd = -1;
+      this.diag.warn(`opening the log failed: ${(err as Error).message}`);
     }
   }
 
@@ -58,17 +125,18 @@ export class LogWriter {
     } catch (err) {
       this.diag.warn(`log rotation failed: ${(err as Error).message}`);
     }
-    this.fd = openSync(this.path, 'a', 0o640);
-    this.size = fstatSync(this.fd).size;
+    this.open();
   }
 
   /** Flushes to disk and closes; called before the exit is published. */
   close(): void {
+    if (this.fd < 0) return;
     try {
       fsyncSync(this.fd);
     } catch {
       // nothing more can be done about a failing disk here
     }
     closeSync(this.fd);
+    this.fd = -1;
   }
 }

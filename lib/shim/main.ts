@@ -101,6 +101,7 @@ function initialState(req: RunRequest): StateFile {
     restartCount: previous?.restartCount ?? 0,
     error: null,
     pipeSize: null,
+    logDroppedBytes: 0,
     checkpoint: req.restore ? basename(req.restore.checkpoint) : null,
   };
 }
@@ -115,11 +116,11 @@ async function main(): Promise<void> {
   try {
     native().setChildSubreaper();
     prepareBundle(req);
-    sup.log = new LogWriter(paths.log, req.logMaxSize, req.logMaxFiles, diag);
+    sup.log = new LogWriter(paths.log, req.logMaxSize, req.logMaxFiles, diag, (dropped) => sup.setStatus(sup.state.status, { logDroppedBytes: dropped }));
     const server = await serveControl(paths.socket, sup, { upper: req.rootfs ? paths.upper : null, requestPath: paths.request });
 
     const consoleListener = req.tty ? listenConsole(paths.consoleSocket) : null;
-    const pipes = req.tty ? null : createPipes(req.stdin);
+    const pipes = req.tty ? null : createPipes(req.stdin, req.logBufferSize ?? null, diag.warn);
     let runcPid = 0;
     // A restore is a way of creating: runc restore -d hands the restored process our new pipes.
     const created = req.restore

@@ -4,6 +4,7 @@
 import { closeSync, rmSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { ReadStream } from 'node:tty';
+import { DEFAULT_LOG_BUFFER, pipeMaxSize } from '../logs/buffer.js';
 import { native } from '../native/index.js';
 import { readStartTime } from '../state/liveness.js';
 
@@ -15,18 +16,29 @@ export interface ContainerStdio {
   closeChildEnds(): void;
   /** Readable streams of output, by stream name (one 'stdout' for a tty). */
   outputs: { stream: 'stdout' | 'stderr'; readable: NodeJS.ReadableStream }[];
-  /** Writes to the container's stdin; null when it has none. */
-  writeStdin: ((data: Buffer) => void) | null;
+  /** Writes to the container's stdin; null when it has none. False when the
+   *  container is not reading: `drained` is called once it has caught up. */
+  writeStdin: ((data: Buffer, drained: () => void) => boolean) | null;
   closeStdin(): void;
   resize(rows: number, cols: number): void;
   pipeSize: number | null;
 }
 
-/** Pipes for a non-tty container; stdin is a pipe only with -i. */
-export function createPipes(withStdin: boolean): ContainerStdio {
+/** Pipes for a non-tty container; stdin is a pipe only with -i. `bufferSize`
+ *  (F_SETPIPE_SZ) sets the capacity of the output pipes; null for the default. */
+export function createPipes(withStdin: boolean, bufferSize: number | null, warn: (msg: string) => void): ContainerStdio {
   const n = native();
   const [outR, outW] = n.pipe();
   const [errR, errW] = n.pipe();
+  let pipeSize = n.getPipeSize(outR);
+  const want = bufferSize ?? Math.min(DEFAULT_LOG_BUFFER, pipeMaxSize());
+  try {
+    pipeSize = n.setPipeSize(outR, want);
+    n.setPipeSize(errR, want);
+  } catch (err) {
+    // a per-user pipe limit (fs.pipe-user-pages-*) can refuse it: run with what the kernel gave
+    warn(`log buffer of ${want} bytes refused (${(err as Error).message}); keeping ${pipeSize}`);
+  }
   const [inR, inW] = withStdin ? n.pipe() : [-1, -1];
   const stdinSock = withStdin ? new Socket({ fd: inW, readable: false, writable: true }) : null;
   stdinSock?.on('error', () => {});
@@ -41,10 +53,16 @@ export function createPipes(withStdin: boolean): ContainerStdio {
       { stream: 'stdout', readable: new Socket({ fd: outR, readable: true, writable: false }) },
       { stream: 'stderr', readable: new Socket({ fd: errR, readable: true, writable: false }) },
     ],
-    writeStdin: stdinSock ? (d) => void stdinSock.write(d) : null,
+    writeStdin: stdinSock
+      ? (d, drained) => {
+          if (stdinSock.write(d)) return true;
+          stdinSock.once('drain', drained);
+          return false;
+        }
+      : null,
     closeStdin: () => stdinSock?.end(),
     resize() {},
-    pipeSize: n.getPipeSize(outR),
+    pipeSize,
   };
 }
 
@@ -87,6 +105,7 @@ export function listenConsole(path: string): { receivePty(runcPid: number): Cont
             }
           };
           write(d);
+          return true;
         },
         closeStdin() {
           // A tty has no separate stdin to close; ^D is sent as data.

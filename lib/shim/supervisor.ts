@@ -13,13 +13,16 @@ import type { LogWriter } from './log-writer.js';
 import type { ExitStatus } from './reaper.js';
 import type { ContainerStdio } from './stdio.js';
 
-// An attached client falling this far behind is cut off: it never slows the container.
+// An attached client falling this far behind gets no more output from
+// memory: it reads on from the log. It never slows the container.
 const MAX_CLIENT_BACKLOG = 8 * 1024 * 1024;
 
 /** The shim's single source of truth about its container. */
 export class Supervisor {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly clients = new Set<Socket>();
+  // clients that fell behind: they read the log, and only wait for the exit
+  private readonly lagging = new Set<Socket>();
   stdio: ContainerStdio | null = null;
   /** Set by a checkpoint that stops the container: its exit is recorded as checkpointed. */
   checkpointedAs: string | null = null;
@@ -85,23 +88,30 @@ export class Supervisor {
     });
   }
 
-  /** Streams output events to `sock` until the container exits or the client leaves. */
-  attach(sock: Socket): void {
+  /** Streams output events to `sock` until the container exits or the client
+   *  leaves; returns where in the log the stream starts. */
+  attach(sock: Socket): { ino: number; pos: number } | undefined {
     this.check('attach');
     this.clients.add(sock);
-    sock.on('close', () => this.clients.delete(sock));
+    sock.on('close', () => {
+      this.clients.delete(sock);
+      this.lagging.delete(sock);
+    });
+    return this.log?.position();
   }
 
   /** Records output in the log and passes it to attached clients. */
   onOutput(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    const at = this.log?.position();
     this.log?.write(stream, chunk);
     if (this.clients.size === 0) return;
-    const ev: Event = { v: PROTOCOL_VERSION, event: 'output', stream, data: chunk.toString('base64') };
+    const ev: Event = { v: PROTOCOL_VERSION, event: 'output', stream, data: chunk.toString('base64'), ...this.log?.position() };
     for (const c of this.clients) {
-      if (c.writableLength > MAX_CLIENT_BACKLOG) {
-        writeMessage(c, { v: PROTOCOL_VERSION, ok: false, error: { code: 'EBUSY', message: 'attached client fell too far behind and was cut off; the output is in the log' } });
-        c.destroy();
+      if (c.writableLength > MAX_CLIENT_BACKLOG && at) {
+        // this chunk and all after it: from the log, starting where this chunk went
         this.clients.delete(c);
+        this.lagging.add(c);
+        writeMessage(c, { v: PROTOCOL_VERSION, event: 'behind', ino: at.ino, pos: at.pos } satisfies Event);
         continue;
       }
       writeMessage(c, ev);
@@ -110,11 +120,12 @@ export class Supervisor {
 
   /** Publishes the exit to attached clients, then closes them. */
   notifyExit(exit: ExitStatus): void {
-    for (const c of this.clients) {
+    for (const c of [...this.clients, ...this.lagging]) {
       writeMessage(c, { v: PROTOCOL_VERSION, event: 'exit', exitCode: exit.exitCode, signal: exit.signal } satisfies Event);
       c.end();
     }
     this.clients.clear();
+    this.lagging.clear();
   }
 }
 

@@ -1,6 +1,6 @@
 // state.json: the record of one container. Written only by its shim, always
 // atomically (temp file, fsync, rename, fsync dir), as runc's saveState does.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { corruptError, isErrno, noSuchContainer } from '../errors.js';
 import { isStatus, type Status } from './status.js';
@@ -25,6 +25,8 @@ export interface RunRequest {
   start: boolean;
   logMaxSize: number;
   logMaxFiles: number;
+  // capacity of the output pipes (F_SETPIPE_SZ); null or absent for the default
+  logBufferSize?: number | null;
   runc: string;
   // set when the shim is to restore a checkpoint instead of creating the container
   restore?: RestoreSource | null;
@@ -57,7 +59,10 @@ export interface StateFile {
   signal: string | null;
   restartCount: number;
   error: string | null;
+  // capacity of the output pipes: the log buffer in force
   pipeSize: number | null;
+  // bytes of output the shim could not write to the log (disk full); absent in older files
+  logDroppedBytes?: number;
   // the checkpoint this container was last stopped by, or restored from
   checkpoint?: string | null;
 }
@@ -97,10 +102,14 @@ export function writeFileAtomic(path: string, data: string): void {
   try {
     writeSync(fd, data);
     fsyncSync(fd);
+    renameSync(tmp, path);
+  } catch (err) {
+    // a full disk: leave the old file whole and no half-written temp file behind
+    rmSync(tmp, { force: true });
+    throw err;
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, path);
   const dfd = openSync(dirname(path), 'r');
   try {
     fsyncSync(dfd);

@@ -3,8 +3,22 @@
 import { Command } from 'commander';
 import { globals } from '../context.js';
 import { forEachId } from '../each-id.js';
-import { effectiveStatus, loadContainer } from '../load-container.js';
+import { effectiveStatus, loadContainer, type ContainerView } from '../load-container.js';
+import { requestShim } from '../shim-client.js';
+import type { StateFile } from '../../state/state-file.js';
+import { LIVE } from '../../state/status.js';
 import { printJson } from '../output/json.js';
+
+// A running shim's own record is the freshest (counters it keeps in memory
+// while the disk is full, say); the state file is the fallback.
+async function liveState(v: ContainerView): Promise<StateFile> {
+  if (v.health !== 'ok' || !LIVE.includes(v.state.status)) return v.state;
+  try {
+    return (await requestShim(v.paths.socket, v.id, { op: 'state' }, 2000)) as StateFile;
+  } catch {
+    return v.state;
+  }
+}
 
 /** `lrctl inspect` */
 export function inspectCommand(): Command {
@@ -17,7 +31,7 @@ export function inspectCommand(): Command {
       // print what was found even when some ids were not (then exit non-zero)
       await forEachId(ids, async (id) => {
         const v = loadContainer(root, id);
-        out.push({ ...v.state, effectiveStatus: effectiveStatus(v), shim: v.health, initAlive: v.initAlive, paths: v.paths });
+        out.push({ ...(await liveState(v)), effectiveStatus: effectiveStatus(v), shim: v.health, initAlive: v.initAlive, paths: v.paths });
       }).finally(() => printJson(out));
     });
 }

@@ -14,6 +14,7 @@ import { collectEnv, parseCount, parseNet, parseSize, parseUser } from '../optio
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
 import { createContainer } from '../new-container.js';
+import { pipeMaxSize } from '../../logs/buffer.js';
 
 interface RunOptions {
   detach?: boolean;
@@ -29,10 +30,16 @@ interface RunOptions {
   interactive?: boolean;
   logMaxSize: number;
   logMaxFiles: number;
+  logBufferSize?: number;
 }
 
 // Checks the flags together and turns them into the shim's request.
 function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
+  if (o.logBufferSize !== undefined) {
+    if (o.tty) throw usageError('--log-buffer-size applies to pipes: a -t container writes to a terminal');
+    const max = pipeMaxSize();
+    if (o.logBufferSize > max) throw usageError(`--log-buffer-size ${o.logBufferSize} is above the kernel's limit of ${max} bytes (/proc/sys/fs/pipe-max-size); raise it with sysctl fs.pipe-max-size or ask for less`);
+  }
   if (Boolean(o.rootfs) === Boolean(o.bundle)) throw usageError('give exactly one of --rootfs DIR or --bundle DIR');
   let rootfs: string | null = null;
   let bundle: string | null = null;
@@ -69,6 +76,7 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
     start: Boolean(o.detach),
     logMaxSize: o.logMaxSize,
     logMaxFiles: o.logMaxFiles,
+    logBufferSize: o.logBufferSize ?? null,
     runc: findRunc(),
   };
 }
@@ -92,6 +100,7 @@ export function runCommand(): Command {
     .option('-i, --interactive', 'keep the container stdin open')
     .option('--log-max-size <size>', 'rotate the container log at this size (k, m, g)', parseSize, 10 * 1024 * 1024)
     .option('--log-max-files <n>', 'number of log files to keep, the current one included', parseCount(1), 5)
+    .option('--log-buffer-size <size>', 'capacity of the output pipes, which absorb output while the shim is busy (default 1m, at most fs.pipe-max-size)', parseSize)
     .passThroughOptions()
     .action(async (args: string[], o: RunOptions, cmd: Command) => {
       const { root } = globals(cmd);
@@ -106,7 +115,7 @@ export function runCommand(): Command {
         process.stdout.write(id + '\n');
         return;
       }
-      const end = await attachSession(paths.socket, id, {
+      const end = await attachSession(root, id, {
         stdin: Boolean(o.interactive),
         sigProxy: (signal) => void requestShim(paths.socket, id, { op: 'kill', signal }).catch(() => {}),
         ready: () => requestShim(paths.socket, id, { op: 'start' }).then(() => {}),

@@ -1,0 +1,71 @@
+// `logs --tail N` without reading the whole log: walk back from the end of the
+// newest file, block by block, to the first entry the last N lines need.
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { parseLine } from './cri-format.js';
+import { openLogFiles, type OpenLogFile } from './reader.js';
+
+const BLOCK = 64 * 1024;
+
+/** Counts bytes read, so a test can check that a tail reads only the end. */
+export const tailStats = { bytesRead: 0 };
+
+/** Opens the log's files and returns them from the one where the last `n`
+ *  lines begin (its pos set there), ready for readLog({ from }). A line is its
+ *  P entries up to the F entry of the same stream, so the walk goes on until
+ *  every counted line's first entry has been passed. */
+export function tailStart(log: string, n: number): OpenLogFile[] {
+  const files = openLogFiles(log);
+  const from = (i: number, pos: number) => {
+    for (const f of files.slice(0, i)) closeSync(f.fd);
+    files[i].pos = pos;
+    return files.slice(i);
+  };
+  if (n === 0) return files.length ? from(files.length - 1, fstatSync(files[files.length - 1].fd).size) : [];
+  let counted = 0;
+  // streams whose counted line may still have P entries further back
+  const open = new Set<string>();
+  for (let i = files.length - 1; i >= 0; i--) {
+    const fd = files[i].fd;
+    let pos = fstatSync(fd).size;
+    // bytes after `pos` not yet processed: the end of a line whose start is further back
+    let pending = Buffer.alloc(0);
+    // until the first newline, bytes belong to an unfinished last line (a write in progress)
+    let unfinished = true;
+    while (pos > 0) {
+      const start = Math.max(0, pos - BLOCK);
+      const blk = Buffer.allocUnsafe(pos - start);
+      tailStats.bytesRead += readSync(fd, blk, 0, blk.length, start);
+      let buf = pending.length ? Buffer.concat([blk, pending]) : blk;
+      if (unfinished) {
+        const lastNl = buf.lastIndexOf(0x0a);
+        if (lastNl === -1) {
+          pos = start;
+          continue;
+        }
+        buf = buf.subarray(0, lastNl + 1);
+        unfinished = false;
+      }
+      let end = buf.length;
+      while (end > 0) {
+        const nl = end >= 2 ? buf.lastIndexOf(0x0a, end - 2) : -1;
+        if (nl === -1 && start > 0) break; // this line starts in the block before
+        const lineStart = nl + 1;
+        const e = parseLine(buf.subarray(lineStart, end - 1));
+        if (e?.full) {
+          if (counted < n) {
+            counted++;
+            if (e.stream !== 'lrctl') open.add(e.stream); // an event is one whole entry
+            if (counted === n && open.size === 0) return from(i, start + lineStart);
+          } else if (open.delete(e.stream) && open.size === 0) {
+            // an older line of the last open stream ends here: its successor starts after it
+            return from(i, start + end);
+          }
+        }
+        end = lineStart;
+      }
+      pending = Buffer.from(buf.subarray(0, end));
+      pos = start;
+    }
+  }
+  return files.length ? from(0, 0) : [];
+}
