@@ -4,7 +4,7 @@
 // slow for the live stream (the shim says `behind`) reads on from the log.
 import type { Socket } from 'node:net';
 import { LrctlError } from '../errors.js';
-import { openLogAt, readLog } from '../logs/reader.js';
+import { openLogAt, readLog, type LogPosition } from '../logs/reader.js';
 import type { Event } from '../protocol/messages.js';
 import { containerPaths } from '../state/paths.js';
 import { loadContainer } from './load-container.js';
@@ -29,14 +29,14 @@ export interface AttachOptions {
 }
 
 // Reads the log from where the live stream left off until `isDone`.
-async function followFromLog(log: string, ino: number, pos: number, isDone: () => boolean): Promise<void> {
+async function followFromLog(log: string, at: LogPosition, isDone: () => boolean): Promise<void> {
   const printer = new LogPrinter();
-  const from = openLogAt(log, ino, pos);
-  if (!from) printer.note('the log rotated past where this attach fell behind: some output may be missing here');
+  const { files, skipped } = openLogAt(log, at);
+  if (skipped) printer.note('the log rotated past where this attach fell behind: some output may be missing here');
   const onSkipped = () => printer.note('the log rotated past this reader: some output may be missing here');
-  for await (const e of readLog(log, { from: from ?? undefined, isDone, onSkipped })) {
-    if (e === null) await printer.caughtUp();
-    else await printer.entry(e);
+  for await (const batch of readLog(log, { from: files, isDone, onSkipped })) {
+    if (batch === null) await printer.caughtUp();
+    else await printer.lines(batch);
   }
   await printer.end();
 }
@@ -51,10 +51,10 @@ export async function attachSession(root: string, id: string, opts: AttachOption
   let fromLog: Promise<void> | null = null;
   let shimDone = false;
   // where in the log the output we have printed ends
-  let printedTo: { ino: number; pos: number } | undefined;
+  let printedTo: LogPosition | undefined;
   const onEvent = (e: Event, sock: Socket) => {
     if (e.event === 'output' && !fromLog) {
-      if (e.ino !== undefined && e.pos !== undefined) printedTo = { ino: e.ino, pos: e.pos };
+      if (e.ino !== undefined && e.pos !== undefined && e.time !== undefined) printedTo = { ino: e.ino, pos: e.pos, time: e.time };
       const out = e.stream === 'stderr' ? process.stderr : process.stdout;
       // a slow stdout slows our reading; the shim then sends `behind` instead of filling our memory
       if (!out.write(Buffer.from(e.data, 'base64'))) {
@@ -62,7 +62,7 @@ export async function attachSession(root: string, id: string, opts: AttachOption
         out.once('drain', () => sock.resume());
       }
     } else if (e.event === 'behind' && !fromLog) {
-      fromLog = followFromLog(paths.log, e.ino, e.pos, () => shimDone);
+      fromLog = followFromLog(paths.log, e, () => shimDone);
     } else if (e.event === 'exit') {
       shimDone = true;
       const end: AttachEnd = { kind: 'exit', exitCode: e.exitCode, signal: e.signal };
@@ -75,7 +75,7 @@ export async function attachSession(root: string, id: string, opts: AttachOption
     // The shim closed before we read its exit (it does not wait for a slow
     // client): the rest is in the log, and the exit in state.json.
     shimDone = true;
-    if (!fromLog && printedTo) fromLog = followFromLog(paths.log, printedTo.ino, printedTo.pos, () => true);
+    if (!fromLog && printedTo) fromLog = followFromLog(paths.log, printedTo, () => true);
     if (!fromLog) return finish({ kind: 'lost' });
     void fromLog.then(async () => {
       const v = await waitForExit(root, id, 10_000).catch(() => null);

@@ -1,7 +1,8 @@
 // Prints log entries as the container wrote them (used by logs, and by attach
 // once it reads from the log): P entries joined up to their F, stdout to
 // stdout, stderr to stderr, lrctl's own notes to stderr marked "lrctl: ".
-import type { EntryStream, LogEntry } from '../logs/cri-format.js';
+import { parseLines, type EntryStream, type LogEntry } from '../logs/cri-format.js';
+
 
 /** One line of output: P entries joined up to the F of the same stream. */
 interface Line {
@@ -21,9 +22,32 @@ export interface PrintOptions {
 // more than reading and parsing the log.
 const BATCH = 1 << 20;
 
+const NL = Buffer.from('\n');
+const LRCTL_PREFIX = Buffer.from('lrctl: ');
+const STREAMS: [EntryStream, Buffer][] = (['stdout', 'stderr', 'lrctl'] as const).map((s) => [s, Buffer.from(` ${s} `)]);
+
+// The header of the line buf[start, nl): its stream, tag and where its
+// content starts; null when malformed. Byte compares, no strings.
+function header(buf: Buffer, start: number, nl: number): { stream: EntryStream; full: boolean; content: number } | null {
+  const a = buf.indexOf(0x20, start);
+  if (a < 0 || a >= nl) return null;
+  for (const [stream, word] of STREAMS) {
+    let k = 0;
+    while (k < word.length && buf[a + k] === word[k]) k++;
+    if (k < word.length) continue;
+    const tag = buf[a + k];
+    if ((tag !== 0x46 && tag !== 0x50) || buf[a + k + 1] !== 0x20 || a + k + 1 >= nl) return null;
+    return { stream, full: tag === 0x46, content: a + k + 2 };
+  }
+  return null;
+}
+
 class Batched {
   private parts: Buffer[] = [];
   private size = 0;
+  get pending(): boolean {
+    return this.size > 0;
+  }
   constructor(private readonly out: NodeJS.WriteStream) {}
   add(bufs: Buffer[]): boolean {
     for (const b of bufs) {
@@ -57,13 +81,54 @@ export class LogPrinter {
     this.backlog = o.tail !== undefined ? [] : null;
   }
 
-  async entry(e: LogEntry): Promise<void> {
-    const l = this.pending.get(e.stream) ?? { time: e.time, stream: e.stream, bytes: [] };
-    l.bytes.push(e.content);
-    if (!e.full) return void this.pending.set(e.stream, l);
-    l.bytes.push(Buffer.from('\n'));
-    this.pending.delete(e.stream);
-    await this.emit(l);
+  /** Prints a buffer of whole log lines (as readLog yields them; the buffer
+   *  is reused). Plain output takes a fast path that copies each line's
+   *  content once and makes no object per line. */
+  async lines(buf: Buffer): Promise<void> {
+    if (this.o.timestamps || this.o.since !== undefined || this.backlog) return this.entries(parseLines(buf));
+    if (this.pending.size) {
+      // partial lines from before: their bytes go out as they are, the rest follows
+      for (const l of this.pending.values()) await this.emit(l);
+      this.pending.clear();
+    }
+    let w = 0; // content is compacted to the front of buf, run by run
+    let runStart = 0;
+    let runStream: EntryStream = 'stdout';
+    for (let start = 0; start < buf.length; ) {
+      const nl = buf.indexOf(0x0a, start);
+      const h = header(buf, start, nl);
+      start = nl + 1;
+      if (!h) continue; // malformed line
+      if (h.stream !== runStream || h.stream === 'lrctl') {
+        if (w > runStart) await this.emitBytes(runStream, [buf.subarray(runStart, w)]);
+        runStart = w;
+        runStream = h.stream;
+        if (h.stream === 'lrctl') {
+          await this.emitBytes('stderr', [LRCTL_PREFIX, Buffer.from(buf.subarray(h.content, nl + 1))]);
+          continue;
+        }
+      }
+      const end = h.full ? nl + 1 : nl;
+      buf.copyWithin(w, h.content, end);
+      w += end - h.content;
+    }
+    if (w > runStart) await this.emitBytes(runStream, [buf.subarray(runStart, w)]);
+  }
+
+  /** Prints a batch of entries; awaits only when output has to drain. */
+  async entries(batch: LogEntry[]): Promise<void> {
+    for (const e of batch) {
+      const l = this.pending.get(e.stream) ?? { time: e.time, stream: e.stream, bytes: [] };
+      l.bytes.push(e.content);
+      if (!e.full) {
+        this.pending.set(e.stream, l);
+        continue;
+      }
+      l.bytes.push(NL);
+      this.pending.delete(e.stream);
+      const p = this.emit(l);
+      if (p) await p;
+    }
   }
 
   /** A note of lrctl's own, printed on stderr now. */
@@ -84,18 +149,23 @@ export class LogPrinter {
     await this.caughtUp();
   }
 
-  private async emit(l: Line): Promise<void> {
+  // Returns a promise only when it has to wait for output to drain.
+  private emit(l: Line): Promise<void> | undefined {
     if (this.o.since !== undefined && timeMs(l.time) < this.o.since) return;
     if (this.backlog) {
       this.backlog.push(l);
       if (this.backlog.length > this.o.tail!) this.backlog.shift();
       return;
     }
-    const bytes = l.stream === 'lrctl' ? [Buffer.from('lrctl: '), ...l.bytes] : l.bytes;
-    // stdout and stderr stay in order with each other: switching streams flushes
-    const [out, other] = l.stream === 'stdout' ? [this.stdout, this.stderr] : [this.stderr, this.stdout];
-    await other.flush();
-    if (out.add(this.o.timestamps ? [Buffer.from(l.time + ' '), ...bytes] : bytes)) await out.flush();
+    const bytes = l.stream === 'lrctl' ? [LRCTL_PREFIX, ...l.bytes] : l.bytes;
+    return this.emitBytes(l.stream, this.o.timestamps ? [Buffer.from(l.time + ' '), ...bytes] : bytes);
+  }
+
+  // stdout and stderr stay in order with each other: switching streams flushes
+  private emitBytes(stream: EntryStream, bytes: Buffer[]): Promise<void> | undefined {
+    const [out, other] = stream === 'stdout' ? [this.stdout, this.stderr] : [this.stderr, this.stdout];
+    const full = out.add(bytes);
+    if (other.pending || full) return other.flush().then(() => (full ? out.flush() : undefined));
   }
 
   private async flushBacklog(): Promise<void> {

@@ -53,7 +53,7 @@ export interface Attachment {
   /** The container has a stdin to write to (-i or -t). */
   stdin: boolean;
   /** Where in the log the live stream starts (absent from older shims). */
-  log?: { ino: number; pos: number };
+  log?: { ino: number; pos: number; time: string };
   send(req: Body<Request>): void;
   /** Resolves once the shim has handled every request sent before it. */
   sync(): Promise<void>;
@@ -68,7 +68,7 @@ export async function attachShim(socketPath: string, id: string, onEvent: (e: Ev
     const acks: (() => void)[] = [];
     const send = (req: Body<Request>) => writeMessage(sock, { v: PROTOCOL_VERSION, ...req });
     readMessages(sock, (m) => {
-      const msg = m as Partial<Event> & { ok?: boolean; result?: { tty?: boolean; stdin?: boolean; log?: { ino: number; pos: number } }; error?: { code: string; message: string } };
+      const msg = m as Partial<Event> & { ok?: boolean; result?: { tty?: boolean; stdin?: boolean; log?: { ino: number; pos: number; time: string } }; error?: { code: string; message: string } };
       if (!attached) {
         if (!msg.ok) return reject(shimError(msg.error ?? { code: 'ERUNTIME', message: 'attach refused' }));
         attached = true;

@@ -57,6 +57,16 @@ export function parseLine(line: Buffer): LogEntry | null {
   return { time: line.subarray(0, a).toString(), stream, full: tag === F, content: line.subarray(c + 1) };
 }
 
+/** The entries of a buffer of whole lines (malformed lines are skipped). */
+export function parseLines(buf: Buffer): LogEntry[] {
+  const out: LogEntry[] = [];
+  for (const line of splitLines(buf).lines) {
+    const e = parseLine(line);
+    if (e) out.push(e);
+  }
+  return out;
+}
+
 /** How many bytes of container output encoded log lines stand for (events count none). */
 export function contentBytes(encoded: Buffer): number {
   let n = 0;

@@ -3,7 +3,7 @@
 // rotation renames every file, but cannot take away a file we hold open.
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parseLine, splitLines, type LogEntry } from './cri-format.js';
+import { parseLine, splitLines } from './cri-format.js';
 
 // Read size: small enough that a follower looks for rotations often.
 const CHUNK = 256 * 1024;
@@ -82,30 +82,76 @@ export function openLogFiles(log: string): OpenLogFile[] {
   }
 }
 
-/** Opens the log from a position the shim gave (a file's inode and an offset
- *  in it) on; null when that file has been rotated away. */
-export function openLogAt(log: string, ino: number, pos: number): OpenLogFile[] | null {
-  const files = openLogFiles(log);
-  const idx = files.findIndex((f) => f.ino === ino);
-  for (const f of files.slice(0, Math.max(idx, 0))) closeSync(f.fd);
-  if (idx === -1) {
-    for (const f of files) closeSync(f.fd);
-    return null;
-  }
-  files[idx].pos = pos;
-  return files.slice(idx);
+/** A place in the log as the shim reports it: the file's inode, the offset
+ *  where an entry ends, and that entry's timestamp (which tells a reused inode
+ *  from the file meant, since timestamps only grow). */
+export interface LogPosition {
+  ino: number;
+  pos: number;
+  time: string;
 }
 
-/** Reads up to CHUNK bytes at f.pos; complete lines are parsed, the rest carried. */
-function readChunk(f: OpenLogFile, carry: Buffer): { entries: LogEntry[]; carry: Buffer; read: number } {
+// The timestamp of the entry that ends at `end` ('' if none).
+function timeBefore(fd: number, end: number): string {
+  if (end <= 0) return '';
+  const start = Math.max(0, end - 64 * 1024); // an entry is at most 16 KiB plus its header
+  const b = Buffer.allocUnsafe(end - start);
+  readSync(fd, b, 0, b.length, start);
+  const line = b.subarray(b.lastIndexOf(0x0a, b.length - 2) + 1, b.length - 1);
+  return parseLine(line)?.time ?? '';
+}
+
+// Offset of the first entry later than `time` in fd, or -1.
+function firstAfter(fd: number, time: string): number {
   const b = Buffer.allocUnsafe(CHUNK);
-  const n = readSync(f.fd, b, 0, CHUNK, f.pos);
-  if (n <= 0) return { entries: [], carry, read: 0 };
+  let carry: Buffer = Buffer.alloc(0);
+  for (let pos = 0; ; ) {
+    const n = readSync(fd, b, 0, CHUNK, pos);
+    if (n <= 0) return -1;
+    const { lines, rest } = splitLines(Buffer.concat([carry, b.subarray(0, n)]));
+    let offset = pos - carry.length;
+    for (const line of lines) {
+      const e = parseLine(line);
+      if (e && e.time > time) return offset;
+      offset += line.length + 1;
+    }
+    carry = Buffer.from(rest);
+    pos += n;
+  }
+}
+
+/** Opens the log from `at` on. `skipped` is true when the log rotated past
+ *  that place, so that some output after it may be gone. */
+export function openLogAt(log: string, at: LogPosition): { files: OpenLogFile[]; skipped: boolean } {
+  const files = openLogFiles(log);
+  const from = (i: number, pos: number, skipped: boolean) => {
+    for (const f of files.slice(0, i)) closeSync(f.fd);
+    files[i].pos = pos;
+    return { files: files.slice(i), skipped };
+  };
+  const idx = files.findIndex((f) => f.ino === at.ino);
+  if (idx !== -1 && timeBefore(files[idx].fd, at.pos) === at.time) return from(idx, at.pos, false);
+  // that file is gone (its inode maybe reused): find the first entry after `time`
+  for (let i = 0; i < files.length; i++) {
+    const pos = firstAfter(files[i].fd, at.time);
+    if (pos !== -1) return from(i, pos, i === 0 && pos === 0);
+  }
+  if (!files.length) return { files: [], skipped: true };
+  return from(files.length - 1, fstatSync(files[files.length - 1].fd).size, false);
+}
+
+/** Reads up to CHUNK bytes at f.pos: the complete lines (a buffer the caller
+ *  owns and may change) and the unfinished rest, carried to the next read. */
+function readChunk(f: OpenLogFile, carry: Buffer): { lines: Buffer; carry: Buffer; read: number } {
+  const b = Buffer.allocUnsafe(carry.length + CHUNK);
+  carry.copy(b);
+  const n = readSync(f.fd, b, carry.length, CHUNK, f.pos);
+  if (n <= 0) return { lines: b.subarray(0, 0), carry, read: 0 };
   f.pos += n;
-  const { lines, rest } = splitLines(carry.length ? Buffer.concat([carry, b.subarray(0, n)]) : b.subarray(0, n));
-  const entries = lines.map(parseLine).filter((e): e is LogEntry => e !== null);
-  // copy the rest out, so the big chunk buffer can be freed
-  return { entries, carry: Buffer.from(rest), read: n };
+  const end = carry.length + n;
+  const lastNl = b.lastIndexOf(0x0a, end - 1);
+  // copy the rest out, so the big chunk buffer is not kept alive by it
+  return { lines: b.subarray(0, lastNl + 1), carry: Buffer.from(b.subarray(lastNl + 1, end)), read: n };
 }
 
 /** Where and how to read: from a position (see tailStart), following or not. */
@@ -118,13 +164,14 @@ export interface ReadOptions {
   onSkipped?: () => void;
 }
 
-/** Yields every entry of the log from `from` (default: the oldest kept line),
+/** Yields the log's lines from `from` (default: the oldest kept line) as
+ *  buffers of whole lines (one per chunk read: parse them with parseLines),
  *  and null each time it has caught up with the writer; when following, keeps
  *  on until isDone(). Each file is read to its end before the next one by
  *  inode, so a rotation never makes the reader lose or repeat a line it could
  *  read. While following, each rotation is noticed as it happens (inotify)
  *  and the new file opened at once, however far behind the reading is. */
-export async function* readLog(log: string, o: ReadOptions = {}): AsyncGenerator<LogEntry | null> {
+export async function* readLog(log: string, o: ReadOptions = {}): AsyncGenerator<Buffer | null> {
   const isDone = o.isDone ?? (() => true);
   // `cur` is being read; `ahead` are newer files already held open, oldest first
   const first = o.from ?? openLogFiles(log);
@@ -179,15 +226,17 @@ export async function* readLog(log: string, o: ReadOptions = {}): AsyncGenerator
         for (;;) {
           const r = readChunk(cur, carry);
           carry = r.carry;
-          yield* r.entries;
+          if (r.lines.length) yield r.lines;
           if (o.isDone && currentIno(log) !== (ahead.at(-1) ?? cur).ino) openNewer();
           if (r.read === 0) break;
+          // let change notifications in (they open new files) while catching up
+          if (o.isDone) await new Promise((r) => setImmediate(r));
         }
         if (ahead.length > 0) {
           // The writer moved on: whatever it wrote last to `cur` was read above,
           // because it never writes to a file again once it has rotated it.
           const r = readChunk(cur, carry);
-          yield* r.entries;
+          if (r.lines.length) yield r.lines;
           if (r.read > 0) {
             carry = r.carry;
             continue;

@@ -5,6 +5,12 @@ import { parseLine } from './cri-format.js';
 import { openLogFiles, type OpenLogFile } from './reader.js';
 
 const BLOCK = 64 * 1024;
+// Once N lines are counted, how much further back to look for the start of
+// a counted line that was split into P entries. A line has usually no P
+// entries, or they come right before its F; a stream with no earlier line
+// at all (one line on stderr in a GiB of stdout) must not make the walk go
+// to the beginning of the log.
+const EXTRA = 1024 * 1024;
 
 /** Counts bytes read, so a test can check that a tail reads only the end. */
 export const tailStats = { bytesRead: 0 };
@@ -12,7 +18,7 @@ export const tailStats = { bytesRead: 0 };
 /** Opens the log's files and returns them from the one where the last `n`
  *  lines begin (its pos set there), ready for readLog({ from }). A line is its
  *  P entries up to the F entry of the same stream, so the walk goes on until
- *  every counted line's first entry has been passed. */
+ *  every counted line's first entry has been passed, or EXTRA bytes. */
 export function tailStart(log: string, n: number): OpenLogFile[] {
   const files = openLogFiles(log);
   const from = (i: number, pos: number) => {
@@ -24,6 +30,8 @@ export function tailStart(log: string, n: number): OpenLogFile[] {
   let counted = 0;
   // streams whose counted line may still have P entries further back
   const open = new Set<string>();
+  // bytes walked since the N-th line was counted
+  let extra = 0;
   for (let i = files.length - 1; i >= 0; i--) {
     const fd = files[i].fd;
     let pos = fstatSync(fd).size;
@@ -50,6 +58,7 @@ export function tailStart(log: string, n: number): OpenLogFile[] {
         const nl = end >= 2 ? buf.lastIndexOf(0x0a, end - 2) : -1;
         if (nl === -1 && start > 0) break; // this line starts in the block before
         const lineStart = nl + 1;
+        if (counted === n && (extra += end - lineStart) > EXTRA) return from(i, start + end);
         const e = parseLine(buf.subarray(lineStart, end - 1));
         if (e?.full) {
           if (counted < n) {

@@ -24,12 +24,13 @@ export type Request =
 export type Response = { v: number; ok: true; result?: unknown } | { v: number; ok: false; error: { code: string; message: string } };
 
 /** Streamed to attached clients. data is base64 so any byte survives.
- *  `ino`/`pos` say where in the log (file inode, offset) the output's entries
- *  end, so a client that loses the live stream reads on from the log there.
+ *  `ino`/`pos`/`time` say where in the log (file inode, offset, and the
+ *  timestamp of the entry that ends there) the output's entries end, so a
+ *  client that loses the live stream reads on from the log there.
  *  `behind`: the client fell too far behind; it gets no more output events
  *  and reads on from the log (the exit event still comes). Fields added
  *  within protocol version 1: older clients ignore them. */
 export type Event =
-  | { v: number; event: 'output'; stream: 'stdout' | 'stderr'; data: string; ino?: number; pos?: number }
-  | { v: number; event: 'behind'; ino: number; pos: number }
+  | { v: number; event: 'output'; stream: 'stdout' | 'stderr'; data: string; ino?: number; pos?: number; time?: string }
+  | { v: number; event: 'behind'; ino: number; pos: number; time: string }
   | { v: number; event: 'exit'; exitCode: number | null; signal: string | null };

@@ -3,7 +3,7 @@
 // other than the last one, and rotation never splits an entry. When the disk
 // is full the output is dropped, never held: the container must not block.
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { contentBytes, encodeChunk, encodeEvent, type Stream } from '../logs/cri-format.js';
+import { contentBytes, encodeChunk, encodeEvent, timestampNow, type Stream } from '../logs/cri-format.js';
 import { rotate } from '../logs/rotation.js';
 import type { Diag } from './diag.js';
 
@@ -12,6 +12,8 @@ export class LogWriter {
   private fd = -1;
   private ino = 0;
   private size = 0;
+  // timestamp of the last entries written ('' before any)
+  private time = '';
   /** Bytes of container output that could not be written (disk full, I/O error). */
   dropped = 0;
   // dropped since the last gap note, and why
@@ -32,20 +34,23 @@ export class LogWriter {
 
   /** Where the next entry goes: the current file's inode and size. A reader
    *  resuming there reads on into the next file if a rotation comes first. */
-  position(): { ino: number; pos: number } {
-    return { ino: this.ino, pos: this.size };
+  position(): { ino: number; pos: number; time: string } {
+    return { ino: this.ino, pos: this.size, time: this.time };
   }
 
   /** Encodes and appends one chunk read from `stream`, rotating between entries
    *  (never inside one) whenever the next entry would pass maxSize. */
   write(stream: Stream, chunk: Buffer): void {
     if (this.gap > 0 && !this.noteGap()) return this.drop(chunk.length, this.gapReason);
-    const data = encodeChunk(stream, chunk);
+    const time = timestampNow();
+    const data = encodeChunk(stream, chunk, time);
     let start = 0;
     // the common case: all of it fits in the current file
     if (this.size + data.length <= this.maxSize) {
       const err = this.append(data);
-      return err ? this.drop(chunk.length, err) : undefined;
+      if (err) return this.drop(chunk.length, err);
+      this.time = time;
+      return;
     }
     while (start < data.length) {
       // the longest run of whole entries that fits in the current file (at least one entry)
@@ -61,6 +66,7 @@ export class LogWriter {
       }
       const err = this.append(data.subarray(start, end));
       if (err) return this.drop(contentBytes(data.subarray(start)), err);
+      this.time = time;
       start = end;
     }
   }
@@ -99,8 +105,10 @@ export class LogWriter {
 
   // Notes the gap as an lrctl entry once writing works again; false if it still fails.
   private noteGap(): boolean {
-    const err = this.append(encodeEvent(`${this.gap} bytes of output dropped here: the log could not be written (${this.gapReason})`));
+    const time = timestampNow();
+    const err = this.append(encodeEvent(`${this.gap} bytes of output dropped here: the log could not be written (${this.gapReason})`, time));
     if (err) return false;
+    this.time = time;
     this.diag.info(`log writable again after dropping ${this.gap} bytes`);
     this.gap = 0;
     this.onDropChange(this.dropped);

@@ -90,7 +90,7 @@ export class Supervisor {
 
   /** Streams output events to `sock` until the container exits or the client
    *  leaves; returns where in the log the stream starts. */
-  attach(sock: Socket): { ino: number; pos: number } | undefined {
+  attach(sock: Socket): { ino: number; pos: number; time: string } | undefined {
     this.check('attach');
     this.clients.add(sock);
     sock.on('close', () => {
@@ -111,7 +111,7 @@ export class Supervisor {
         // this chunk and all after it: from the log, starting where this chunk went
         this.clients.delete(c);
         this.lagging.add(c);
-        writeMessage(c, { v: PROTOCOL_VERSION, event: 'behind', ino: at.ino, pos: at.pos } satisfies Event);
+        writeMessage(c, { v: PROTOCOL_VERSION, event: 'behind', ...at } satisfies Event);
         continue;
       }
       writeMessage(c, ev);

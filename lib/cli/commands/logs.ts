@@ -35,7 +35,7 @@ export function logsCommand(): Command {
       const from = o.tail !== undefined ? tailStart(v.paths.log, o.tail) : undefined;
       for await (const e of readLog(v.paths.log, { from, isDone: o.follow ? isDone : undefined, onSkipped })) {
         if (e === null) await printer.caughtUp();
-        else await printer.entry(e);
+        else await printer.lines(e);
       }
       await printer.end();
     });
