@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: lrctl side by side with bare runc (and Podman/containerd where
 // installed) on the same rootfs, in the same run, so ratios hold on a noisy machine.
-// Measures: `run -d` latency, `ps` latency, idle memory per shim. Cleans up by id and pid.
+// Measures: `run -d` latency, `ps` latency, idle memory per shim, checkpoint
+// and restore, log throughput. Cleans up by id and pid.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -146,6 +147,61 @@ try {
     results.checkpoint[label] = { lrctlCheckpoint: stats(cpL), runcCheckpoint: stats(cpB), lrctlRestore: stats(rsL), runcRestore: stats(rsB), lrctlImageBytes: sizeL, runcImageBytes: sizeB };
     spawnSync(...lrctl('rm', '-f', id));
   }
+
+  // 4. log throughput: a container writes 256 MiB of 100-byte text lines. Timed
+  // on the host's uptime clock (the container reads /proc/uptime at its start),
+  // until every byte is on disk: the log complete (lrctl: state stopped) or
+  // `cat > file` done (bare runc, the baseline), or `podman wait` (conmon's k8s-file).
+  const LOG_RUNS = Number(process.env.BENCH_LOG_RUNS ?? 3);
+  const lines = [];
+  for (let i = 0, n = 0; n < 1048576; i++) {
+    const l = `${String(i).padStart(8, '0')} GET /api/v1/items?page=${i % 97} 200 ${'abcdefghijklmnopqrstuvwxyz'.repeat(3).slice(i % 20, i % 20 + 48)}\n`;
+    lines.push(l);
+    n += l.length;
+  }
+  writeFileSync(join(rootfs, 'logdata'), lines.join('').slice(0, 1048576 - 1) + '\n');
+  const writer = 'read s x < /proc/uptime; echo "$s" >&2; i=0; while [ $i -lt 256 ]; do cat /logdata; i=$((i+1)); done';
+  const uptime = () => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const mibps = (seconds) => 256 / seconds;
+  const logL = [], logB = [], logP = [];
+  const logBundle = join(base, 'bundle-log');
+  mkdirSync(logBundle);
+  const logSpec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  Object.assign(logSpec.process, { args: ['sh', '-c', writer] });
+  writeFileSync(join(logBundle, 'config.json'), JSON.stringify(logSpec));
+  for (let i = 0; i < LOG_RUNS; i++) {
+    // the baseline: the same container under bare runc, its stdout piped into cat > file
+    spawnSync('sync');
+    const out = join(base, `bare-log${i}`);
+    const r = spawnSync('sh', ['-c', `runc --root ${runcRoot} run --bundle ${logBundle} log${i} 2>${out}.err | cat > ${out}`]);
+    const end = uptime();
+    if (r.status !== 0) throw new Error(`bare runc log run failed: ${readFileSync(`${out}.err`, 'utf8')}`);
+    logB.push(mibps(end - Number(readFileSync(`${out}.err`, 'utf8').trim())));
+    rmSync(out, { force: true });
+
+    spawnSync('sync');
+    const id = `log${i}`;
+    spawnSync(...lrctl('run', '-d', '--name', id, '--log-max-size', '1g', '--rootfs', rootfs, '--', 'sh', '-c', writer));
+    const state = join(root, 'containers', id, 'state.json');
+    for (;;) {
+      try {
+        if (JSON.parse(readFileSync(state, 'utf8')).status === 'stopped') break;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const endL = uptime();
+    const head = readFileSync(join(root, 'containers', id, 'container.log'), 'latin1').slice(0, 1 << 20).split('\n');
+    logL.push(mibps(endL - Number(head.find((l) => l.includes(' stderr F ')).split(' ')[3])));
+    spawnSync(...lrctl('rm', '-f', id));
+
+    if (results.versions.podman) {
+      spawnSync('sync');
+      const t0 = uptime();
+      const p = spawnSync('sh', ['-c', `id=$(podman run -d --log-driver k8s-file --rootfs ${rootfs} sh -c '${writer}') && podman wait $id >/dev/null && podman rm -f $id >/dev/null`]);
+      if (p.status === 0) logP.push(mibps(uptime() - t0));
+    }
+  }
+  results.logThroughputMiBps = { lrctl: stats(logL), 'runc | cat > file': stats(logB), ...(logP.length ? { 'podman (conmon k8s-file)': stats(logP) } : {}) };
 } catch (err) {
   console.error(`bench failed: ${err.stack}`);
   process.exitCode = 1;
@@ -169,6 +225,12 @@ for (const [k, v] of Object.entries(results.idleMemoryMiB)) console.log(`  ${k.p
 if (results.checkpoint) {
   console.log('\nCheckpoint / restore (ms, median)    lrctl cp   runc cp  lrctl rs   runc rs   image lrctl / runc');
   for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k.padEnd(32)} ${f(v.lrctlCheckpoint.median).padStart(8)} ${f(v.runcCheckpoint.median).padStart(9)} ${f(v.lrctlRestore.median).padStart(9)} ${f(v.runcRestore.median).padStart(9)}   ${(v.lrctlImageBytes / 1048576).toFixed(1)} / ${(v.runcImageBytes / 1048576).toFixed(1)} MiB`);
+}
+if (results.logThroughputMiBps) {
+  console.log('\nLog throughput, 256 MiB of text lines (MiB/s)   min   median      max');
+  for (const [k, v] of Object.entries(results.logThroughputMiBps)) console.log(`  ${k.padEnd(44)} ${f(v.min).padStart(6)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
+  const base = results.logThroughputMiBps['runc | cat > file'].median;
+  console.log(`  lrctl / cat baseline: ${(results.logThroughputMiBps.lrctl.median / base * 100).toFixed(0)}%`);
 }
 for (const [name, v] of [['podman', results.versions.podman], ['containerd (ctr)', results.versions.ctr]]) if (!v) console.log(`\n${name}: absent (not installed)`);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));

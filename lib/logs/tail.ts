@@ -11,6 +11,9 @@ const BLOCK = 64 * 1024;
 // at all (one line on stderr in a GiB of stdout) must not make the walk go
 // to the beginning of the log.
 const EXTRA = 1024 * 1024;
+// Once every counted line is whole, how much further back to look for a line
+// still being written on a stream with no F since (its beginning is needed).
+const IN_PROGRESS = 128 * 1024;
 
 /** Counts bytes read, so a test can check that a tail reads only the end. */
 export const tailStats = { bytesRead: 0 };
@@ -32,6 +35,15 @@ export function tailStart(log: string, n: number): OpenLogFile[] {
   const open = new Set<string>();
   // bytes walked since the N-th line was counted
   let extra = 0;
+  // streams with an F entry later in the log than the walk has reached
+  const ended = new Set<string>();
+  // where the last N lines begin once they are all whole: file index, offset, bytes walked then
+  let stop: [number, number, number] | null = null;
+  const stopHere = (i: number, pos: number) => {
+    stop = [i, pos, extra];
+    // lines in progress can only be on a stream without an F since
+    return ended.has('stdout') && ended.has('stderr');
+  };
   for (let i = files.length - 1; i >= 0; i--) {
     const fd = files[i].fd;
     let pos = fstatSync(fd).size;
@@ -58,16 +70,24 @@ export function tailStart(log: string, n: number): OpenLogFile[] {
         const nl = end >= 2 ? buf.lastIndexOf(0x0a, end - 2) : -1;
         if (nl === -1 && start > 0) break; // this line starts in the block before
         const lineStart = nl + 1;
-        if (counted === n && (extra += end - lineStart) > EXTRA) return from(i, start + end);
+        if (counted === n) {
+          extra += end - lineStart;
+          const s: [number, number, number] | null = stop;
+          if (s && open.size === 0 && extra - s[2] > IN_PROGRESS) return from(s[0], s[1]);
+          if (extra > EXTRA) return from(i, start + end); // a line this long is printed from here
+        }
         const e = parseLine(buf.subarray(lineStart, end - 1));
+        // a P entry with no F after it: a line still being written, which the reader will print whole
+        if (e && !e.full && !ended.has(e.stream)) open.add(e.stream);
         if (e?.full) {
+          ended.add(e.stream);
           if (counted < n) {
             counted++;
             if (e.stream !== 'lrctl') open.add(e.stream); // an event is one whole entry
-            if (counted === n && open.size === 0) return from(i, start + lineStart);
+            if (counted === n && open.size === 0 && stopHere(i, start + lineStart)) return from(i, start + lineStart);
           } else if (open.delete(e.stream) && open.size === 0) {
             // an older line of the last open stream ends here: its successor starts after it
-            return from(i, start + end);
+            if (stopHere(i, start + end)) return from(i, start + end);
           }
         }
         end = lineStart;
@@ -78,3 +98,4 @@ export function tailStart(log: string, n: number): OpenLogFile[] {
   }
   return files.length ? from(0, 0) : [];
 }
+
