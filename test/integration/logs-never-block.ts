@@ -184,8 +184,10 @@ t.test('--tail on a 1 GiB log reads only its end', async (t) => {
   const lines: string[] = [];
   for (let i = 0; lines.join('').length < MiB - 100; i++) lines.push(`line ${i} ${'x'.repeat(80)}\n`);
   writeFileSync(join(rootfs, 'data'), lines.join(''));
-  const r = await lrctl(root, ['run', '--name', 'huge', '--log-max-size', '2g', '--rootfs', rootfs, '--', 'sh', '-c', 'i=0; while [ $i -lt 1200 ]; do cat /data; i=$((i+1)); done; echo last >&2']);
+  // detached: a foreground run would stream 1 GiB into this test's memory
+  const r = await lrctl(root, ['run', '-d', '--name', 'huge', '--log-max-size', '2g', '--rootfs', rootfs, '--', 'sh', '-c', 'i=0; while [ $i -lt 1200 ]; do cat /data; i=$((i+1)); done; echo last >&2']);
   t.equal(r.exitCode, 0);
+  t.equal((await lrctl(root, ['wait', 'huge'])).stdout, '0\n');
   const log = join(root, 'containers/huge/container.log');
   const size = Number(execFileSync('stat', ['-c', '%s', log], { encoding: 'utf8' }));
   t.ok(size > 1024 * MiB, `log is ${(size / MiB).toFixed(0)} MiB`);
