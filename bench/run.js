@@ -169,7 +169,7 @@ try {
   const logSpec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
   Object.assign(logSpec.process, { args: ['sh', '-c', writer] });
   writeFileSync(join(logBundle, 'config.json'), JSON.stringify(logSpec));
-  for (let i = 0; i < LOG_RUNS; i++) {
+  const bareLog = (i) => {
     // the baseline: the same container under bare runc, its stdout piped into cat > file
     spawnSync('sync');
     const out = join(base, `bare-log${i}`);
@@ -178,7 +178,8 @@ try {
     if (r.status !== 0) throw new Error(`bare runc log run failed: ${readFileSync(`${out}.err`, 'utf8')}`);
     logB.push(mibps(end - Number(readFileSync(`${out}.err`, 'utf8').trim())));
     rmSync(out, { force: true });
-
+  };
+  const lrctlLog = async (i) => {
     spawnSync('sync');
     const id = `log${i}`;
     spawnSync(...lrctl('run', '-d', '--name', id, '--log-max-size', '1g', '--rootfs', rootfs, '--', 'sh', '-c', writer));
@@ -193,7 +194,16 @@ try {
     const head = readFileSync(join(root, 'containers', id, 'container.log'), 'latin1').slice(0, 1 << 20).split('\n');
     logL.push(mibps(endL - Number(head.find((l) => l.includes(' stderr F ')).split(' ')[3])));
     spawnSync(...lrctl('rm', '-f', id));
-
+  };
+  for (let i = 0; i < LOG_RUNS; i++) {
+    // alternate which goes first: the disk's write-back and discards favour neither
+    if (i % 2) {
+      await lrctlLog(i);
+      bareLog(i);
+    } else {
+      bareLog(i);
+      await lrctlLog(i);
+    }
     if (results.versions.podman) {
       spawnSync('sync');
       const t0 = uptime();
