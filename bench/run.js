@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // npm run bench: lrctl side by side with bare runc (and Podman/containerd where
 // installed) on the same rootfs, in the same run, so ratios hold on a noisy machine.
-// Measures: `run -d` latency, `ps` latency, idle memory per shim, checkpoint
-// and restore, log throughput. Cleans up by id and pid.
+// Measures: `run -d` latency and the create-start-stop-remove cycle, list
+// latency at BENCH_PS container counts, idle memory per monitor process,
+// checkpoint and restore, log throughput. Peers (bench/peers.js) where
+// installed: scripts/install-peers.sh. Cleans up by id and pid.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { containerdPeer, ok, podmanPeer } from './peers.js';
 
 const LRCTL = fileURLToPath(new URL('../bin/lrctl.js', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -21,10 +24,22 @@ copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
 for (const a of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) if (a !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', a));
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+// Children's stderr goes to a file, not a pipe: a pipe would make spawnSync
+// wait for every process that inherits it (ctr's containerd-shim does).
+const errFile = join(base, 'stderr.txt');
+const quiet = (cmd, args, opts = {}) => {
+  const fd = openSync(errFile, 'w');
+  try {
+    return spawnSync(cmd, args, { ...opts, stdio: ['ignore', 'ignore', fd] });
+  } finally {
+    closeSync(fd);
+  }
+};
+const lastError = () => readFileSync(errFile, 'utf8').trim().split('\n').pop();
 const time = (cmd, args, opts = {}) => {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: 'ignore', ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
+  const r = quiet(cmd, args, opts);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${lastError()}`);
   return ms(t0);
 };
 const stats = (xs) => {
@@ -46,10 +61,18 @@ function smaps(pid) {
 }
 const median = (xs, k) => stats(xs.map((x) => x[k])).median;
 
-const results = { date: new Date().toISOString(), versions: { node: process.version, runc: version('runc', ['--version']), podman: version('podman', ['--version']), ctr: version('ctr', ['--version']) }, start: {}, ps: {}, idleMemoryMiB: {} };
+const results = { date: new Date().toISOString(), versions: { node: process.version, runc: version('runc', ['--version']), criu: version('criu', ['--version']) }, start: {}, ps: {}, idleMemoryMiB: {} };
 const cleanups = [];
+// progress on stderr: the whole bench takes minutes
+const step = (what) => process.stderr.write(`bench: ${what}\n`);
+const peers = [podmanPeer(base), await containerdPeer(base)].filter(Boolean);
+for (const p of peers) {
+  results.versions[p.name] = p.version;
+  cleanups.push(p.cleanup);
+}
 try {
   // 1. start latency
+  step('start latency');
   const nodeFloor = [];
   for (let i = 0; i < RUNS; i++) nodeFloor.push(time(process.execPath, ['-e', '0']));
   results.start['node -e 0'] = stats(nodeFloor);
@@ -78,19 +101,74 @@ try {
     spawnSync(...lrctl('rm', '-f', id));
   }
   results.start['lrctl run -d'] = stats(lr);
+  for (const peer of peers) {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) {
+      xs.push(time(...peer.run(`s${i}`, rootfs)));
+      spawnSync(...peer.rm(`s${i}`));
+    }
+    results.start[`${peer.name} run -d`] = stats(xs);
+  }
 
-  // 2. idle memory at N_IDLE containers, and ps with them running
-  for (let i = 0; i < N_IDLE; i++) spawnSync(...lrctl('run', '-d', '--name', `idle${i}`, '--rootfs', rootfs, '--', 'sleep', '1000'));
-  await new Promise((r) => setTimeout(r, 2000));
-  const shims = [];
-  for (let i = 0; i < N_IDLE; i++) shims.push(smaps(JSON.parse(readFileSync(join(root, 'containers', `idle${i}`, 'state.json'), 'utf8')).shimPid));
-  results.idleMemoryMiB['lrctl-shim'] = { rss: median(shims, 'rss'), pss: median(shims, 'pss'), private: median(shims, 'private') };
-  const psTimes = [];
-  for (let i = 0; i < RUNS; i++) psTimes.push(time(...lrctl('ps')));
-  results.ps[`lrctl ps (${N_IDLE} running)`] = stats(psTimes);
-  const runcList = [];
-  for (let i = 0; i < RUNS; i++) runcList.push(time('runc', ['--root', join(root, 'runc'), 'list']));
-  results.ps[`runc list (${N_IDLE} running)`] = stats(runcList);
+  // the whole cycle: create and start, stop, remove
+  step('create-start-stop-remove cycle');
+  const cycle = (steps) => {
+    const t0 = process.hrtime.bigint();
+    for (const [cmd, args, opts] of steps) {
+      if (quiet(cmd, args, opts).status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${lastError()}`);
+    }
+    return ms(t0);
+  };
+  results.cycle = {};
+  const cyc = { lrctl: [], runc: [] };
+  for (let i = 0; i < RUNS; i++) {
+    cyc.lrctl.push(cycle([lrctl('run', '-d', '--name', `c${i}`, '--rootfs', rootfs, '--', 'sleep', '1000'), lrctl('stop', '-t', '0', `c${i}`), lrctl('rm', `c${i}`)]));
+    cyc.runc.push(cycle([['runc', ['--root', runcRoot, 'run', '-d', '--bundle', bundle, `c${i}`]], ['runc', ['--root', runcRoot, 'kill', `c${i}`, 'KILL']], ['runc', ['--root', runcRoot, 'delete', '-f', `c${i}`]]]));
+  }
+  results.cycle['lrctl'] = stats(cyc.lrctl);
+  results.cycle['runc'] = stats(cyc.runc);
+  for (const peer of peers) {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) xs.push(cycle([peer.run(`c${i}`, rootfs), peer.stop(`c${i}`), peer.rm(`c${i}`)]));
+    results.cycle[peer.name] = stats(xs);
+  }
+
+  // 2. list latency with 1 .. N containers running (BENCH_PS=1,100,500), and
+  // the idle memory of each container's monitor process at N_IDLE
+  const counts = [...new Set([...(process.env.BENCH_PS ?? '1').split(',').map(Number), N_IDLE])].sort((a, b) => a - b);
+  const systems = [
+    {
+      name: 'lrctl',
+      run: (id) => lrctl('run', '-d', '--name', id, '--rootfs', rootfs, '--', 'sleep', '1000'),
+      lists: [['lrctl ps', () => lrctl('ps')], ['runc list', () => ['runc', ['--root', join(root, 'runc'), 'list']]]],
+      monitorPid: (id) => JSON.parse(readFileSync(join(root, 'containers', id, 'state.json'), 'utf8')).shimPid,
+      monitorName: 'lrctl-shim',
+      rmAll: (ids) => spawnSync(...lrctl('rm', '-f', ...ids)),
+    },
+    ...peers.map((p) => ({ name: p.name, run: (id) => p.run(id, rootfs), lists: [[p.listName, p.list]], monitorPid: p.monitorPid, monitorName: p.monitorName, rmAll: (ids) => ids.forEach((id) => spawnSync(...p.rm(id))) })),
+  ];
+  for (const sys of systems) {
+    step(`list latency and idle memory: ${sys.name} at ${counts.join(', ')} containers`);
+    const ids = [];
+    for (const count of counts) {
+      while (ids.length < count) {
+        const id = `idle${ids.length}`;
+        ok(spawnSync(...sys.run(id)), `${sys.name} run ${id}`);
+        ids.push(id);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const [label, list] of sys.lists) {
+        const xs = [];
+        for (let i = 0; i < RUNS; i++) xs.push(time(...list()));
+        results.ps[`${label} (${count} running)`] = stats(xs);
+      }
+      if (count === N_IDLE) {
+        const mem = ids.map((id) => smaps(sys.monitorPid(id)));
+        results.idleMemoryMiB[sys.monitorName] = { rss: median(mem, 'rss'), pss: median(mem, 'pss'), private: median(mem, 'private') };
+      }
+    }
+    sys.rmAll(ids);
+  }
 
   // the floor: idle node processes with one listening unix socket, as many at once
   const nodes = [];
@@ -105,7 +183,7 @@ try {
   results.idleMemoryMiB['idle node + unix socket'] = { rss: median(floor, 'rss'), pss: median(floor, 'pss'), private: median(floor, 'private') };
 
   // 3. checkpoint and restore: an idle busybox and one holding 256 MiB, lrctl vs bare runc on the same container
-  spawnSync(process.execPath, [LRCTL, '--root', root, 'rm', '-f', ...Array.from({ length: N_IDLE }, (_, i) => `idle${i}`)], { stdio: 'ignore' });
+  step('checkpoint and restore');
   const CR_RUNS = Number(process.env.BENCH_CR_RUNS ?? 3);
   const workloads = { 'idle busybox': 'sleep 100000', '256 MiB': 'awk \'BEGIN { s = sprintf("%268435456s", "x"); print "ready"; fflush(); while (1) system("sleep 100000") }\'' };
   results.checkpoint = {};
@@ -152,6 +230,7 @@ try {
   // on the host's uptime clock (the container reads /proc/uptime at its start),
   // until every byte is on disk: the log complete (lrctl: state stopped) or
   // `cat > file` done (bare runc, the baseline), or `podman wait` (conmon's k8s-file).
+  step('log throughput');
   const LOG_RUNS = Number(process.env.BENCH_LOG_RUNS ?? 3);
   const lines = [];
   for (let i = 0, n = 0; n < 1048576; i++) {
@@ -182,9 +261,10 @@ try {
   const lrctlLog = async (i) => {
     spawnSync('sync');
     const id = `log${i}`;
-    spawnSync(...lrctl('run', '-d', '--name', id, '--log-max-size', '1g', '--rootfs', rootfs, '--', 'sh', '-c', writer));
+    ok(spawnSync(...lrctl('run', '-d', '--name', id, '--log-max-size', '1g', '--rootfs', rootfs, '--', 'sh', '-c', writer)), `lrctl run ${id}`);
     const state = join(root, 'containers', id, 'state.json');
-    for (;;) {
+    for (const deadline = Date.now() + 300_000; ; ) {
+      if (Date.now() > deadline) throw new Error(`${id} did not finish writing within 5 minutes`);
       try {
         if (JSON.parse(readFileSync(state, 'utf8')).status === 'stopped') break;
       } catch {}
@@ -204,11 +284,15 @@ try {
       bareLog(i);
       await lrctlLog(i);
     }
-    if (results.versions.podman) {
+    const podman = peers.find((p) => p.name === 'podman');
+    if (podman) {
+      // podman's start is in its figure: conmon's log has no start stamp of the container's to take
       spawnSync('sync');
       const t0 = uptime();
-      const p = spawnSync('sh', ['-c', `id=$(podman run -d --log-driver k8s-file --rootfs ${rootfs} sh -c '${writer}') && podman wait $id >/dev/null && podman rm -f $id >/dev/null`]);
-      if (p.status === 0) logP.push(mibps(uptime() - t0));
+      ok(spawnSync(...podman.run(`log${i}`, rootfs, ['sh', '-c', writer])), 'podman run');
+      ok(spawnSync(...podman.wait(`log${i}`)), 'podman wait');
+      logP.push(mibps(uptime() - t0));
+      spawnSync(...podman.rm(`log${i}`));
     }
   }
   results.logThroughputMiBps = { lrctl: stats(logL), 'runc | cat > file': stats(logB), ...(logP.length ? { 'podman (conmon k8s-file)': stats(logP) } : {}) };
@@ -223,15 +307,46 @@ try {
 }
 
 const f = (x) => x.toFixed(1);
-console.log(`lrctl bench ${results.date}  (${RUNS} runs each; node ${results.versions.node}; ${results.versions.runc})`);
-console.log('\nStart latency (ms)            min   median      max');
-for (const [k, v] of Object.entries(results.start)) console.log(`  ${k.padEnd(26)} ${f(v.min).padStart(6)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
-const floorMs = results.start['runc run -d'].median + results.start['node -e 0'].median;
-console.log(`  ratio lrctl / (runc + node floor ${f(floorMs)} ms): ${(results.start['lrctl run -d'].median / floorMs).toFixed(2)}x`);
-console.log('\nList latency (ms)             min   median      max');
-for (const [k, v] of Object.entries(results.ps)) console.log(`  ${k.padEnd(26)} ${f(v.min).padStart(6)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
-console.log(`\nIdle memory per process at ${N_IDLE} (MiB, median)   RSS     PSS  private`);
-for (const [k, v] of Object.entries(results.idleMemoryMiB)) console.log(`  ${k.padEnd(38)} ${f(v.rss).padStart(6)} ${f(v.pss).padStart(7)} ${f(v.private).padStart(8)}`);
+const row = (k, v, w = 30) => console.log(`  ${k.padEnd(w)} ${f(v.min).padStart(7)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
+// lrctl's median over the best peer's (lower is better unless `higher`), naming the peer
+const ratio = (group, lrctlKey, peerKeys, higher = false) => {
+  const peersHere = peerKeys.filter((k) => group[k]);
+  if (!group[lrctlKey] || !peersHere.length) return '';
+  const best = peersHere.reduce((a, b) => ((higher ? group[b].median > group[a].median : group[b].median < group[a].median) ? b : a));
+  return `  ratio lrctl / best peer (${best}): ${(group[lrctlKey].median / group[best].median).toFixed(2)}x`;
+};
+const peerNames = peers.map((p) => p.name);
+console.log(`lrctl bench ${results.date}  (${RUNS} runs each; node ${results.versions.node}; ${results.versions.runc}${peers.map((p) => `; ${p.version}`).join('')})`);
+if (results.start['lrctl run -d']) {
+  console.log('\nStart latency, run -d (ms)         min   median      max');
+  for (const [k, v] of Object.entries(results.start)) row(k, v);
+  const floorMs = results.start['runc run -d'].median + results.start['node -e 0'].median;
+  console.log(`  ratio lrctl / (runc + node floor ${f(floorMs)} ms): ${(results.start['lrctl run -d'].median / floorMs).toFixed(2)}x (target 1.3x)`);
+  console.log(ratio(results.start, 'lrctl run -d', peerNames.map((n) => `${n} run -d`)));
+}
+if (results.cycle?.lrctl) {
+  console.log('\nCreate, start, stop, remove (ms)   min   median      max');
+  for (const [k, v] of Object.entries(results.cycle)) row(k, v);
+  console.log(ratio(results.cycle, 'lrctl', peerNames));
+}
+if (Object.keys(results.ps).length) {
+  console.log('\nList latency (ms)                  min   median      max');
+  for (const [k, v] of Object.entries(results.ps)) row(k, v);
+  for (const k of Object.keys(results.ps).filter((k) => k.startsWith('lrctl ps'))) {
+    const n = k.slice('lrctl ps'.length);
+    const r = ratio(results.ps, k, peers.map((p) => p.listName + n));
+    if (r) console.log(r);
+  }
+}
+if (Object.keys(results.idleMemoryMiB).length) {
+  console.log(`\nIdle memory per process at ${N_IDLE} (MiB, median)   RSS     PSS  private`);
+  for (const [k, v] of Object.entries(results.idleMemoryMiB)) console.log(`  ${k.padEnd(38)} ${f(v.rss).padStart(6)} ${f(v.pss).padStart(7)} ${f(v.private).padStart(8)}`);
+  const shim = results.idleMemoryMiB['lrctl-shim'];
+  const nodeFloor = results.idleMemoryMiB['idle node + unix socket'];
+  if (shim && nodeFloor) console.log(`  lrctl-shim PSS over the idle node floor: ${f(shim.pss - nodeFloor.pss)} MiB (target <= 1 MiB)`);
+  const best = ['conmon', 'containerd-shim-runc-v2'].filter((k) => results.idleMemoryMiB[k]).sort((a, b) => results.idleMemoryMiB[a].pss - results.idleMemoryMiB[b].pss)[0];
+  if (shim && best) console.log(`  ratio lrctl-shim PSS / best peer (${best}): ${(shim.pss / results.idleMemoryMiB[best].pss).toFixed(1)}x`);
+}
 if (results.checkpoint) {
   console.log('\nCheckpoint / restore (ms, median)    lrctl cp   runc cp  lrctl rs   runc rs   image lrctl / runc');
   for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k.padEnd(32)} ${f(v.lrctlCheckpoint.median).padStart(8)} ${f(v.runcCheckpoint.median).padStart(9)} ${f(v.lrctlRestore.median).padStart(9)} ${f(v.runcRestore.median).padStart(9)}   ${(v.lrctlImageBytes / 1048576).toFixed(1)} / ${(v.runcImageBytes / 1048576).toFixed(1)} MiB`);
@@ -240,7 +355,9 @@ if (results.logThroughputMiBps) {
   console.log('\nLog throughput, 256 MiB of text lines (MiB/s)   min   median      max');
   for (const [k, v] of Object.entries(results.logThroughputMiBps)) console.log(`  ${k.padEnd(44)} ${f(v.min).padStart(6)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
   const base = results.logThroughputMiBps['runc | cat > file'].median;
-  console.log(`  lrctl / cat baseline: ${(results.logThroughputMiBps.lrctl.median / base * 100).toFixed(0)}%`);
+  console.log(`  lrctl / cat baseline: ${(results.logThroughputMiBps.lrctl.median / base * 100).toFixed(0)}% (target >= 80%)`);
+  const vsPeer = ratio(results.logThroughputMiBps, 'lrctl', ['podman (conmon k8s-file)'], true);
+  if (vsPeer) console.log(vsPeer + ' (higher is better)');
 }
-for (const [name, v] of [['podman', results.versions.podman], ['containerd (ctr)', results.versions.ctr]]) if (!v) console.log(`\n${name}: absent (not installed)`);
+for (const name of ['podman', 'containerd']) if (!peerNames.includes(name)) console.log(`\n${name}: absent (not installed; bash scripts/install-peers.sh adds it)`);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));

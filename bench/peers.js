@@ -1,0 +1,90 @@
+// The systems the bench compares lrctl with, behind one small interface:
+// run a detached `sleep` on a rootfs, list, find the per-container monitor's
+// pid (conmon, containerd-shim-runc-v2), remove. Podman and containerd are
+// used only where installed (scripts/install-peers.sh), each on temporary
+// state of its own, and everything they started is removed by name or id.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const ok = (r, what) => {
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status})`);
+  return r;
+};
+// the parent of a process (a container's init -> its monitor)
+const ppid = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+
+/** Podman with conmon, on its default storage; a containers.conf that sets no
+ *  ulimits (its default nofile is above what some hosts allow). */
+export function podmanPeer(base) {
+  if (!has('podman')) return null;
+  const conf = join(base, 'containers.conf');
+  writeFileSync(conf, '[containers]\ndefault_ulimits = []\n');
+  const env = { ...process.env, CONTAINERS_CONF: conf };
+  const names = new Set();
+  const podman = (args) => ['podman', args, { env, stdio: 'ignore' }];
+  return {
+    name: 'podman',
+    version: execFileSync('podman', ['--version'], { encoding: 'utf8' }).trim(),
+    run: (id, rootfs, cmd = ['sleep', '1000']) => (names.add(`lrb-${id}`), podman(['run', '-d', '--network', 'none', '--log-driver', 'k8s-file', '--name', `lrb-${id}`, '--rootfs', rootfs, ...cmd])),
+    stop: (id) => podman(['stop', '-t', '0', `lrb-${id}`]),
+    rm: (id) => podman(['rm', '-f', '-t', '0', `lrb-${id}`]),
+    wait: (id) => podman(['wait', `lrb-${id}`]),
+    list: () => podman(['ps']),
+    listName: 'podman ps',
+    monitorPid: (id) => Number(execFileSync('podman', ['inspect', '--format', '{{.State.ConmonPid}}', `lrb-${id}`], { env, encoding: 'utf8' }).trim()),
+    monitorName: 'conmon',
+    cleanup: () => {
+      if (names.size) spawnSync('podman', ['rm', '-f', '-t', '0', ...names], { env, stdio: 'ignore' });
+    },
+  };
+}
+
+/** containerd with ctr, on a daemon the bench starts on its own root, state and socket. */
+export async function containerdPeer(base) {
+  if (!has('containerd') || !has('ctr')) return null;
+  const dir = join(base, 'containerd');
+  mkdirSync(dir, { recursive: true });
+  const address = join(dir, 'c.sock');
+  const daemon = spawn('containerd', ['--root', join(dir, 'root'), '--state', join(dir, 'state'), '--address', address], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && !existsSync(address); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!existsSync(address)) {
+    daemon.kill('SIGKILL');
+    return null;
+  }
+  const ids = new Set();
+  // a namespace of this run's own: runc state under /run/containerd is shared between daemons
+  const ns = basename(base);
+  const ctr = (args) => ['ctr', ['--address', address, '--namespace', ns, ...args], { stdio: 'ignore' }];
+  const remove = (id) => {
+    spawnSync(...ctr(['task', 'kill', '-s', 'KILL', `lrb-${id}`]));
+    for (let i = 0; i < 50 && spawnSync(...ctr(['task', 'delete', `lrb-${id}`])).status !== 0; i++) spawnSync('sleep', ['0.02']);
+    spawnSync(...ctr(['container', 'delete', `lrb-${id}`]));
+    ids.delete(id);
+  };
+  return {
+    name: 'containerd',
+    version: execFileSync('ctr', ['--version'], { encoding: 'utf8' }).trim(),
+    run: (id, rootfs, cmd = ['/bin/sleep', '1000']) => (ids.add(id), ctr(['run', '-d', '--null-io', '--rootfs', rootfs, `lrb-${id}`, ...cmd])),
+    stop: (id) => ctr(['task', 'kill', '-s', 'KILL', `lrb-${id}`]),
+    rm: (id) => {
+      const c = `ctr --address ${address} --namespace ${ns}`;
+      return ['sh', ['-c', `${c} task kill -s KILL lrb-${id} 2>/dev/null; for i in $(seq 100); do ${c} task delete lrb-${id} 2>/dev/null && break; sleep 0.02; done; ${c} container delete lrb-${id}`], { stdio: 'ignore' }];
+    },
+    list: () => ctr(['task', 'ls']),
+    listName: 'ctr task ls',
+    monitorPid: (id) => {
+      const line = execFileSync('ctr', ['--address', address, '--namespace', ns, 'task', 'ls'], { encoding: 'utf8' }).split('\n').find((l) => l.startsWith(`lrb-${id} `));
+      return ppid(Number(line.trim().split(/\s+/)[1]));
+    },
+    monitorName: 'containerd-shim-runc-v2',
+    cleanup: () => {
+      for (const id of [...ids]) remove(id);
+      daemon.kill('SIGTERM');
+    },
+    forget: (id) => ids.delete(id),
+  };
+}
+
+export { ok };
