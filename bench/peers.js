@@ -29,7 +29,7 @@ export function podmanPeer(base) {
     version: execFileSync('podman', ['--version'], { encoding: 'utf8' }).trim(),
     run: (id, rootfs, cmd = ['sleep', '1000']) => (names.add(`lrb-${id}`), podman(['run', '-d', '--network', 'none', '--log-driver', 'k8s-file', '--name', `lrb-${id}`, '--rootfs', rootfs, ...cmd])),
     stop: (id) => podman(['stop', '-t', '0', `lrb-${id}`]),
-    rm: (id) => podman(['rm', '-f', '-t', '0', `lrb-${id}`]),
+    rm: (id) => (names.delete(`lrb-${id}`), podman(['rm', '-f', '-t', '0', `lrb-${id}`])),
     wait: (id) => podman(['wait', `lrb-${id}`]),
     list: () => podman(['ps']),
     listName: 'podman ps',
@@ -69,6 +69,7 @@ export async function containerdPeer(base) {
     run: (id, rootfs, cmd = ['/bin/sleep', '1000']) => (ids.add(id), ctr(['run', '-d', '--null-io', '--rootfs', rootfs, `lrb-${id}`, ...cmd])),
     stop: (id) => ctr(['task', 'kill', '-s', 'KILL', `lrb-${id}`]),
     rm: (id) => {
+      ids.delete(id); // removed by the command returned: cleanup need not try again
       const c = `ctr --address ${address} --namespace ${ns}`;
       return ['sh', ['-c', `${c} task kill -s KILL lrb-${id} 2>/dev/null; for i in $(seq 100); do ${c} task delete lrb-${id} 2>/dev/null && break; sleep 0.02; done; ${c} container delete lrb-${id}`], { stdio: 'ignore' }];
     },
@@ -83,7 +84,6 @@ export async function containerdPeer(base) {
       for (const id of [...ids]) remove(id);
       daemon.kill('SIGTERM');
     },
-    forget: (id) => ids.delete(id),
   };
 }
 
