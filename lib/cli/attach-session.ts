@@ -34,11 +34,7 @@ async function followFromLog(log: string, at: LogPosition, isDone: () => boolean
   const { files, skipped } = openLogAt(log, at);
   if (skipped) printer.note('the log rotated past where this attach fell behind: some output may be missing here');
   const onSkipped = () => printer.note('the log rotated past this reader: some output may be missing here');
-  for await (const batch of readLog(log, { from: files, isDone, onSkipped })) {
-    if (batch === null) await printer.caughtUp();
-    else await printer.lines(batch);
-  }
-  await printer.end();
+  await printer.printAll(readLog(log, { from: files, isDone, onSkipped }));
 }
 
 /** Attaches to container `id`'s shim; `ready` runs once attached (run sends start there). */

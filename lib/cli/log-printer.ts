@@ -1,8 +1,7 @@
 // Prints log entries as the container wrote them (used by logs, and by attach
 // once it reads from the log): P entries joined up to their F, stdout to
 // stdout, stderr to stderr, lrctl's own notes to stderr marked "lrctl: ".
-import { parseLines, type EntryStream, type LogEntry } from '../logs/cri-format.js';
-
+import { parseHeader, parseLines, type EntryStream, type LogEntry } from '../logs/cri-format.js';
 
 /** One line of output: P entries joined up to the F of the same stream. */
 interface Line {
@@ -24,23 +23,6 @@ const BATCH = 1 << 20;
 
 const NL = Buffer.from('\n');
 const LRCTL_PREFIX = Buffer.from('lrctl: ');
-const STREAMS: [EntryStream, Buffer][] = (['stdout', 'stderr', 'lrctl'] as const).map((s) => [s, Buffer.from(` ${s} `)]);
-
-// The header of the line buf[start, nl): its stream, tag and where its
-// content starts; null when malformed. Byte compares, no strings.
-function header(buf: Buffer, start: number, nl: number): { stream: EntryStream; full: boolean; content: number } | null {
-  const a = buf.indexOf(0x20, start);
-  if (a < 0 || a >= nl) return null;
-  for (const [stream, word] of STREAMS) {
-    let k = 0;
-    while (k < word.length && buf[a + k] === word[k]) k++;
-    if (k < word.length) continue;
-    const tag = buf[a + k];
-    if ((tag !== 0x46 && tag !== 0x50) || buf[a + k + 1] !== 0x20 || a + k + 1 >= nl) return null;
-    return { stream, full: tag === 0x46, content: a + k + 2 };
-  }
-  return null;
-}
 
 class Batched {
   private parts: Buffer[] = [];
@@ -96,7 +78,7 @@ export class LogPrinter {
     let runStream: EntryStream = 'stdout';
     for (let start = 0; start < buf.length; ) {
       const nl = buf.indexOf(0x0a, start);
-      const h = header(buf, start, nl);
+      const h = parseHeader(buf, start, nl);
       start = nl + 1;
       if (!h) continue; // malformed line
       if (h.stream !== runStream || h.stream === 'lrctl') {
@@ -129,6 +111,15 @@ export class LogPrinter {
       const p = this.emit(l);
       if (p) await p;
     }
+  }
+
+  /** Prints everything a reader yields (see readLog), then end(). */
+  async printAll(source: AsyncIterable<Buffer | null>): Promise<void> {
+    for await (const batch of source) {
+      if (batch === null) await this.caughtUp();
+      else await this.lines(batch);
+    }
+    await this.end();
   }
 
   /** A note of lrctl's own, printed on stderr now. */

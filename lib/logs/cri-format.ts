@@ -47,14 +47,28 @@ export function encodeEvent(message: string, time = timestampNow()): Buffer {
 
 /** Parses one log line (without its newline); null for a malformed line. */
 export function parseLine(line: Buffer): LogEntry | null {
-  const a = line.indexOf(0x20);
-  const b = a < 0 ? -1 : line.indexOf(0x20, a + 1);
-  const c = b < 0 ? -1 : line.indexOf(0x20, b + 1);
-  if (c < 0 || c !== b + 2) return null;
-  const stream = line.subarray(a + 1, b).toString();
-  const tag = line[b + 1];
-  if ((stream !== 'stdout' && stream !== 'stderr' && stream !== 'lrctl') || (tag !== F && tag !== P)) return null;
-  return { time: line.subarray(0, a).toString(), stream, full: tag === F, content: line.subarray(c + 1) };
+  const h = parseHeader(line, 0, line.length);
+  if (!h) return null;
+  return { time: line.subarray(0, h.timeEnd).toString(), stream: h.stream, full: h.full, content: line.subarray(h.content) };
+}
+
+const STREAM_WORDS: [EntryStream, Buffer][] = (['stdout', 'stderr', 'lrctl'] as const).map((s) => [s, Buffer.from(` ${s} `)]);
+
+/** The header of the line buf[start, end) (no newline): where the time ends,
+ *  the stream, the tag, and where the content starts; null when malformed.
+ *  Byte compares only, so a reader can skip making objects per line. */
+export function parseHeader(buf: Buffer, start: number, end: number): { timeEnd: number; stream: EntryStream; full: boolean; content: number } | null {
+  const a = buf.indexOf(0x20, start);
+  if (a < 0 || a >= end) return null;
+  for (const [stream, word] of STREAM_WORDS) {
+    let k = 0;
+    while (k < word.length && a + k < end && buf[a + k] === word[k]) k++;
+    if (k < word.length) continue;
+    const tag = buf[a + k];
+    if ((tag !== F && tag !== P) || a + k + 1 >= end || buf[a + k + 1] !== 0x20) return null;
+    return { timeEnd: a, stream, full: tag === F, content: a + k + 2 };
+  }
+  return null;
 }
 
 /** The entries of a buffer of whole lines (malformed lines are skipped). */

@@ -59,6 +59,20 @@ function stableLogFiles(log: string): { path: string; ino: number }[] {
   return prev;
 }
 
+// Opens a listed file, if it is still the one listed (a rotation may have
+// renamed another file to its name, or removed it, since the listing).
+function openListed(f: { path: string; ino: number }): OpenLogFile | null {
+  let fd: number;
+  try {
+    fd = openSync(f.path, 'r');
+  } catch {
+    return null;
+  }
+  if (fstatSync(fd).ino === f.ino) return { fd, ino: f.ino, pos: 0 };
+  closeSync(fd);
+  return null;
+}
+
 /** Opens the log's files, oldest first, each checked by inode against the listing. */
 export function openLogFiles(log: string): OpenLogFile[] {
   for (let attempt = 0; ; attempt++) {
@@ -66,16 +80,9 @@ export function openLogFiles(log: string): OpenLogFile[] {
     const opened: OpenLogFile[] = [];
     let raced = false;
     for (const f of listed) {
-      try {
-        const fd = openSync(f.path, 'r');
-        if (fstatSync(fd).ino === f.ino) opened.push({ fd, ino: f.ino, pos: 0 });
-        else {
-          closeSync(fd);
-          raced = true;
-        }
-      } catch {
-        raced = true; // renamed or removed since the listing
-      }
+      const file = openListed(f);
+      if (file) opened.push(file);
+      else raced = true;
     }
     if (!raced || attempt >= 20) return opened;
     for (const f of opened) closeSync(f.fd);
@@ -191,16 +198,9 @@ export async function* readLog(log: string, o: ReadOptions = {}): AsyncGenerator
     if (newest && idx === -1 && listed.length >= 2) o.onSkipped?.();
     for (const f of listed.slice(idx + 1)) {
       if (ahead.length >= MAX_AHEAD) break;
-      try {
-        const fd = openSync(f.path, 'r');
-        if (fstatSync(fd).ino !== f.ino) {
-          closeSync(fd);
-          break; // raced a rotation: look again next time
-        }
-        ahead.push({ fd, ino: f.ino, pos: 0 });
-      } catch {
-        break;
-      }
+      const opened = openListed(f);
+      if (!opened) break; // raced a rotation: look again next time
+      ahead.push(opened);
     }
   };
 

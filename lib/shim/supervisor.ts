@@ -102,7 +102,8 @@ export class Supervisor {
 
   /** Records output in the log and passes it to attached clients. */
   onOutput(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-    const at = this.log?.position();
+    // where this chunk goes in the log: needed only to tell a lagging client where to read on
+    const at = this.clients.size ? this.log?.position() : undefined;
     this.log?.write(stream, chunk);
     if (this.clients.size === 0) return;
     const ev: Event = { v: PROTOCOL_VERSION, event: 'output', stream, data: chunk.toString('base64'), ...this.log?.position() };

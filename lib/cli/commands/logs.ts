@@ -33,10 +33,6 @@ export function logsCommand(): Command {
       const printer = new LogPrinter(o);
       const onSkipped = () => printer.note('logs -f fell behind the log rotation: some output may be missing here');
       const from = o.tail !== undefined ? tailStart(v.paths.log, o.tail) : undefined;
-      for await (const e of readLog(v.paths.log, { from, isDone: o.follow ? isDone : undefined, onSkipped })) {
-        if (e === null) await printer.caughtUp();
-        else await printer.lines(e);
-      }
-      await printer.end();
+      await printer.printAll(readLog(v.paths.log, { from, isDone: o.follow ? isDone : undefined, onSkipped }));
     });
 }
