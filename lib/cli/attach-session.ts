@@ -9,7 +9,7 @@ import type { Event } from '../protocol/messages.js';
 import { containerPaths } from '../state/paths.js';
 import { loadContainer } from './load-container.js';
 import { LogPrinter } from './log-printer.js';
-import { attachShim, type Attachment } from './shim-client.js';
+import { attachShim, shimProtocol, type Attachment } from './shim-client.js';
 import { waitForExit } from './wait-exit.js';
 
 /** How an attach session ended. */
@@ -79,7 +79,7 @@ export async function attachSession(root: string, id: string, opts: AttachOption
       finish(v ? { kind: 'exit', exitCode: s.exitCode, signal: s.signal } : { kind: 'lost' });
     });
   };
-  const a = await attachShim(paths.socket, id, onEvent, onEnd);
+  const a = await attachShim(paths.socket, id, onEvent, onEnd, shimProtocol(loadContainer(root, id).state));
   printedTo ??= a.log;
   const stdin = process.stdin;
   const raw = a.tty && stdin.isTTY;

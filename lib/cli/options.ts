@@ -2,6 +2,7 @@
 // commander's InvalidArgumentError naming what would have been accepted.
 import { InvalidArgumentError } from 'commander';
 import { constants } from 'node:os';
+import { parseRestartPolicy, type RestartPolicy } from '../supervision/restart-policy.js';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
 
@@ -64,4 +65,21 @@ export function parseSince(value: string, now = Date.now()): number {
   const t = rfc ? Date.parse(value.replace(/(\.\d{3})\d+/, '$1')) : NaN;
   if (Number.isNaN(t)) throw new InvalidArgumentError(`expected an RFC3339 time such as 2024-01-02T15:04:05Z, Unix seconds, or a duration such as 10m, got ${JSON.stringify(value)}`);
   return t;
+}
+
+/** "30s" -> 30000; units ms, s, m, h (as Docker's --health-interval). */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  const ms = m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms']) : NaN;
+  if (!(ms > 0)) throw new InvalidArgumentError(`expected a duration such as 500ms, 30s, 5m or 1h, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+/** --restart: no, on-failure[:MAX], always, unless-stopped. */
+export function parseRestart(value: string): RestartPolicy {
+  try {
+    return parseRestartPolicy(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

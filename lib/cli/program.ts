@@ -13,6 +13,7 @@ import { psCommand } from './commands/ps.js';
 import { restoreCommand } from './commands/restore.js';
 import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
+import { shimCommand } from './commands/shim.js';
 import { startCommand } from './commands/start.js';
 import { stopCommand } from './commands/stop.js';
 import { waitCommand } from './commands/wait.js';
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .option('--root <dir>', 'state directory (env LRCTL_ROOT; default /var/lib/lrctl)')
     .option('--debug', 'print stack traces of internal errors')
     .enablePositionalOptions();
-  for (const c of [attachCommand, checkCommand, checkpointCommand, execCommand, inspectCommand, killCommand, logsCommand, psCommand, restoreCommand, rmCommand, runCommand, startCommand, stopCommand, waitCommand]) {
+  for (const c of [attachCommand, checkCommand, checkpointCommand, execCommand, inspectCommand, killCommand, logsCommand, psCommand, restoreCommand, rmCommand, runCommand, shimCommand, startCommand, stopCommand, waitCommand]) {
     program.addCommand(c());
   }
   for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {

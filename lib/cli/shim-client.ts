@@ -7,6 +7,12 @@ import { PROTOCOL_VERSION, type Event, type Request, type Response } from '../pr
 
 type Body<R> = R extends unknown ? Omit<R, 'v'> : never;
 
+/** The protocol version to speak to a shim: its own (state.json records it),
+ *  at most ours. Older shims keep working under a newer CLI. */
+export function shimProtocol(state: { protocolVersion?: number }): number {
+  return Math.min(PROTOCOL_VERSION, state.protocolVersion ?? 1);
+}
+
 /** An error answered by a shim, with its code when it is one of ours. */
 export function shimError(e: { code: string; message: string }): LrctlError {
   const code = (e.code in EXIT ? e.code : 'ERUNTIME') as ErrorCode;
@@ -26,7 +32,7 @@ export function openControl(socketPath: string, id: string): Promise<Socket> {
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Sends one request and resolves with its result. */
-export async function requestShim(socketPath: string, id: string, req: Body<Request>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
+export async function requestShim(socketPath: string, id: string, req: Body<Request>, timeoutMs = REQUEST_TIMEOUT_MS, version = PROTOCOL_VERSION): Promise<unknown> {
   const sock = await openControl(socketPath, id);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -38,7 +44,7 @@ export async function requestShim(socketPath: string, id: string, req: Body<Requ
         else reject(shimError(r.error));
       });
       sock.once('close', () => reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`)));
-      writeMessage(sock, { v: PROTOCOL_VERSION, ...req });
+      writeMessage(sock, { v: version, ...req });
     });
   } finally {
     clearTimeout(timer);
@@ -60,13 +66,13 @@ export interface Attachment {
 }
 
 /** Attaches and calls `onEvent` for each output/exit event. */
-export async function attachShim(socketPath: string, id: string, onEvent: (e: Event, sock: Socket) => void, onEnd: (err?: LrctlError) => void): Promise<Attachment> {
+export async function attachShim(socketPath: string, id: string, onEvent: (e: Event, sock: Socket) => void, onEnd: (err?: LrctlError) => void, version = PROTOCOL_VERSION): Promise<Attachment> {
   const sock = await openControl(socketPath, id);
   return new Promise((resolve, reject) => {
     let attached = false;
     // answers to sync() requests, in order (the shim answers requests in order)
     const acks: (() => void)[] = [];
-    const send = (req: Body<Request>) => writeMessage(sock, { v: PROTOCOL_VERSION, ...req });
+    const send = (req: Body<Request>) => writeMessage(sock, { v: version, ...req });
     readMessages(sock, (m) => {
       const msg = m as Partial<Event> & { ok?: boolean; result?: { tty?: boolean; stdin?: boolean; log?: { ino: number; pos: number; time: string } }; error?: { code: string; message: string } };
       if (!attached) {
@@ -80,6 +86,6 @@ export async function attachShim(socketPath: string, id: string, onEvent: (e: Ev
       else if (msg.ok === false && msg.error) onEnd(shimError(msg.error));
     });
     sock.on('close', () => (attached ? onEnd() : reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`))));
-    writeMessage(sock, { v: PROTOCOL_VERSION, op: 'attach', stdin: false });
+    writeMessage(sock, { v: version, op: 'attach', stdin: false });
   });
 }

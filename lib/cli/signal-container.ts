@@ -5,13 +5,14 @@ import { buildKillArgs } from '../runc/args.js';
 import { isAlreadyGone, runRuncChecked } from '../runc/runc.js';
 import { findRunc } from './deps.js';
 import type { ContainerView } from './load-container.js';
-import { requestShim } from './shim-client.js';
+import { requestShim, shimProtocol } from './shim-client.js';
 
-/** Delivers `signal` to the container's init; "already gone" is success. */
-export async function signalContainer(root: string, v: ContainerView, signal: string): Promise<void> {
+/** Delivers `signal` to the container's init; "already gone" is success.
+ *  `stop`: lrctl stop or rm -f, so the shim applies no restart policy to the exit. */
+export async function signalContainer(root: string, v: ContainerView, signal: string, stop = false): Promise<void> {
   if (v.health === 'ok') {
     try {
-      await requestShim(v.paths.socket, v.id, { op: 'kill', signal }, 10_000);
+      await requestShim(v.paths.socket, v.id, { op: 'kill', signal, ...(stop ? { stop } : {}) }, 10_000, shimProtocol(v.state));
       return;
     } catch (err) {
       // A refusal by the state machine stands; a shim that cannot be reached or is stuck does not stop us.

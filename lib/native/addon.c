@@ -1,7 +1,7 @@
 /* The few syscalls Node.js lacks (see shared/PLATFORM.md): child subreaper,
  * waitpid on one pid, anonymous pipes and their capacity, receiving a pty
  * master over a unix socket (runc --console-socket), and setting a pty's
- * window size. Plus one hot loop: encoding output into log entries, which in
+ * window size, and execve for a shim that upgrades itself in place. Plus one hot loop: encoding output into log entries, which in
  * JavaScript costs more CPU than the write itself. Every function is
  * synchronous and short. */
 #define _GNU_SOURCE
@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -217,6 +218,52 @@ static napi_value set_winsize(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* execve(path, argv, keepFds): replace this process (same pid, same children)
+ * with `path`, keeping the fds in keepFds open across the exec (Node opens
+ * everything close-on-exec). Returns only on failure, by throwing. Used by
+ * `lrctl shim upgrade`: the shim re-executes the installed code in place. */
+extern char **environ;
+static napi_value exec_ve(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  uint32_t n = 0, nfds = 0;
+  char path[4096];
+  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc < 3
+      || napi_get_value_string_utf8(env, a[0], path, sizeof path, NULL) != napi_ok
+      || napi_get_array_length(env, a[1], &n) != napi_ok || n == 0 || n > 64
+      || napi_get_array_length(env, a[2], &nfds) != napi_ok) {
+    napi_throw_type_error(env, NULL, "execve: path, argv (1-64 strings) and keepFds (integers)");
+    return NULL;
+  }
+  char *args[65];
+  char bufs[64][1024];
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    if (napi_get_element(env, a[1], i, &v) != napi_ok || napi_get_value_string_utf8(env, v, bufs[i], sizeof bufs[i], NULL) != napi_ok) {
+      napi_throw_type_error(env, NULL, "execve: argv must hold strings");
+      return NULL;
+    }
+    args[i] = bufs[i];
+  }
+  args[n] = NULL;
+  for (uint32_t i = 0; i < nfds; i++) {
+    napi_value v;
+    int32_t fd;
+    if (napi_get_element(env, a[2], i, &v) != napi_ok || napi_get_value_int32(env, v, &fd) != napi_ok) {
+      napi_throw_type_error(env, NULL, "execve: keepFds must hold integers");
+      return NULL;
+    }
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) != 0) return throw_errno(env, "fcntl(F_SETFD)", errno);
+  }
+  /* a blocked signal would stay blocked in the new program */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(path, args, environ);
+  return throw_errno(env, "execve", errno);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "encodeEntries", NULL, encode_entries, NULL, NULL, NULL, napi_default, NULL },
@@ -228,6 +275,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "listenUnix", NULL, listen_unix, NULL, NULL, NULL, napi_default, NULL },
     { "acceptRecvFd", NULL, accept_recv_fd, NULL, NULL, NULL, napi_default, NULL },
     { "setWinsize", NULL, set_winsize, NULL, NULL, NULL, napi_default, NULL },
+    { "execve", NULL, exec_ve, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -13,6 +13,7 @@ export interface Native {
   acceptRecvFd(listenFd: number, timeoutMs: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
   encodeEntries(chunk: Buffer, header: Buffer, maxEntry: number): Buffer;
+  execve(path: string, argv: string[], keepFds: number[]): never;
 }
 
 let loaded: Native | null = null;

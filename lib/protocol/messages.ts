@@ -2,7 +2,10 @@
 // request with a `v` it does not speak with an error naming both versions.
 
 /** Version of the control protocol this build speaks. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+// History (a CLI speaks to each shim in the version its state file records):
+//   1: the first release.
+//   2: kill's `stop` flag (no restart after lrctl stop), the `upgrade` request.
 
 /** First line the shim writes on fd 3 to the CLI that launched it. */
 export type Handshake =
@@ -13,11 +16,12 @@ export type Handshake =
 export type Request =
   | { v: number; op: 'state' }
   | { v: number; op: 'start' }
-  | { v: number; op: 'kill'; signal: string }
+  | { v: number; op: 'kill'; signal: string; stop?: boolean }
   | { v: number; op: 'attach'; stdin: boolean }
   | { v: number; op: 'stdin'; data: string }
   | { v: number; op: 'stdin-close' }
   | { v: number; op: 'resize'; rows: number; cols: number }
+  | { v: number; op: 'upgrade' }
   | { v: number; op: 'checkpoint'; name: string; dir: string; sharedDir?: boolean; leaveRunning: boolean; tcpEstablished: boolean; fileLocks: boolean; keep: number | null };
 
 /** The answer to a request (attach answers once, then streams events). */

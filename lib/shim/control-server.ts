@@ -12,10 +12,12 @@ import { type Supervisor, wireError } from './supervisor.js';
 export interface ControlContext {
   upper: string | null;
   requestPath: string;
+  /** lrctl shim upgrade: re-execute the installed shim code in place. */
+  upgrade(): Promise<unknown>;
 }
 
-/** Protocol versions this shim answers. */
-export const SPOKEN_VERSIONS = [PROTOCOL_VERSION];
+/** Protocol versions this shim answers: every one since the first release. */
+export const SPOKEN_VERSIONS = [1, PROTOCOL_VERSION];
 
 async function handle(sup: Supervisor, ctx: ControlContext, sock: Socket, req: Request): Promise<unknown> {
   const s = sup.stdio;
@@ -25,7 +27,7 @@ async function handle(sup: Supervisor, ctx: ControlContext, sock: Socket, req: R
     case 'start':
       return sup.start();
     case 'kill':
-      return sup.kill(req.signal);
+      return sup.kill(req.signal, Boolean(req.stop));
     case 'attach':
       return { tty: sup.state.tty, stdin: Boolean(s?.writeStdin), log: sup.attach(sock) };
     case 'stdin':
@@ -38,6 +40,8 @@ async function handle(sup: Supervisor, ctx: ControlContext, sock: Socket, req: R
       return undefined;
     case 'checkpoint':
       return sup.enqueue(() => takeCheckpoint(sup, ctx.upper, ctx.requestPath, req));
+    case 'upgrade':
+      return ctx.upgrade();
     case 'resize':
       s?.resize(req.rows, req.cols);
       return undefined;
@@ -46,10 +50,12 @@ async function handle(sup: Supervisor, ctx: ControlContext, sock: Socket, req: R
   }
 }
 
-/** Listens on `path` and serves `sup`. */
-export function serveControl(path: string, sup: Supervisor, ctx: ControlContext): Promise<Server> {
-  rmSync(path, { force: true });
-  mkdirSync(dirname(path), { recursive: true });
+/** Listens on `path` (or on the listening socket `fd`, after an upgrade) and serves `sup`. */
+export function serveControl(path: string, sup: Supervisor, ctx: ControlContext, fd: number | null = null): Promise<Server> {
+  if (fd === null) {
+    rmSync(path, { force: true });
+    mkdirSync(dirname(path), { recursive: true });
+  }
   const server = createServer((sock) => {
     sock.on('error', () => {});
     readMessages(
@@ -72,6 +78,7 @@ export function serveControl(path: string, sup: Supervisor, ctx: ControlContext)
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => resolve(server));
+    if (fd === null) server.listen(path, () => resolve(server));
+    else server.listen({ fd }, () => resolve(server));
   });
 }

@@ -27,9 +27,19 @@ export class LogWriter {
     private readonly diag: Diag,
     /** Told when bytes start to be dropped and when a gap has been noted in the log. */
     private readonly onDropChange: (dropped: number) => void = () => {},
+    /** The log already open (a shim taking over after an upgrade); else it is opened at `path`. */
+    adoptFd: number | null = null,
   ) {
-    this.open();
+    if (adoptFd !== null) {
+      this.fd = adoptFd;
+      ({ size: this.size, ino: this.ino } = fstatSync(adoptFd));
+    } else this.open();
     if (this.fd < 0) throw new Error(`cannot open the container log ${path}`);
+  }
+
+  /** The open log file (handed to the shim that replaces this one). */
+  get openFd(): number {
+    return this.fd;
   }
 
   /** Where the next entry goes: the current file's inode and size. A reader
@@ -69,6 +79,12 @@ export class LogWriter {
       this.time = time;
       start = end;
     }
+  }
+
+  /** Writes an lrctl event entry (a restart, a health change): `logs` shows it on stderr. */
+  note(message: string): void {
+    const time = timestampNow();
+    if (!this.append(encodeEvent(message, time))) this.time = time;
   }
 
   // Writes all of `bytes` or nothing: a short write (the disk filled up

@@ -22,6 +22,16 @@ export interface ContainerStdio {
   closeStdin(): void;
   resize(rows: number, cols: number): void;
   pipeSize: number | null;
+  /** Our ends, by number: what a re-executed shim takes over (lrctl shim upgrade). */
+  fds: StdioFds;
+}
+
+/** The shim's ends of the container's stdio: pipes, or a pty master. */
+export type StdioFds = { kind: 'pipes'; out: number; err: number; stdin: number | null } | { kind: 'pty'; master: number };
+
+/** Wraps our ends of a container's stdio (a launch, or a shim taking over after an upgrade). */
+export function stdioFromFds(fds: StdioFds, pipeSize: number | null): ContainerStdio {
+  return fds.kind === 'pty' ? ptyStdio(fds.master) : pipeStdio(fds.out, fds.err, fds.stdin, pipeSize, () => {});
 }
 
 /** Pipes for a non-tty container; stdin is a pipe only with -i. `bufferSize`
@@ -40,15 +50,20 @@ export function createPipes(withStdin: boolean, bufferSize: number | null, warn:
     warn(`log buffer of ${want} bytes refused (${(err as Error).message}); keeping ${pipeSize}`);
   }
   const [inR, inW] = withStdin ? n.pipe() : [-1, -1];
-  const stdinSock = withStdin ? new Socket({ fd: inW, readable: false, writable: true }) : null;
+  const stdio = pipeStdio(outR, errR, withStdin ? inW : null, pipeSize, () => {
+    closeSync(outW);
+    closeSync(errW);
+    if (withStdin) closeSync(inR);
+  });
+  return { ...stdio, forRunc: [withStdin ? inR : 'ignore', outW, errW] };
+}
+
+function pipeStdio(outR: number, errR: number, inW: number | null, pipeSize: number | null, closeChildEnds: () => void): ContainerStdio {
+  const stdinSock = inW !== null ? new Socket({ fd: inW, readable: false, writable: true }) : null;
   stdinSock?.on('error', () => {});
   return {
-    forRunc: [withStdin ? inR : 'ignore', outW, errW],
-    closeChildEnds() {
-      closeSync(outW);
-      closeSync(errW);
-      if (withStdin) closeSync(inR);
-    },
+    forRunc: [],
+    closeChildEnds,
     outputs: [
       { stream: 'stdout', readable: new Socket({ fd: outR, readable: true, writable: false }) },
       { stream: 'stderr', readable: new Socket({ fd: errR, readable: true, writable: false }) },
@@ -63,6 +78,7 @@ export function createPipes(withStdin: boolean, bufferSize: number | null, warn:
     closeStdin: () => stdinSock?.end(),
     resize() {},
     pipeSize,
+    fds: { kind: 'pipes', out: outR, err: errR, stdin: inW },
   };
 }
 
@@ -88,31 +104,36 @@ export function listenConsole(path: string): { receivePty(runcPid: number): Cont
         closeSync(lfd);
         rmSync(path, { force: true });
       }
-      const fd = master;
-      const reader = new ReadStream(fd);
-      return {
-        forRunc: [],
-        closeChildEnds() {},
-        outputs: [{ stream: 'stdout', readable: reader }],
-        writeStdin: (d) => {
-          // Non-blocking fd (libuv set it): retry a full pty shortly instead of blocking the shim.
-          const write = (buf: Buffer) => {
-            try {
-              const w = writeSync(fd, buf);
-              if (w < buf.length) setTimeout(() => write(buf.subarray(w)), 10);
-            } catch (err) {
-              if ((err as { code?: string }).code === 'EAGAIN') setTimeout(() => write(buf), 10);
-            }
-          };
-          write(d);
-          return true;
-        },
-        closeStdin() {
-          // A tty has no separate stdin to close; ^D is sent as data.
-        },
-        resize: (rows, cols) => n.setWinsize(fd, rows, cols),
-        pipeSize: null,
-      };
+      return ptyStdio(master);
     },
+  };
+}
+
+function ptyStdio(fd: number): ContainerStdio {
+  const n = native();
+  const reader = new ReadStream(fd);
+  return {
+    forRunc: [],
+    closeChildEnds() {},
+    outputs: [{ stream: 'stdout', readable: reader }],
+    writeStdin: (d) => {
+      // Non-blocking fd (libuv set it): retry a full pty shortly instead of blocking the shim.
+      const write = (buf: Buffer) => {
+        try {
+          const w = writeSync(fd, buf);
+          if (w < buf.length) setTimeout(() => write(buf.subarray(w)), 10);
+        } catch (err) {
+          if ((err as { code?: string }).code === 'EAGAIN') setTimeout(() => write(buf), 10);
+        }
+      };
+      write(d);
+      return true;
+    },
+    closeStdin() {
+      // A tty has no separate stdin to close; ^D is sent as data.
+    },
+    resize: (rows, cols) => n.setWinsize(fd, rows, cols),
+    pipeSize: null,
+    fds: { kind: 'pty', master: fd },
   };
 }

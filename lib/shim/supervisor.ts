@@ -27,6 +27,8 @@ export class Supervisor {
   /** Set by a checkpoint that stops the container: its exit is recorded as checkpointed. */
   checkpointedAs: string | null = null;
   log: LogWriter | null = null;
+  /** Set by the lifecycle: ends a restart back-off that `lrctl stop` cancels. */
+  cancelRestart: (() => void) | null = null;
 
   constructor(
     public state: StateFile,
@@ -67,17 +69,25 @@ export class Supervisor {
 
   /** `runc start` on a created container. */
   start(): Promise<void> {
-    return this.enqueue(async () => {
-      this.check('start');
-      await runRuncChecked(this.runc, buildStartArgs(this.state.id), 'runc start');
-      // The init may already have exited; its exit is queued behind this and moves on to stopped.
-      this.setStatus('running', { startedAt: new Date().toISOString() });
-    });
+    return this.enqueue(() => this.startNow());
   }
 
-  /** Sends `signal` to the container's init. */
-  kill(signal: string): Promise<void> {
+  /** start(), for callers already inside the queue. */
+  async startNow(): Promise<void> {
+    this.check('start');
+    await runRuncChecked(this.runc, buildStartArgs(this.state.id), 'runc start');
+    // The init may already have exited; its exit is queued behind this and moves on to stopped.
+    this.setStatus('running', { startedAt: new Date().toISOString() });
+  }
+
+  /** Sends `signal` to the container's init. `stop`: the user is stopping it
+   *  (lrctl stop, rm -f), so no restart policy runs it again. */
+  kill(signal: string, stop = false): Promise<void> {
     return this.enqueue(async () => {
+      if (stop) {
+        if (!this.state.stoppedByUser) this.setStatus(this.state.status, { stoppedByUser: true });
+        if (this.state.status === 'restarting') return this.cancelRestart?.();
+      }
       this.check('kill');
       try {
         await runRuncChecked(this.runc, buildKillArgs(this.state.id, signal), 'runc kill');
@@ -119,7 +129,7 @@ export class Supervisor {
     }
   }
 
-  /** Publishes the exit to attached clients, then closes them. */
+  /** Publishes an exit to attached clients, then closes them (also when the container restarts after it, as docker attach). */
   notifyExit(exit: ExitStatus): void {
     for (const c of [...this.clients, ...this.lagging]) {
       writeMessage(c, { v: PROTOCOL_VERSION, event: 'exit', exitCode: exit.exitCode, signal: exit.signal } satisfies Event);

@@ -3,6 +3,8 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { corruptError, isErrno, noSuchContainer } from '../errors.js';
+import type { HealthConfig, HealthState } from '../supervision/health.js';
+import type { RestartPolicy } from '../supervision/restart-policy.js';
 import { isStatus, type Status } from './status.js';
 
 /** Bumped when the layout of state.json changes incompatibly. */
@@ -30,6 +32,27 @@ export interface RunRequest {
   runc: string;
   // set when the shim is to restore a checkpoint instead of creating the container
   restore?: RestoreSource | null;
+  // supervision (absent in requests of older versions: no restarts, no checks)
+  restart?: RestartPolicy | null;
+  health?: HealthConfig | null;
+  checkpointEvery?: CheckpointSchedule | null;
+  // lrctl boot brings the container back from its newest checkpoint when it has one
+  restoreOnBoot?: boolean;
+}
+
+/** `run --checkpoint-every`: rolling checkpoints taken by the shim. */
+export interface CheckpointSchedule {
+  intervalMs: number;
+  keep: number;
+  /** false: each checkpoint stops the container and the shim restores it at once from that checkpoint. */
+  leaveRunning: boolean;
+}
+
+/** How a run of the container ended. */
+export interface ExitRecord {
+  exitCode: number | null;
+  signal: string | null;
+  finishedAt: string;
 }
 
 /** A checkpoint to restore from (its folder holds criu/ and, for --rootfs containers, rootfs-diff.tar). */
@@ -65,6 +88,18 @@ export interface StateFile {
   logDroppedBytes?: number;
   // the checkpoint this container was last stopped by, or restored from
   checkpoint?: string | null;
+  // supervision; absent in files of older versions
+  restartPolicy?: string;
+  lastExit?: ExitRecord | null;
+  // `lrctl stop` stopped it: unless-stopped stays stopped, also at boot
+  stoppedByUser?: boolean;
+  // restarting: when the next run starts
+  nextRestartAt?: string | null;
+  healthCheck?: HealthState | null;
+  lastScheduledCheckpoint?: { name: string | null; at: string; error: string | null } | null;
+  // lrctl shim upgrade: times this shim process has re-executed itself, and the code it runs
+  shimGeneration?: number;
+  shimVersion?: string;
 }
 
 /** Reads and validates a state file; ENOCONTAINER if absent, ECORRUPT if unreadable. */

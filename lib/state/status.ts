@@ -3,7 +3,7 @@
 import { LrctlError } from '../errors.js';
 
 /** Every status a container can be in; transient ones are written to disk too. */
-export const STATUSES = ['creating', 'created', 'running', 'paused', 'checkpointing', 'checkpointed', 'restoring', 'stopped'] as const;
+export const STATUSES = ['creating', 'created', 'running', 'paused', 'checkpointing', 'checkpointed', 'restoring', 'restarting', 'stopped'] as const;
 export type Status = (typeof STATUSES)[number];
 
 /** Operations users ask for. */
@@ -13,7 +13,8 @@ export type Operation = 'start' | 'stop' | 'kill' | 'pause' | 'resume' | 'exec' 
 export const ACCEPTS: Record<Operation, readonly Status[]> = {
   start: ['created'],
   // stop of an already stopped container is success: the user's intent is met.
-  stop: ['created', 'running', 'paused', 'stopped', 'checkpointed'],
+  // restarting: the shim waits out a back-off; stop cancels the restart.
+  stop: ['created', 'running', 'paused', 'restarting', 'stopped', 'checkpointed'],
   kill: ['created', 'running', 'paused'],
   pause: ['running'],
   resume: ['paused'],
@@ -27,17 +28,20 @@ export const ACCEPTS: Record<Operation, readonly Status[]> = {
 /** For each status, the statuses the shim may move to; anything else is a bug. */
 export const NEXT: Record<Status, readonly Status[]> = {
   creating: ['created', 'running', 'stopped'],
-  created: ['running', 'stopped'],
-  running: ['paused', 'checkpointing', 'stopped'],
-  paused: ['running', 'checkpointing', 'stopped'],
-  checkpointing: ['running', 'paused', 'checkpointed', 'stopped'],
+  created: ['running', 'restarting', 'stopped'],
+  // restarting: the init exited and the restart policy (or an unhealthy check) runs it again after a back-off
+  running: ['paused', 'checkpointing', 'restarting', 'stopped'],
+  paused: ['running', 'checkpointing', 'restarting', 'stopped'],
+  checkpointing: ['running', 'paused', 'checkpointed', 'restarting', 'stopped'],
+  // a scheduled checkpoint that stopped the container restores it at once, in the same shim
   checkpointed: ['restoring'],
-  restoring: ['running', 'stopped', 'checkpointed'],
+  restoring: ['running', 'restarting', 'stopped', 'checkpointed'],
+  restarting: ['created', 'restoring', 'stopped'],
   stopped: ['restoring', 'creating'],
 };
 
 /** Statuses in which a shim is expected to be alive and supervising. */
-export const LIVE: readonly Status[] = ['creating', 'created', 'running', 'paused', 'checkpointing', 'restoring'];
+export const LIVE: readonly Status[] = ['creating', 'created', 'running', 'paused', 'checkpointing', 'restoring', 'restarting'];
 
 /** True when `op` is allowed in `status`. */
 export function accepts(op: Operation, status: Status): boolean {

@@ -15,7 +15,7 @@ import { humanDuration, humanSize } from '../output/human.js';
 import { printJson } from '../output/json.js';
 import { renderTable } from '../output/table.js';
 import { parseCount } from '../options.js';
-import { requestShim } from '../shim-client.js';
+import { requestShim, shimProtocol } from '../shim-client.js';
 
 // CRIU may take minutes for a large container.
 const CHECKPOINT_TIMEOUT_MS = 30 * 60_000;
@@ -69,7 +69,7 @@ function createCommand(): Command {
             }, 200)
           : null;
         try {
-          return (await requestShim(v.paths.socket, id, { op: 'checkpoint', name, dir, sharedDir: Boolean(o.checkpointDir), leaveRunning: Boolean(o.leaveRunning), tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks), keep: o.keep ?? null }, CHECKPOINT_TIMEOUT_MS)) as { path: string; sizeBytes: number; durationsMs: { total: number }; pruned: string[] };
+          return (await requestShim(v.paths.socket, id, { op: 'checkpoint', name, dir, sharedDir: Boolean(o.checkpointDir), leaveRunning: Boolean(o.leaveRunning), tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks), keep: o.keep ?? null }, CHECKPOINT_TIMEOUT_MS, shimProtocol(v.state))) as { path: string; sizeBytes: number; durationsMs: { total: number }; pruned: string[] };
         } finally {
           if (progress) {
             clearInterval(progress);

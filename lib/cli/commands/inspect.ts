@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { globals } from '../context.js';
 import { forEachId } from '../each-id.js';
 import { effectiveStatus, loadContainer, type ContainerView } from '../load-container.js';
-import { requestShim } from '../shim-client.js';
+import { requestShim, shimProtocol } from '../shim-client.js';
 import type { StateFile } from '../../state/state-file.js';
 import { LIVE } from '../../state/status.js';
 import { printJson } from '../output/json.js';
@@ -14,7 +14,7 @@ import { printJson } from '../output/json.js';
 async function liveState(v: ContainerView): Promise<StateFile> {
   if (v.health !== 'ok' || !LIVE.includes(v.state.status)) return v.state;
   try {
-    return (await requestShim(v.paths.socket, v.id, { op: 'state' }, 2000)) as StateFile;
+    return (await requestShim(v.paths.socket, v.id, { op: 'state' }, 2000, shimProtocol(v.state))) as StateFile;
   } catch {
     return v.state;
   }

@@ -69,7 +69,7 @@ export function rmCommand(): Command {
             if (!o.force) assertAccepts('rm', id, status);
             if (!accepts('rm', status) || v.health === 'ok') {
               if (v.health === 'ok' || v.initAlive) {
-                await signalContainer(root, v, 'SIGKILL');
+                await signalContainer(root, v, 'SIGKILL', true);
                 const stopped = await waitForExit(root, id, 15_000);
                 // -f: a shim that does not publish the exit is stuck; stop it too (checked by pid and start time).
                 if (!stopped && o.force && v.health === 'ok') killShim(v);

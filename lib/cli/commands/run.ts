@@ -10,7 +10,18 @@ import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
 import { attachSession } from '../attach-session.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
-import { collectEnv, parseCount, parseNet, parseSize, parseUser } from '../options.js';
+import { InvalidArgumentError } from 'commander';
+import { collectEnv, parseCount, parseDuration, parseNet, parseRestart, parseSize, parseUser } from '../options.js';
+import { HEALTH_DEFAULTS } from '../../supervision/health.js';
+import { NO_RESTART, type RestartPolicy } from '../../supervision/restart-policy.js';
+
+// Rolling checkpoints kept by default (Docker has none; CRIU images are large).
+const DEFAULT_CHECKPOINT_KEEP = 3;
+
+function parseOnUnhealthy(value: string): 'none' | 'restart' {
+  if (value !== 'none' && value !== 'restart') throw new InvalidArgumentError(`expected restart or none, got ${JSON.stringify(value)}`);
+  return value;
+}
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
 import { createContainer } from '../new-container.js';
@@ -31,6 +42,43 @@ interface RunOptions {
   logMaxSize: number;
   logMaxFiles: number;
   logBufferSize?: number;
+  restart?: RestartPolicy;
+  healthCmd?: string;
+  healthInterval?: number;
+  healthTimeout?: number;
+  healthRetries?: number;
+  healthStartPeriod?: number;
+  healthOnUnhealthy?: 'none' | 'restart';
+  checkpointEvery?: number;
+  checkpointKeep?: number;
+  checkpointLeaveRunning?: boolean;
+  restoreOnBoot?: boolean;
+}
+
+// The supervision flags, checked together.
+function supervision(o: RunOptions): Pick<RunRequest, 'restart' | 'health' | 'checkpointEvery' | 'restoreOnBoot'> {
+  const healthFlags = [o.healthInterval, o.healthTimeout, o.healthRetries, o.healthStartPeriod, o.healthOnUnhealthy].some((v) => v !== undefined);
+  if (healthFlags && !o.healthCmd) throw usageError('--health-interval, --health-timeout, --health-retries, --health-start-period and --health-on-unhealthy need --health-cmd');
+  if ((o.checkpointKeep !== undefined || o.checkpointLeaveRunning) && !o.checkpointEvery) throw usageError('--checkpoint-keep and --checkpoint-leave-running need --checkpoint-every');
+  if (o.checkpointEvery && o.tty) throw usageError('--checkpoint-every cannot checkpoint a -t container: a restored container could not get its terminal back');
+  if (o.checkpointEvery !== undefined && o.checkpointEvery < 1000) throw usageError('--checkpoint-every must be at least 1s');
+  const restart = o.restart ?? NO_RESTART;
+  if (o.restoreOnBoot && restart.name === 'no') throw usageError('--restore-on-boot needs a --restart policy: lrctl boot brings back only containers whose policy asks for it');
+  return {
+    restart,
+    health: o.healthCmd
+      ? {
+          cmd: o.healthCmd,
+          intervalMs: o.healthInterval ?? HEALTH_DEFAULTS.intervalMs,
+          timeoutMs: o.healthTimeout ?? HEALTH_DEFAULTS.timeoutMs,
+          retries: o.healthRetries ?? HEALTH_DEFAULTS.retries,
+          startPeriodMs: o.healthStartPeriod ?? HEALTH_DEFAULTS.startPeriodMs,
+          onUnhealthy: o.healthOnUnhealthy ?? 'none',
+        }
+      : null,
+    checkpointEvery: o.checkpointEvery ? { intervalMs: o.checkpointEvery, keep: o.checkpointKeep ?? DEFAULT_CHECKPOINT_KEEP, leaveRunning: Boolean(o.checkpointLeaveRunning) } : null,
+    restoreOnBoot: Boolean(o.restoreOnBoot),
+  };
 }
 
 // Checks the flags together and turns them into the shim's request.
@@ -78,6 +126,7 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
     logMaxFiles: o.logMaxFiles,
     logBufferSize: o.logBufferSize ?? null,
     runc: findRunc(),
+    ...supervision(o),
   };
 }
 
@@ -101,6 +150,17 @@ export function runCommand(): Command {
     .option('--log-max-size <size>', 'rotate the container log at this size (k, m, g)', parseSize, 10 * 1024 * 1024)
     .option('--log-max-files <n>', 'number of log files to keep, the current one included', parseCount(1), 5)
     .option('--log-buffer-size <size>', 'capacity of the output pipes, which absorb output while the shim is busy (default 1m, at most fs.pipe-max-size)', parseSize)
+    .option('--restart <policy>', 'no (default), on-failure[:MAX], always or unless-stopped; applied by the shim with back-off', parseRestart)
+    .option('--health-cmd <cmd>', 'health check, run in the container with sh -c by the shim')
+    .option('--health-interval <duration>', 'time between checks (default 30s)', parseDuration)
+    .option('--health-timeout <duration>', 'a check running longer fails (default 5s)', parseDuration)
+    .option('--health-retries <n>', 'failures in a row that make it unhealthy (default 3)', parseCount(1))
+    .option('--health-start-period <duration>', 'failures this soon after start do not count (default 0s)', parseDuration)
+    .option('--health-on-unhealthy <action>', "'restart': stop and start an unhealthy container again; 'none' (default)", parseOnUnhealthy)
+    .option('--checkpoint-every <duration>', 'take a rolling checkpoint this often (at least 1s), by the shim', parseDuration)
+    .option('--checkpoint-keep <n>', `rolling checkpoints to keep (default ${DEFAULT_CHECKPOINT_KEEP})`, parseCount(1))
+    .option('--checkpoint-leave-running', 'checkpoint with CRIU --leave-running instead of stop-and-restore')
+    .option('--restore-on-boot', 'lrctl boot brings it back from its newest checkpoint, when it has one')
     .passThroughOptions()
     .action(async (args: string[], o: RunOptions, cmd: Command) => {
       const { root } = globals(cmd);

@@ -7,7 +7,7 @@ import { globals } from '../context.js';
 import { forEachId } from '../each-id.js';
 import { effectiveStatus, loadContainer } from '../load-container.js';
 import { restoreContainer } from '../restore-container.js';
-import { requestShim } from '../shim-client.js';
+import { requestShim, shimProtocol } from '../shim-client.js';
 
 /** `lrctl start` */
 export function startCommand(): Command {
@@ -27,7 +27,7 @@ export function startCommand(): Command {
         await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
           const v = loadContainer(root, id);
           assertAccepts('start', id, effectiveStatus(v));
-          await requestShim(v.paths.socket, id, { op: 'start' });
+          await requestShim(v.paths.socket, id, { op: 'start' }, undefined, shimProtocol(v.state));
         });
         process.stdout.write(id + '\n');
       });

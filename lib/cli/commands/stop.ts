@@ -28,11 +28,11 @@ export function stopCommand(): Command {
           assertAccepts('stop', id, status);
           if (status === 'stopped' || status === 'checkpointed') return;
           if (o.time > 0) {
-            await signalContainer(root, v, 'SIGTERM');
+            await signalContainer(root, v, 'SIGTERM', true);
             if (await waitForExit(root, id, o.time * 1000)) return;
           }
           try {
-            await signalContainer(root, loadContainer(root, id), 'SIGKILL');
+            await signalContainer(root, loadContainer(root, id), 'SIGKILL', true);
           } catch (err) {
             // it exited between the grace period and now: that is what we wanted
             if ((err as { code?: string }).code !== 'ESTATE') throw err;
