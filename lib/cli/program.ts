@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { attachCommand } from './commands/attach.js';
+import { bootCommand } from './commands/boot.js';
 import { checkCommand } from './commands/check.js';
 import { checkpointCommand } from './commands/checkpoint.js';
 import { execCommand } from './commands/exec.js';
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     .option('--root <dir>', 'state directory (env LRCTL_ROOT; default /var/lib/lrctl)')
     .option('--debug', 'print stack traces of internal errors')
     .enablePositionalOptions();
-  for (const c of [attachCommand, checkCommand, checkpointCommand, execCommand, inspectCommand, killCommand, logsCommand, psCommand, restoreCommand, rmCommand, runCommand, shimCommand, startCommand, stopCommand, waitCommand]) {
+  for (const c of [attachCommand, bootCommand, checkCommand, checkpointCommand, execCommand, inspectCommand, killCommand, logsCommand, psCommand, restoreCommand, rmCommand, runCommand, shimCommand, startCommand, stopCommand, waitCommand]) {
     program.addCommand(c());
   }
   for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {

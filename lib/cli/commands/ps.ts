@@ -9,6 +9,7 @@ import { describeStatus, humanDuration } from '../output/human.js';
 import { printJson } from '../output/json.js';
 import { style } from '../output/style.js';
 import { renderTable } from '../output/table.js';
+import type { ExitRecord } from '../../state/state-file.js';
 
 /** One row of `ps`, as printed by --json. */
 export interface PsRow {
@@ -24,6 +25,11 @@ export interface PsRow {
   exitCode: number | null;
   signal: string | null;
   command: string[];
+  restartPolicy: string;
+  restartCount: number;
+  lastExit: ExitRecord | null;
+  /** starting, healthy or unhealthy; null without a health check */
+  health: string | null;
 }
 
 /** Builds the rows of `ps` (every container with all, else the live ones). */
@@ -32,16 +38,17 @@ export function psRows(root: string, all: boolean): PsRow[] {
   const rows: PsRow[] = [];
   for (const e of scanContainers(root)) {
     if (!e.state) {
-      if (all) rows.push({ id: e.id, status: e.problem === 'corrupt' ? 'Corrupt state file' : 'Created (incomplete)', state: e.problem!, initPid: null, shim: '-', shimPid: null, createdAt: null, startedAt: null, finishedAt: null, exitCode: null, signal: null, command: [] });
+      if (all) rows.push({ id: e.id, status: e.problem === 'corrupt' ? 'Corrupt state file' : 'Created (incomplete)', state: e.problem!, initPid: null, shim: '-', shimPid: null, createdAt: null, startedAt: null, finishedAt: null, exitCode: null, signal: null, command: [], restartPolicy: 'no', restartCount: 0, lastExit: null, health: null });
       continue;
     }
     const v = viewOf(root, e.state, bootId);
     const status = effectiveStatus(v);
     if (!all && !LIVE.includes(status)) continue;
     const s = e.state;
+    const checked = status === 'running' ? (s.healthCheck?.status ?? null) : null;
     rows.push({
       id: s.id,
-      status: describeStatus({ status: s.status, startedAt: s.startedAt, finishedAt: s.finishedAt, exitCode: s.exitCode, health: v.health, initAlive: v.initAlive }),
+      status: describeStatus({ status: s.status, startedAt: s.startedAt, finishedAt: s.finishedAt, exitCode: s.exitCode, health: v.health, initAlive: v.initAlive, healthCheck: checked }),
       state: status,
       initPid: LIVE.includes(status) ? s.initPid : null,
       shim: v.health,
@@ -52,9 +59,20 @@ export function psRows(root: string, all: boolean): PsRow[] {
       exitCode: s.exitCode,
       signal: s.signal,
       command: s.command,
+      restartPolicy: s.restartPolicy ?? 'no',
+      restartCount: s.restartCount ?? 0,
+      lastExit: s.lastExit ?? null,
+      health: checked,
     });
   }
   return rows;
+}
+
+// "2 (last exit 1)": the count, and how the run before this one ended.
+function restartsCell(r: PsRow): string {
+  if (!r.restartCount) return r.restartPolicy === 'no' ? '-' : '0';
+  const last = r.lastExit;
+  return last ? `${r.restartCount} (last ${last.signal ?? `exit ${last.exitCode ?? '?'}`})` : String(r.restartCount);
 }
 
 /** `lrctl ps` */
@@ -72,8 +90,8 @@ export function psCommand(): Command {
       const shimCell = (h: string) => (h === 'lost' ? style.red('lost') : h === 'ok' ? style.green('ok') : '-');
       process.stdout.write(
         renderTable(
-          ['CONTAINER ID', 'STATUS', 'PID', 'SHIM', 'CREATED', 'COMMAND'],
-          rows.map((r) => [r.id, r.status, r.initPid ? String(r.initPid) : '-', shimCell(r.shim), r.createdAt ? `${humanDuration(now - Date.parse(r.createdAt))} ago` : '-', JSON.stringify(r.command.join(' '))]),
+          ['CONTAINER ID', 'STATUS', 'PID', 'SHIM', 'RESTARTS', 'CREATED', 'COMMAND'],
+          rows.map((r) => [r.id, r.status, r.initPid ? String(r.initPid) : '-', shimCell(r.shim), restartsCell(r), r.createdAt ? `${humanDuration(now - Date.parse(r.createdAt))} ago` : '-', JSON.stringify(r.command.join(' '))]),
         ),
       );
     });

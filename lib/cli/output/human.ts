@@ -14,13 +14,15 @@ export function humanDuration(ms: number): string {
 }
 
 /** The status column of `ps`, derived from the stored state and what the machine says now. */
-export function describeStatus(v: { status: string; startedAt: string | null; finishedAt: string | null; exitCode: number | null; health: string; initAlive: boolean }, now = Date.now()): string {
+export function describeStatus(v: { status: string; startedAt: string | null; finishedAt: string | null; exitCode: number | null; health: string; initAlive: boolean; healthCheck?: string | null }, now = Date.now()): string {
   if (v.health === 'rebooted') return 'Exited (host rebooted)';
   const since = (t: string | null) => humanDuration(now - Date.parse(t ?? new Date(now).toISOString()));
   if (v.health === 'lost' && !v.initAlive) return 'Exited (unknown: shim lost)';
   switch (v.status) {
     case 'running':
-      return `Up ${since(v.startedAt)}`;
+      return `Up ${since(v.startedAt)}${v.healthCheck ? ` (${v.healthCheck})` : ''}`;
+    case 'restarting':
+      return `Restarting (${v.exitCode ?? '-'}) ${since(v.finishedAt)} ago`;
     case 'paused':
       return `Up ${since(v.startedAt)} (Paused)`;
     case 'stopped':

@@ -1,0 +1,84 @@
+// lrctl boot: after a host reboot, bring back every container whose restart
+// policy asks for it: from its newest checkpoint with --restore-on-boot, else
+// by a fresh start. For a systemd unit or an @reboot cron job; safe to repeat
+// (a container already brought back in this boot is left alone).
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { listCheckpoints } from '../../checkpoint/store.js';
+import { LrctlError } from '../../errors.js';
+import { readBootId } from '../../state/liveness.js';
+import { withContainerLock } from '../../state/lock.js';
+import { containerPaths } from '../../state/paths.js';
+import { scanContainers } from '../../state/scan.js';
+import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
+import { LIVE } from '../../state/status.js';
+import { NO_RESTART, restartsOnBoot } from '../../supervision/restart-policy.js';
+import { globals } from '../context.js';
+import { findRunc } from '../deps.js';
+import { viewOf } from '../load-container.js';
+import { printJson } from '../output/json.js';
+import { renderTable } from '../output/table.js';
+import { restoreContainer } from '../restore-container.js';
+import { launchShim } from '../shim-launcher.js';
+
+/** What boot did with one container. */
+interface BootResult {
+  id: string;
+  action: 'restored' | 'started' | 'left' | 'failed';
+  why: string;
+}
+
+// A fresh start of the container as it was asked for, under a new shim.
+async function startAgain(root: string, id: string, req: RunRequest): Promise<void> {
+  const paths = containerPaths(root, id);
+  await withContainerLock(paths.dir, id, async () => {
+    writeFileAtomic(paths.request, JSON.stringify({ ...req, runc: findRunc(), start: true, restore: null }, null, 2));
+    await launchShim(root, id, paths.shimLog);
+  });
+}
+
+async function bootOne(root: string, id: string, wasLive: boolean, stoppedByUser: boolean): Promise<BootResult> {
+  const paths = containerPaths(root, id);
+  const req = JSON.parse(readFileSync(paths.request, 'utf8')) as RunRequest;
+  const policy = req.restart ?? NO_RESTART;
+  if (!restartsOnBoot(policy, wasLive, stoppedByUser)) {
+    const why = policy.name === 'no' ? 'restart policy no' : stoppedByUser ? `stopped by the user (restart policy ${policy.name})` : `it was not running (restart policy ${policy.name})`;
+    return { id, action: 'left', why };
+  }
+  let restoreError = '';
+  if (req.restoreOnBoot && listCheckpoints(paths.checkpoints).length) {
+    try {
+      await restoreContainer(root, { id, checkpoint: 'latest' });
+      return { id, action: 'restored', why: `from checkpoint ${listCheckpoints(paths.checkpoints).at(-1)!.name}` };
+    } catch (err) {
+      // availability first: a container that cannot come back from its checkpoint starts afresh, and says why
+      restoreError = `; restoring its newest checkpoint failed: ${(err as Error).message}`;
+    }
+  }
+  await startAgain(root, id, req);
+  return { id, action: 'started', why: `restart policy ${policy.name}${restoreError}` };
+}
+
+/** `lrctl boot` */
+export function bootCommand(): Command {
+  return new Command('boot')
+    .description('after a host reboot, bring back the containers whose restart policy asks for it')
+    .option('--json', 'print what was done as JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const { root } = globals(cmd);
+      const bootId = readBootId();
+      const results: BootResult[] = [];
+      for (const e of scanContainers(root)) {
+        if (!e.state || viewOf(root, e.state, bootId).health !== 'rebooted') continue;
+        try {
+          results.push(await bootOne(root, e.id, LIVE.includes(e.state.status), Boolean(e.state.stoppedByUser)));
+        } catch (err) {
+          results.push({ id: e.id, action: 'failed', why: (err as Error).message });
+        }
+      }
+      if (o.json) printJson(results);
+      else if (results.length) process.stdout.write(renderTable(['CONTAINER ID', 'ACTION', 'WHY'], results.map((r) => [r.id, r.action, r.why])));
+      const failed = results.filter((r) => r.action === 'failed');
+      if (failed.length) throw new LrctlError('ERUNTIME', `${failed.length} container${failed.length > 1 ? 's' : ''} could not be brought back: ${failed.map((r) => r.id).join(', ')}`);
+    });
+}
