@@ -59,7 +59,7 @@ export class Lifecycle {
     private readonly sup: Supervisor,
   ) {
     const h = ctx.req.health;
-    this.health = h ? new HealthChecker(sup, h, () => this.restartUnhealthy()) : null;
+    this.health = h ? new HealthChecker(sup, h, () => h.onUnhealthy === 'restart' && this.restartUnhealthy()) : null;
     sup.cancelRestart = () => this.finish('stopped');
   }
 

@@ -13,8 +13,9 @@ export type Operation = 'start' | 'stop' | 'kill' | 'pause' | 'resume' | 'exec' 
 export const ACCEPTS: Record<Operation, readonly Status[]> = {
   start: ['created'],
   // stop of an already stopped container is success: the user's intent is met.
-  // restarting: the shim waits out a back-off; stop cancels the restart.
-  stop: ['created', 'running', 'paused', 'restarting', 'stopped', 'checkpointed'],
+  // restarting: the shim waits out a back-off; stop cancels the restart. checkpointing,
+  // restoring: the shim runs the stop after that step (scheduled checkpoints come unasked).
+  stop: ['created', 'running', 'paused', 'checkpointing', 'restoring', 'restarting', 'stopped', 'checkpointed'],
   kill: ['created', 'running', 'paused'],
   pause: ['running'],
   resume: ['paused'],

@@ -50,7 +50,8 @@ export function psRows(root: string, all: boolean): PsRow[] {
       id: s.id,
       status: describeStatus({ status: s.status, startedAt: s.startedAt, finishedAt: s.finishedAt, exitCode: s.exitCode, health: v.health, initAlive: v.initAlive, healthCheck: checked }),
       state: status,
-      initPid: LIVE.includes(status) ? s.initPid : null,
+      // restarting: the init of the last run is gone, the next has not started
+      initPid: LIVE.includes(status) && status !== 'restarting' ? s.initPid : null,
       shim: v.health,
       shimPid: s.shimPid,
       createdAt: s.createdAt,

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { InvalidArgumentError } from 'commander';
-import { collectEnv, parseCount, parseNet, parseSignal, parseSince, parseSize, parseUser } from '../../../dist/cli/options.js';
+import { collectEnv, parseCount, parseDuration, parseNet, parseRestart, parseSignal, parseSince, parseSize, parseUser } from '../../../dist/cli/options.js';
 
 // Every rejection must be commander's InvalidArgumentError (so commander prints it as a usage error).
 function rejects(t: Test, fn: () => unknown, what: string, message?: RegExp | string) {
@@ -119,5 +119,38 @@ t.test('parseSince', async (t) => {
   t.ok(Math.abs(parseSince('10s') - (Date.now() - 10_000)) < 1000, 'default now is Date.now()');
   for (const v of ['', 'garbage', 'yesterday', '10x', '-5m', '5m ago', '2024-13-01T00:00:00Z', 's', 'ms']) {
     rejects(t, () => parseSince(v, now), JSON.stringify(v), `got ${JSON.stringify(v)}`);
+  }
+});
+
+t.test('parseDuration', async (t) => {
+  const good: [string, number][] = [
+    ['500ms', 500],
+    ['1ms', 1],
+    ['30s', 30_000],
+    ['1.5s', 1500],
+    ['0.5s', 500],
+    ['5m', 300_000],
+    ['1.5m', 90_000],
+    ['1h', 3_600_000],
+    ['24h', 86_400_000],
+    ['0.6ms', 1],
+    [' 30s ', 30_000],
+  ];
+  for (const [v, ms] of good) t.equal(parseDuration(v), ms, JSON.stringify(v));
+  // 0.4ms rounds to 0: not a positive duration
+  for (const v of ['0s', '0ms', '0.0m', '0.4ms', '10', '-1s', 'abc', '', ' ', 's', 'ms', '1d', '10S', '1H', '5 m', '.5s', '1.s', '1e3ms', '1s30', '1m30s', 'Infinitys', 'NaNs']) {
+    rejects(t, () => parseDuration(v), JSON.stringify(v), `expected a duration such as 500ms, 30s, 5m or 1h, got ${JSON.stringify(v)}`);
+  }
+});
+
+t.test('parseRestart', async (t) => {
+  t.same(parseRestart('no'), { name: 'no', maxRetries: null });
+  t.same(parseRestart('always'), { name: 'always', maxRetries: null });
+  t.same(parseRestart('unless-stopped'), { name: 'unless-stopped', maxRetries: null });
+  t.same(parseRestart('on-failure'), { name: 'on-failure', maxRetries: null });
+  t.same(parseRestart('on-failure:3'), { name: 'on-failure', maxRetries: 3 });
+  t.same(parseRestart('on-failure:0'), { name: 'on-failure', maxRetries: null }, 'on-failure:0 means no limit');
+  for (const v of ['', 'always:3', 'sometimes', 'on-failure:x', 'on-failure:-1', 'Always']) {
+    rejects(t, () => parseRestart(v), JSON.stringify(v), `expected no, on-failure[:MAX], always or unless-stopped, got ${JSON.stringify(v)}`);
   }
 });

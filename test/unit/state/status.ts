@@ -17,7 +17,7 @@ function englishList(xs: readonly string[]): string {
 t.test('tables name every operation and status, and only known statuses', async (t) => {
   t.same(Object.keys(ACCEPTS).sort(), [...OPS].sort());
   t.same(Object.keys(NEXT).sort(), [...STATUSES].sort());
-  t.same([...STATUSES], ['creating', 'created', 'running', 'paused', 'checkpointing', 'checkpointed', 'restoring', 'stopped']);
+  t.same([...STATUSES], ['creating', 'created', 'running', 'paused', 'checkpointing', 'checkpointed', 'restoring', 'restarting', 'stopped']);
   for (const op of OPS) {
     t.ok(ACCEPTS[op].length > 0, `${op} is allowed somewhere`);
     for (const s of ACCEPTS[op]) t.ok(isStatus(s), `ACCEPTS.${op} holds known status ${s}`);
@@ -53,7 +53,7 @@ t.test('accepts() and assertAccepts() agree with ACCEPTS for every (operation, s
     }
   }
   t.equal(pairs, OPS.length * STATUSES.length);
-  t.equal(pairs, 80);
+  t.equal(pairs, 90);
 });
 
 t.test('assertAccepts messages, spelled out', async (t) => {
@@ -71,7 +71,7 @@ t.test('assertAccepts messages, spelled out', async (t) => {
   });
   t.throws(() => assertAccepts('stop', 'db', 'creating'), {
     code: 'ESTATE',
-    message: 'cannot stop container db: it is creating; stop needs created, running, paused, stopped or checkpointed',
+    message: 'cannot stop container db: it is creating; stop needs created, running, paused, checkpointing, restoring, restarting, stopped or checkpointed',
   });
   t.doesNotThrow(() => assertAccepts('stop', 'db', 'stopped'), 'stopping a stopped container is success');
 });
@@ -98,9 +98,26 @@ t.test('assertNext passes every transition in NEXT and rejects every other pair 
   }
   const total = Object.values(NEXT).reduce((n, l) => n + l.length, 0);
   t.equal(allowed, total);
-  t.equal(allowed + rejected, 64);
+  t.equal(allowed + rejected, 81);
   // No status moves to itself: a write with the same status is not a transition.
   for (const s of ALL) t.throws(() => assertNext(s, s), { code: 'EINTERNAL' }, `${s} -> ${s} rejected`);
+});
+
+t.test('restarting: the shim waits out a back-off before the next run', async (t) => {
+  t.ok(LIVE.includes('restarting'), 'a shim supervises a restarting container');
+  t.ok(accepts('stop', 'restarting'), 'stop cancels the restart');
+  for (const op of OPS.filter((o) => o !== 'stop')) t.notOk(accepts(op, 'restarting'), `${op} is refused while restarting`);
+  t.throws(() => assertAccepts('rm', 'web', 'restarting'), {
+    code: 'ESTATE',
+    message: 'cannot rm container web: it is restarting; rm needs created, stopped or checkpointed',
+  });
+  t.same([...NEXT.restarting].sort(), ['created', 'restoring', 'stopped'], 'restarting -> the next run (created or restoring), or stopped');
+  for (const from of ['created', 'running', 'paused', 'checkpointing', 'restoring'] as St[]) {
+    t.doesNotThrow(() => assertNext(from, 'restarting'), `${from} -> restarting`);
+  }
+  for (const from of ['creating', 'checkpointed', 'stopped'] as St[]) {
+    t.throws(() => assertNext(from, 'restarting'), { code: 'EINTERNAL' }, `${from} -> restarting rejected`);
+  }
 });
 
 t.test('isStatus', async (t) => {
