@@ -10,7 +10,7 @@ import { containerPaths } from '../state/paths.js';
 import { loadContainer } from './load-container.js';
 import { LogPrinter } from './log-printer.js';
 import { attachShim, shimProtocol, type Attachment } from './shim-client.js';
-import { waitForExit } from './wait-exit.js';
+import { hasStopped, waitForExit } from './wait-exit.js';
 
 /** How an attach session ended. */
 export type AttachEnd = { kind: 'exit'; exitCode: number | null; signal: string | null } | { kind: 'detached' } | { kind: 'lost'; error?: LrctlError };
@@ -45,7 +45,19 @@ export async function attachSession(root: string, id: string, opts: AttachOption
   // set once the live stream is lost (we fell behind, or the shim closed
   // before we read everything): output comes from the log from then on
   let fromLog: Promise<void> | null = null;
-  let shimDone = false;
+  // the exit event came; or the connection closed without one (the shim
+  // re-executed itself for an upgrade, or ended early), and then the log is
+  // followed until the container has stopped
+  let exited = false;
+  let closed = false;
+  const stoppedNow = () => {
+    try {
+      return hasStopped(loadContainer(root, id));
+    } catch {
+      return true;
+    }
+  };
+  const isDone = () => exited || (closed && stoppedNow());
   // where in the log the output we have printed ends
   let printedTo: LogPosition | undefined;
   const onEvent = (e: Event, sock: Socket) => {
@@ -58,9 +70,9 @@ export async function attachSession(root: string, id: string, opts: AttachOption
         out.once('drain', () => sock.resume());
       }
     } else if (e.event === 'behind' && !fromLog) {
-      fromLog = followFromLog(paths.log, e, () => shimDone);
+      fromLog = followFromLog(paths.log, e, isDone);
     } else if (e.event === 'exit') {
-      shimDone = true;
+      exited = true;
       const end: AttachEnd = { kind: 'exit', exitCode: e.exitCode, signal: e.signal };
       if (fromLog) void fromLog.then(() => finish(end));
       else finish(end);
@@ -69,9 +81,10 @@ export async function attachSession(root: string, id: string, opts: AttachOption
   const onEnd = (error?: LrctlError) => {
     if (error) return finish({ kind: 'lost', error });
     // The shim closed before we read its exit (it does not wait for a slow
-    // client): the rest is in the log, and the exit in state.json.
-    shimDone = true;
-    if (!fromLog && printedTo) fromLog = followFromLog(paths.log, printedTo, () => true);
+    // client, and an upgrade re-executes it): the rest is in the log, and
+    // the exit in state.json.
+    closed = true;
+    if (!fromLog && printedTo) fromLog = followFromLog(paths.log, printedTo, isDone);
     if (!fromLog) return finish({ kind: 'lost' });
     void fromLog.then(async () => {
       const v = await waitForExit(root, id, 10_000).catch(() => null);

@@ -109,11 +109,14 @@ export class Lifecycle {
     );
     // Installed before the container can run, so an early exit is never lost.
     watchInit(initPid, (pid) => liveChildren.has(pid), (exit) => void this.sup.enqueue(() => this.onExit(exit, drained)));
-    if (cont) {
-      this.lastDelayMs = cont.lastDelayMs;
-      this.runSince = cont.runSince;
-      this.restoreFrom = cont.restoreFrom;
-    }
+    if (cont) this.continueFrom(cont);
+  }
+
+  /** Takes over where the shim before this exec was (its back-off, its run's start). */
+  continueFrom(cont: Continuation): void {
+    this.lastDelayMs = cont.lastDelayMs;
+    this.runSince = cont.runSince;
+    this.restoreFrom = cont.restoreFrom;
   }
 
   /** Starts the scheduled checkpoints, if the container has them. */

@@ -164,7 +164,8 @@ async function adopt(file: string): Promise<void> {
   sup.log = new LogWriter(paths.log, req.logMaxSize, req.logMaxFiles, diag, (dropped) => sup.setStatus(sup.state.status, { logDroppedBytes: dropped }), h.log);
   const server = await serveControl(paths.socket, sup, { upper: req.rootfs ? paths.upper : null, requestPath: paths.request, upgrade: () => sup.enqueue(() => reexecShim(sup, life, server, paths.dir, { root, id })) }, h.server);
   life.server = server;
-  life.adopt(stdioFromFds(h.stdio, state.pipeSize), h.initPid, h.continuation);
+  if (h.stdio && h.initPid !== null) life.adopt(stdioFromFds(h.stdio, state.pipeSize), h.initPid, h.continuation);
+  else life.continueFrom(h.continuation);
   sup.setStatus(state.status);
   life.resume();
   life.schedule();

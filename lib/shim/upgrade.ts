@@ -15,8 +15,9 @@ import type { Supervisor } from './supervisor.js';
 /** What the old shim hands to the new one. */
 export interface Handover {
   format: 1;
-  initPid: number;
-  stdio: StdioFds;
+  /** null while restarting: no run to hand over, only the pending restart */
+  initPid: number | null;
+  stdio: StdioFds | null;
   log: number;
   server: number;
   continuation: Continuation;
@@ -42,12 +43,14 @@ export function takeHandover(path: string): Handover {
 export async function reexecShim(sup: Supervisor, life: Lifecycle, server: Server, dir: string, argv: { root: string; id: string }): Promise<void> {
   const s = sup.state;
   if (!UPGRADABLE.includes(s.status)) throw new LrctlError('ESTATE', `cannot upgrade the shim of ${s.id}: the container is ${s.status}; try again once it is running`);
-  const stdio = sup.stdio;
+  // restarting: the last run's stdio is closed and its init gone; only the pending restart goes over
+  const stdio = s.status === 'restarting' ? null : sup.stdio;
   const serverFd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
   const logFd = sup.log?.openFd ?? -1;
-  if (!stdio || serverFd === undefined || serverFd < 0 || logFd < 0 || s.initPid === null) throw new LrctlError('EINTERNAL', `the shim of ${s.id} cannot hand over its files`);
-  const h: Handover = { format: 1, initPid: s.initPid, stdio: stdio.fds, log: logFd, server: serverFd, continuation: life.continuation() };
-  const keep = [logFd, serverFd, ...(stdio.fds.kind === 'pty' ? [stdio.fds.master] : [stdio.fds.out, stdio.fds.err, ...(stdio.fds.stdin !== null ? [stdio.fds.stdin] : [])])];
+  if ((!stdio && s.status !== 'restarting') || serverFd === undefined || serverFd < 0 || logFd < 0) throw new LrctlError('EINTERNAL', `the shim of ${s.id} cannot hand over its files`);
+  const h: Handover = { format: 1, initPid: stdio ? s.initPid : null, stdio: stdio?.fds ?? null, log: logFd, server: serverFd, continuation: life.continuation() };
+  const fds = stdio?.fds;
+  const keep = [logFd, serverFd, ...(!fds ? [] : fds.kind === 'pty' ? [fds.master] : [fds.out, fds.err, ...(fds.stdin !== null ? [fds.stdin] : [])])];
   const path = handoverPath(dir);
   writeFileAtomic(path, JSON.stringify(h));
   life.quiesce();
