@@ -40,8 +40,13 @@ async function followFromLog(log: string, at: LogPosition, isDone: () => boolean
 /** Attaches to container `id`'s shim; `ready` runs once attached (run sends start there). */
 export async function attachSession(root: string, id: string, opts: AttachOptions): Promise<AttachEnd> {
   const paths = containerPaths(root, id);
-  let finish!: (e: AttachEnd) => void;
-  const ended = new Promise<AttachEnd>((r) => (finish = r));
+  let settle!: (e: AttachEnd) => void;
+  const ended = new Promise<AttachEnd>((r) => (settle = r));
+  let over = false;
+  const finish = (e: AttachEnd) => {
+    over = true;
+    settle(e);
+  };
   // set once the live stream is lost (we fell behind, or the shim closed
   // before we read everything): output comes from the log from then on
   let fromLog: Promise<void> | null = null;
@@ -79,6 +84,8 @@ export async function attachSession(root: string, id: string, opts: AttachOption
     }
   };
   const onEnd = (error?: LrctlError) => {
+    // we ended the session ourselves (detached): nothing more to read
+    if (over) return;
     if (error) return finish({ kind: 'lost', error });
     // The shim closed before we read its exit (it does not wait for a slow
     // client, and an upgrade re-executes it): the rest is in the log, and

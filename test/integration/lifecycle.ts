@@ -71,14 +71,14 @@ t.test('ps and inspect', async (t) => {
   t.equal((await lrctl(root, ['ps', '-q'])).stdout, 'up\n');
   t.equal((await lrctl(root, ['ps', '-a', '-q'])).stdout, 'done\nup\n');
   const table = (await lrctl(root, ['ps', '-a'])).stdout.split('\n');
-  t.match(table[0], /^CONTAINER ID\s+STATUS\s+PID\s+SHIM\s+CREATED\s+COMMAND$/);
-  t.match(table[1], /^done\s+Exited \(3\) .* ago\s+-\s+-\s+.* ago\s+"sh -c exit 3"$/);
-  t.match(table[2], new RegExp(`^up\\s+Up .*\\s+${readStateOf(root, 'up').initPid}\\s+ok\\s+.* ago\\s+"sleep 1000"$`));
+  t.match(table[0], /^CONTAINER ID\s+STATUS\s+PID\s+SHIM\s+RESTARTS\s+CREATED\s+COMMAND$/);
+  t.match(table[1], /^done\s+Exited \(3\) .* ago\s+-\s+-\s+-\s+.* ago\s+"sh -c exit 3"$/);
+  t.match(table[2], new RegExp(`^up\\s+Up .*\\s+${readStateOf(root, 'up').initPid}\\s+ok\\s+-\\s+.* ago\\s+"sleep 1000"$`));
   const [info] = JSON.parse((await lrctl(root, ['inspect', 'up'])).stdout);
   t.equal(info.id, 'up');
   t.equal(info.status, 'running');
   t.equal(info.shim, 'ok');
-  t.equal(info.protocolVersion, 1);
+  t.equal(info.protocolVersion, 2);
   t.equal(info.schemaVersion, 1);
   // the log buffer: 1 MiB by default (run --log-buffer-size), within the kernel's limit
   t.equal(info.pipeSize, Math.min(1024 * 1024, Number(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8'))));
