@@ -111,6 +111,7 @@ export async function attachSession(root: string, id: string, opts: AttachOption
     cleanups.push(() => process.off('SIGWINCH', resize));
   }
   if (opts.stdin && !a.stdin) {
+    over = true;
     a.sock.destroy();
     throw new LrctlError('EUSAGE', `container ${id} was not started with -i or -t: it has no stdin`);
   }
