@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/shim/main.js';
+import '../dist/bundle/shim.js';
