@@ -6,7 +6,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'dist/cli/main.js', shim: 'dist/shim/main.js' },
+  entryPoints: { cli: 'dist/cli/main.js', shim: 'dist/shim/main.js', prestart: 'dist/cli/shim-prestart.js' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

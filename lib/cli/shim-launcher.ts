@@ -1,20 +1,19 @@
-// Starts a container's shim, detached (own session, stdio on /dev/null), and
-// waits for its one-line handshake on fd 3.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Hands a container to a shim (prestarted by bin/lrctl.js for run, else
+// started now; detached, stdio on /dev/null) over fd 3, and waits for its
+// one-line handshake on the same socket.
+import type { Socket } from 'node:net';
 import { LrctlError } from '../errors.js';
 import type { Handshake } from '../protocol/messages.js';
 import { shimError } from './shim-client.js';
+import { takeShim } from './shim-prestart.js';
 
-const SHIM = fileURLToPath(new URL('../../bin/lrctl-shim.js', import.meta.url));
-// A long-lived small process: keep the young generation small.
-const SHIM_NODE_FLAGS = ['--max-semi-space-size=1'];
 const HANDSHAKE_TIMEOUT_MS = 60_000;
 
 /** Launches the shim for `id` and resolves once the container is created (or started). */
 export function launchShim(root: string, id: string, shimLog: string): Promise<Extract<Handshake, { ok: true }>> {
-  const child = spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM, root, id], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-  const pipe = child.stdio[3] as import('node:stream').Readable;
+  const child = takeShim();
+  const pipe = child.stdio[3] as Socket;
+  pipe.ref();
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new LrctlError('ERUNTIME', `the shim of ${id} did not report within ${HANDSHAKE_TIMEOUT_MS / 1000}s (see ${shimLog})`)), HANDSHAKE_TIMEOUT_MS);
@@ -43,5 +42,7 @@ export function launchShim(root: string, id: string, shimLog: string): Promise<E
       done();
       reject(new LrctlError('ERUNTIME', `the shim of ${id} exited with code ${code} before reporting (see ${shimLog})`));
     });
+    // which container: the shim has been loading its code meanwhile
+    pipe.write(JSON.stringify({ root, id }) + '\n');
   });
 }

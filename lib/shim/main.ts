@@ -4,7 +4,7 @@
 // the launcher on fd 3; then supervise until the last run ends.
 // With --adopt FILE it is a shim taking over from itself after `shim upgrade`.
 import { basename } from 'node:path';
-import { closeSync, existsSync, readFileSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, readSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -30,7 +30,30 @@ import { reexecShim, takeHandover } from './upgrade.js';
 
 const HANDSHAKE_FD = 3;
 
-const [root, id, flag, handoverFile] = process.argv.slice(2);
+// `--wait`: started ahead by the CLI (cli/shim-prestart.ts), so its code has
+// loaded by now; it learns its container from the line the CLI sends on fd 3.
+function waitForTarget(): string[] {
+  let line = '';
+  const buf = Buffer.alloc(4096);
+  for (;;) {
+    let n = 0;
+    try {
+      n = readSync(HANDSHAKE_FD, buf);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EAGAIN') process.exit(1);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      continue;
+    }
+    // the CLI failed (bad input) or was killed before naming a container
+    if (n === 0) process.exit(0);
+    line += buf.toString('utf8', 0, n);
+    if (line.includes('\n')) break;
+  }
+  const t = JSON.parse(line) as { root: string; id: string };
+  return [t.root, t.id];
+}
+
+const [root, id, flag, handoverFile] = process.argv[2] === '--wait' ? waitForTarget() : process.argv.slice(2);
 const paths = containerPaths(root, id);
 const diag = createDiag(paths.shimLog);
 const SHIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
