@@ -143,7 +143,12 @@ t.test('stopped readers (logs -f and attach under SIGSTOP) never slow the contai
 t.test('rotation under load (1m x 3) while logs -f runs: the follower sees exactly the output', async (t) => {
   const { root, rootfs } = tempRoot(t);
   const n = 400_000; // about 6.3 MiB of numbered lines, over 6 rotations of 1 MiB
-  const run = await lrctl(root, ['run', '-d', '--name', 'rot', '--log-max-size', '1m', '--log-max-files', '3', '--rootfs', rootfs, '--', 'sh', '-c', `sleep 1; seq 1 ${n}`]);
+  // in 40 bursts over about 2 s: a rotation every ~0.3 s. Unpaced, seq rotates
+  // 1 MiB every few ms, and a follower that a loaded machine (tap runs two
+  // files at once) deschedules for longer than 3 rotations truly loses output.
+  const burst = n / 40;
+  const script = `sleep 2; i=0; while [ $i -lt 40 ]; do seq $((i*${burst}+1)) $((i*${burst}+${burst})); usleep 50000; i=$((i+1)); done`;
+  const run = await lrctl(root, ['run', '-d', '--name', 'rot', '--log-max-size', '1m', '--log-max-files', '3', '--rootfs', rootfs, '--', 'sh', '-c', script]);
   t.equal(run.exitCode, 0, run.stderr);
   const follow = await logsDigest(root, 'rot', ['-f']);
   t.equal(follow.code, 0, follow.stderr);
