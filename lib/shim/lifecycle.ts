@@ -90,8 +90,11 @@ export class Lifecycle {
       this.sup.setStatus('created', { initPid, pipeSize: stdio.pipeSize, nextRestartAt: null });
       if (how.start) await this.sup.startNow();
     }
-    this.runSince = Date.now();
-    this.health?.begin();
+    if (how.keepStartedAt) this.health?.resume(this.runSince);
+    else {
+      this.runSince = Date.now();
+      this.health?.begin();
+    }
   }
 
   /** Drains `stdio` into the log and watches `initPid` (a launch, or an upgraded shim taking over). */

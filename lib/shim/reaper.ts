@@ -6,6 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { native } from '../native/index.js';
 
+const SAFETY_POLL_MS = 5000;
+
 /** How a process ended: exitCode (128+N for signal N, the shell's convention) and the signal's name. */
 export interface ExitStatus {
   exitCode: number | null;
@@ -62,7 +64,9 @@ export function watchInit(initPid: number, isOwnChild: (pid: number) => boolean,
     stop();
     onExit(r.signal === null ? { exitCode: r.exitCode, signal: null } : { exitCode: 128 + r.signal, signal: signalName(r.signal) });
   };
-  const timer = setInterval(check, 1000);
+  // SIGCHLD does the work; the poll only covers a lost signal, and is slow so
+  // that hundreds of idle shims cost the host next to no CPU
+  const timer = setInterval(check, SAFETY_POLL_MS);
   process.on('SIGCHLD', check);
   const stop = () => {
     clearInterval(timer);

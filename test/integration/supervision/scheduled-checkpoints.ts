@@ -15,7 +15,7 @@ function numbers(out: string): number[] {
 
 t.test('--checkpoint-every 2s --checkpoint-keep 3 for 15 s keeps exactly 3; restore from the newest keeps the memory', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  const r = await lrctl(root, ['run', '-d', '--name', 'roll', '--checkpoint-every', '2s', '--checkpoint-keep', '3', '--rootfs', rootfs, '--', 'sh', '-c', COUNTER]);
+  const r = await lrctl(root, ['run', '-d', '--name', 'roll', '--checkpoint-every', '2s', '--checkpoint-keep', '3', '--health-cmd', 'true', '--health-interval', '300ms', '--rootfs', rootfs, '--', 'sh', '-c', COUNTER]);
   t.equal(r.exitCode, 0, r.stderr);
   const s0 = readStateOf(root, 'roll');
   await new Promise((r) => setTimeout(r, 15_000));
@@ -35,6 +35,8 @@ t.test('--checkpoint-every 2s --checkpoint-keep 3 for 15 s keeps exactly 3; rest
   t.equal(s.shimPid, s0.shimPid, 'one shim all along');
   t.equal(s.restartCount, 0, 'checkpoints are not restarts');
   t.equal(s.lastScheduledCheckpoint.error, null);
+  t.equal(s.healthCheck.status, 'healthy', 'a stop-and-restore is not a new run: health goes on, not back to starting');
+  t.ok(Date.parse(s.startedAt) <= Date.parse(s0.startedAt ?? s.startedAt), 'and the start time is the first run\'s');
   // the container dies; the newest checkpoint brings its memory back
   // (a scheduled checkpoint may be restoring it right now under a new pid: kill the current one)
   await waitFor(() => {
