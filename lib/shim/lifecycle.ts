@@ -84,16 +84,17 @@ export class Lifecycle {
     stdio.closeChildEnds();
     const initPid = Number(readFileSync(paths.pidFile, 'utf8'));
     this.adopt(stdio, initPid);
+    // health starts over (before the status says running, so no reader sees the last run's)
+    if (how.keepStartedAt) this.health?.resume(this.runSince);
+    else {
+      this.runSince = Date.now();
+      this.health?.begin();
+    }
     // a stop-and-restore checkpoint is a pause in the same run, not a new one
     if (how.restore) this.sup.setStatus('running', { initPid, pipeSize: stdio.pipeSize, startedAt: how.keepStartedAt ? this.sup.state.startedAt : new Date().toISOString(), nextRestartAt: null });
     else {
       this.sup.setStatus('created', { initPid, pipeSize: stdio.pipeSize, nextRestartAt: null });
       if (how.start) await this.sup.startNow();
-    }
-    if (how.keepStartedAt) this.health?.resume(this.runSince);
-    else {
-      this.runSince = Date.now();
-      this.health?.begin();
     }
   }
 
