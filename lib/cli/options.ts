@@ -83,3 +83,9 @@ export function parseRestart(value: string): RestartPolicy {
     throw new InvalidArgumentError((err as Error).message);
   }
 }
+
+/** --health-on-unhealthy: "restart" or "none". */
+export function parseOnUnhealthy(value: string): 'none' | 'restart' {
+  if (value !== 'none' && value !== 'restart') throw new InvalidArgumentError(`expected restart or none, got ${JSON.stringify(value)}`);
+  return value;
+}

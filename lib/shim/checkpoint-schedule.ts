@@ -2,7 +2,6 @@
 // through the same takeCheckpoint as `lrctl checkpoint create --keep`.
 import { defaultCheckpointName } from '../checkpoint/store.js';
 import type { CheckpointSchedule } from '../state/state-file.js';
-import { accepts } from '../state/status.js';
 import { takeCheckpoint } from './checkpoint.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -14,7 +13,7 @@ export function scheduleCheckpoints(sup: Supervisor, s: CheckpointSchedule, wher
       void sup
         .enqueue(async () => {
           // paused, restarting, already checkpointing: skip this turn
-          if (sup.state.status !== 'running' || !accepts('checkpoint', sup.state.status)) return;
+          if (sup.state.status !== 'running') return;
           const name = defaultCheckpointName();
           try {
             await takeCheckpoint(sup, where.upper, where.requestPath, { name, dir: where.dir, leaveRunning: s.leaveRunning, tcpEstablished: false, fileLocks: false, keep: s.keep });

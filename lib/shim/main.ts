@@ -3,12 +3,10 @@
 // container (lifecycle.ts: stdio, runc create or restore, start), report to
 // the launcher on fd 3; then supervise until the last run ends.
 // With --adopt FILE it is a shim taking over from itself after `shim upgrade`.
-import { basename } from 'node:path';
-import { closeSync, existsSync, readFileSync, readSync, realpathSync, writeFileSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, readFileSync, readSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { adaptBundleSpec, buildSpec, type OciSpec } from '../bundle/spec.js';
 import { mountOverlay, unmountOverlay } from '../bundle/overlay.js';
 import { LrctlError, runtimeError } from '../errors.js';
@@ -147,6 +145,15 @@ function runcOf(req: RunRequest): Runc {
   return { bin: req.runc, root: rootPaths(root).runc, log: paths.runcLog };
 }
 
+// The log writer and the control socket, opened (a new shim) or taken over
+// as the open fds an upgraded shim was handed.
+async function openFiles(sup: Supervisor, life: Lifecycle, req: RunRequest, handed: { log: number; server: number } | null): Promise<void> {
+  sup.log = new LogWriter(paths.log, req.logMaxSize, req.logMaxFiles, diag, (dropped) => sup.setStatus(sup.state.status, { logDroppedBytes: dropped }), handed?.log ?? null);
+  const ctx = { upper: req.rootfs ? paths.upper : null, requestPath: paths.request, upgrade: () => sup.enqueue(() => reexecShim(sup, life, server, paths.dir, { root, id })) };
+  const server = await serveControl(paths.socket, sup, ctx, handed?.server ?? null);
+  life.server = server;
+}
+
 async function main(): Promise<void> {
   const req = JSON.parse(readFileSync(paths.request, 'utf8')) as RunRequest;
   const runc = runcOf(req);
@@ -158,9 +165,7 @@ async function main(): Promise<void> {
   try {
     native().setChildSubreaper();
     prepareBundle(req);
-    sup.log = new LogWriter(paths.log, req.logMaxSize, req.logMaxFiles, diag, (dropped) => sup.setStatus(sup.state.status, { logDroppedBytes: dropped }));
-    const server = await serveControl(paths.socket, sup, { upper: req.rootfs ? paths.upper : null, requestPath: paths.request, upgrade: () => sup.enqueue(() => reexecShim(sup, life, server, paths.dir, { root, id })) });
-    life.server = server;
+    await openFiles(sup, life, req, null);
     await life.launch({ restore: req.restore ?? null, start: req.start || Boolean(req.restore) });
     life.schedule();
     handshake({ v: PROTOCOL_VERSION, ok: true, status: sup.state.status, initPid: sup.state.initPid, shimPid: process.pid });
@@ -184,9 +189,7 @@ async function adopt(file: string): Promise<void> {
   const state: StateFile = { ...old, shimGeneration: (old.shimGeneration ?? 0) + 1, shimVersion: SHIM_VERSION, protocolVersion: PROTOCOL_VERSION };
   const sup = new Supervisor(state, paths.state, runcOf(req), diag);
   const life = new Lifecycle(shimContext(req), sup);
-  sup.log = new LogWriter(paths.log, req.logMaxSize, req.logMaxFiles, diag, (dropped) => sup.setStatus(sup.state.status, { logDroppedBytes: dropped }), h.log);
-  const server = await serveControl(paths.socket, sup, { upper: req.rootfs ? paths.upper : null, requestPath: paths.request, upgrade: () => sup.enqueue(() => reexecShim(sup, life, server, paths.dir, { root, id })) }, h.server);
-  life.server = server;
+  await openFiles(sup, life, req, h);
   if (h.stdio && h.initPid !== null) life.adopt(stdioFromFds(h.stdio, state.pipeSize), h.initPid, h.continuation);
   else life.continueFrom(h.continuation);
   sup.setStatus(state.status);

@@ -46,10 +46,11 @@ async function bootOne(root: string, id: string, wasLive: boolean, stoppedByUser
     return { id, action: 'left', why };
   }
   let restoreError = '';
-  if (req.restoreOnBoot && listCheckpoints(paths.checkpoints).length) {
+  const newest = req.restoreOnBoot ? listCheckpoints(paths.checkpoints).at(-1) : undefined;
+  if (newest) {
     try {
-      await restoreContainer(root, { id, checkpoint: 'latest' });
-      return { id, action: 'restored', why: `from checkpoint ${listCheckpoints(paths.checkpoints).at(-1)!.name}` };
+      await restoreContainer(root, { id, checkpoint: newest.name });
+      return { id, action: 'restored', why: `from checkpoint ${newest.name}` };
     } catch (err) {
       // availability first: a container that cannot come back from its checkpoint starts afresh, and says why
       restoreError = `; restoring its newest checkpoint failed: ${(err as Error).message}`;

@@ -10,18 +10,13 @@ import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
 import { attachSession } from '../attach-session.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
-import { InvalidArgumentError } from 'commander';
-import { collectEnv, parseCount, parseDuration, parseNet, parseRestart, parseSize, parseUser } from '../options.js';
+import { collectEnv, parseCount, parseDuration, parseNet, parseOnUnhealthy, parseRestart, parseSize, parseUser } from '../options.js';
 import { HEALTH_DEFAULTS } from '../../supervision/health.js';
 import { NO_RESTART, type RestartPolicy } from '../../supervision/restart-policy.js';
 
 // Rolling checkpoints kept by default (Docker has none; CRIU images are large).
 const DEFAULT_CHECKPOINT_KEEP = 3;
 
-function parseOnUnhealthy(value: string): 'none' | 'restart' {
-  if (value !== 'none' && value !== 'restart') throw new InvalidArgumentError(`expected restart or none, got ${JSON.stringify(value)}`);
-  return value;
-}
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
 import { createContainer } from '../new-container.js';
