@@ -1,48 +1,71 @@
-// Hands a container to a shim (prestarted by bin/lrctl.js for run, else
-// started now; detached, stdio on /dev/null) over fd 3, and waits for its
-// one-line handshake on the same socket.
-import type { Socket } from 'node:net';
+// Hands a container to a shim: the root's spare, else one started for it
+// (shim-prestart.ts; detached, stdio on /dev/null). The CLI sends its claim
+// (root, id, the CLI's environment), the shim answers that it takes it, then reports with its
+// one-line handshake once the container is created (or started). A spare
+// that refuses (it lost a race to another CLI, or runs other code) is
+// replaced by a shim started now. Then the root's next spare is started.
+import { createInterface } from 'node:readline';
 import { LrctlError } from '../errors.js';
-import type { Handshake } from '../protocol/messages.js';
+import type { Claim, ClaimReply, Handshake } from '../protocol/messages.js';
+import { rootPaths } from '../state/paths.js';
 import { shimError } from './shim-client.js';
-import { takeShim } from './shim-prestart.js';
+import { SHIM, spawnShim, sparesEnabled, startSpare, takeShim, type WaitingShim } from './shim-prestart.js';
 
 const HANDSHAKE_TIMEOUT_MS = 60_000;
 
-/** Launches the shim for `id` and resolves once the container is created (or started). */
-export function launchShim(root: string, id: string, shimLog: string): Promise<Extract<Handshake, { ok: true }>> {
-  const child = takeShim();
-  const pipe = child.stdio[3] as Socket;
-  pipe.ref();
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new LrctlError('ERUNTIME', `the shim of ${id} did not report within ${HANDSHAKE_TIMEOUT_MS / 1000}s (see ${shimLog})`)), HANDSHAKE_TIMEOUT_MS);
-    const done = () => {
+// The shim's lines, one at a time; null once it closed the socket.
+function lineReader(shim: WaitingShim, timeoutMessage: string): () => Promise<string | null> {
+  shim.conn.ref();
+  shim.conn.on('error', () => {});
+  const lines = createInterface({ input: shim.conn, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LrctlError('ERUNTIME', timeoutMessage)), HANDSHAKE_TIMEOUT_MS);
+    });
+    try {
+      const next = await Promise.race([lines.next(), timeout]);
+      return next.done ? null : next.value;
+    } finally {
       clearTimeout(timer);
-      pipe.destroy();
-      child.unref();
-    };
-    pipe.setEncoding('utf8');
-    pipe.on('data', (d: string) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      done();
-      let h: Handshake;
-      try {
-        h = JSON.parse(buf.slice(0, nl));
-      } catch {
-        return reject(new LrctlError('EINTERNAL', `malformed handshake from the shim of ${id}`));
-      }
-      if (h.ok) resolve(h);
-      else reject(shimError(h.error));
-    });
-    pipe.on('error', () => {});
-    child.on('exit', (code) => {
-      done();
-      reject(new LrctlError('ERUNTIME', `the shim of ${id} exited with code ${code} before reporting (see ${shimLog})`));
-    });
-    // which container: the shim has been loading its code meanwhile
-    pipe.write(JSON.stringify({ root, id }) + '\n');
-  });
+    }
+  };
+}
+
+function parse<T>(line: string, id: string): T {
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    throw new LrctlError('EINTERNAL', `malformed answer from the shim of ${id}`);
+  }
+}
+
+// Sends the claim; the shim's reader if it took it, else null.
+async function claimShim(shim: WaitingShim, claim: Claim, shimLog: string): Promise<(() => Promise<string | null>) | null> {
+  const next = lineReader(shim, `the shim of ${claim.id} did not report within ${HANDSHAKE_TIMEOUT_MS / 1000}s (see ${shimLog})`);
+  shim.conn.write(JSON.stringify(claim) + '\n');
+  const line = await next();
+  if (line !== null && parse<ClaimReply>(line, claim.id).claimed) return next;
+  shim.conn.destroy();
+  return null;
+}
+
+/** Launches the shim for `id` and resolves once the container is created (or started). */
+export async function launchShim(root: string, id: string, shimLog: string): Promise<Extract<Handshake, { ok: true }>> {
+  const claim: Claim = { root: rootPaths(root).root, id, shim: SHIM, env: process.env as Record<string, string> };
+  const what = `the shim of ${id}`;
+  let shim = await takeShim(claim.root);
+  let next = await claimShim(shim, claim, shimLog);
+  if (!next && !shim.child) {
+    shim = spawnShim();
+    next = await claimShim(shim, claim, shimLog);
+  }
+  if (!next) throw new LrctlError('ERUNTIME', `${what} exited before taking the container (see ${shimLog})`);
+  const line = await next();
+  shim.conn.destroy();
+  if (line === null) throw new LrctlError('ERUNTIME', `${what} exited before reporting (see ${shimLog})`);
+  const h = parse<Handshake>(line, id);
+  if (!h.ok) throw shimError(h.error);
+  if (sparesEnabled()) startSpare(claim.root);
+  return h;
 }

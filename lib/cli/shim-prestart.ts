@@ -1,18 +1,29 @@
-// `lrctl run` starts its shim's Node process first thing (bin/lrctl.js calls
-// prestartShim before the CLI's code loads), so that the shim's start-up
-// overlaps the CLI's own; the shim then waits on fd 3 for which container it
-// is (shim-launcher.ts sends it). Imports only node: modules: it runs first.
+// The shim for a launch, found as early as possible: `lrctl run` looks for it
+// first thing (bin/lrctl.js calls prestartShim before the CLI's code loads).
+// It is the root's spare shim (shim/target.ts), whose code has loaded, if the
+// root has one; else a shim started now, whose start-up overlaps the CLI's.
+// After each launch the CLI starts the root's next spare (startSpare).
+// Imports only node: modules and paths: it runs first.
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_ROOT, rootPaths, spareShimPaths } from '../state/paths.js';
 
-const SHIM = fileURLToPath(new URL('../../bin/lrctl-shim.js', import.meta.url));
+/** The shim script a CLI starts (and expects a spare to run). */
+export const SHIM = fileURLToPath(new URL('../../bin/lrctl-shim.js', import.meta.url));
 // A long-lived small process: keep the young generation small.
 const SHIM_NODE_FLAGS = ['--max-semi-space-size=1'];
 // Global options that take a value (they come before the command's name).
 const WITH_VALUE = new Set(['--root']);
 
-let prestarted: ChildProcess | null = null;
+/** A shim waiting for its claim: on a pipe to a child the CLI started, or
+ *  on a connection to the root's spare. */
+export interface WaitingShim {
+  conn: Socket;
+  child: ChildProcess | null;
+}
+
+let prestarted: { root: string; shim: Promise<WaitingShim> } | null = null;
 
 /** The command's name in `argv` (node, script, [global options], command, ...). */
 export function commandOf(argv: string[]): string | null {
@@ -23,24 +34,63 @@ export function commandOf(argv: string[]): string | null {
   return null;
 }
 
-/** Starts a shim that waits for its container on fd 3. Detached (its own
+// The state root as the CLI will settle it (cli/context.ts), absolute.
+function rootOf(argv: string[]): string {
+  let root: string | undefined;
+  for (let i = 2; i < argv.length && argv[i].startsWith('-'); i++) {
+    if (argv[i] === '--root') root = argv[++i];
+    else if (argv[i].startsWith('--root=')) root = argv[i].slice('--root='.length);
+  }
+  return rootPaths(root ?? process.env.LRCTL_ROOT ?? DEFAULT_ROOT).root;
+}
+
+/** Spare shims are on unless LRCTL_SPARE_SHIM_SECONDS=0. */
+export function sparesEnabled(): boolean {
+  return process.env.LRCTL_SPARE_SHIM_SECONDS !== '0';
+}
+
+/** Starts a shim that waits for its claim on fd 3. Detached (its own
  *  session) and unreferenced: a CLI that fails first exits anyway, and the
  *  shim reads end-of-file and exits too. */
-export function spawnShim(): ChildProcess {
-  const child = spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM, '--wait'], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+export function spawnShim(): WaitingShim {
+  const child = spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM, '--wait'], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
   child.unref();
-  (child.stdio[3] as Socket).unref();
-  return child;
+  const conn = child.stdio[3] as Socket;
+  conn.unref();
+  return { conn, child };
 }
 
-/** For `run`: starts the shim now. */
+/** Starts the root's next spare shim; if the root has one already, the new
+ *  one finds its socket taken and exits. */
+export function startSpare(root: string): void {
+  spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM, '--spare', root], { detached: true, cwd: '/', stdio: 'ignore' }).unref();
+}
+
+// A connection to the root's spare shim, or null if it has none.
+function connectSpare(root: string): Promise<Socket | null> {
+  return new Promise((resolve) => {
+    const conn = connect(spareShimPaths(root).address);
+    conn.unref();
+    conn.once('connect', () => resolve(conn));
+    conn.once('error', () => resolve(null));
+  });
+}
+
+async function findShim(root: string): Promise<WaitingShim> {
+  const conn = sparesEnabled() ? await connectSpare(root) : null;
+  return conn ? { conn, child: null } : spawnShim();
+}
+
+/** For `run`: finds (or starts) the shim now. */
 export function prestartShim(argv: string[]): void {
-  if (commandOf(argv) === 'run') prestarted = spawnShim();
+  if (commandOf(argv) !== 'run') return;
+  const root = rootOf(argv);
+  prestarted = { root, shim: findShim(root) };
 }
 
-/** The prestarted shim, once; else a new one. */
-export function takeShim(): ChildProcess {
-  const child = prestarted ?? spawnShim();
+/** The shim found ahead for `root`, once; else one found now. */
+export function takeShim(root: string): Promise<WaitingShim> {
+  const shim = prestarted?.root === root ? prestarted.shim : findShim(root);
   prestarted = null;
-  return child;
+  return shim;
 }

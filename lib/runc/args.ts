@@ -11,9 +11,10 @@ export function buildGlobalArgs(g: RuncGlobals): string[] {
   return ['--root', g.root, '--log', g.log, '--log-format', 'json'];
 }
 
-/** `create --bundle B --pid-file P [--console-socket S] ID` */
-export function buildCreateArgs(o: { id: string; bundle: string; pidFile: string; consoleSocket?: string | null }): string[] {
-  const a = ['create', '--bundle', o.bundle, '--pid-file', o.pidFile];
+/** `create --bundle B --pid-file P [--console-socket S] ID`; with `start`,
+ *  `run --detach ...` instead: created and started by one runc process, not two. */
+export function buildCreateArgs(o: { id: string; bundle: string; pidFile: string; consoleSocket?: string | null; start?: boolean }): string[] {
+  const a = [...(o.start ? ['run', '--detach'] : ['create']), '--bundle', o.bundle, '--pid-file', o.pidFile];
   if (o.consoleSocket) a.push('--console-socket', o.consoleSocket);
   return [...a, o.id];
 }

@@ -73,9 +73,11 @@ export class Lifecycle {
     const pipes = req.tty ? null : createPipes(req.stdin, req.logBufferSize ?? null, this.sup.diag.warn);
     let runcPid = 0;
     // A restore is a way of creating: runc restore -d hands the restored process our new pipes.
+    // Started at once: `runc run -d`, one runc process instead of create + start.
+    const startNow = how.start && !how.restore;
     const created = how.restore
       ? this.restore(how.restore, pipes!)
-      : runRuncChecked(runc, buildCreateArgs({ id, bundle: paths.bundle, pidFile: paths.pidFile, consoleSocket: req.tty ? paths.consoleSocket : null }), 'runc create', {
+      : runRuncChecked(runc, buildCreateArgs({ id, bundle: paths.bundle, pidFile: paths.pidFile, consoleSocket: req.tty ? paths.consoleSocket : null, start: startNow }), startNow ? 'runc run' : 'runc create', {
           stdio: pipes ? pipes.forRunc : ['ignore', 'pipe', 'pipe'],
           onSpawn: (pid) => (runcPid = pid),
         });
@@ -92,10 +94,8 @@ export class Lifecycle {
     }
     // a stop-and-restore checkpoint is a pause in the same run, not a new one
     if (how.restore) this.sup.setStatus('running', { initPid, pipeSize: stdio.pipeSize, startedAt: how.keepStartedAt ? this.sup.state.startedAt : new Date().toISOString(), nextRestartAt: null });
-    else {
-      this.sup.setStatus('created', { initPid, pipeSize: stdio.pipeSize, nextRestartAt: null });
-      if (how.start) await this.sup.startNow();
-    }
+    else if (startNow) this.sup.setStatus('running', { initPid, pipeSize: stdio.pipeSize, startedAt: new Date().toISOString(), nextRestartAt: null });
+    else this.sup.setStatus('created', { initPid, pipeSize: stdio.pipeSize, nextRestartAt: null });
   }
 
   /** Drains `stdio` into the log and watches `initPid` (a launch, or an upgraded shim taking over). */

@@ -1,11 +1,12 @@
 // lrctl-shim: one per container. The lifecycle, top to bottom: become
 // subreaper, prepare the bundle, serve the control socket, launch the
 // container (lifecycle.ts: stdio, runc create or restore, start), report to
-// the launcher on fd 3; then supervise until the last run ends.
+// the launcher (on the socket target.ts got its claim on); then supervise
+// until the last run ends.
 // With --adopt FILE it is a shim taking over from itself after `shim upgrade`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, readFileSync, readSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { adaptBundleSpec, buildSpec, type OciSpec } from '../bundle/spec.js';
 import { mountOverlay, unmountOverlay } from '../bundle/overlay.js';
@@ -24,45 +25,26 @@ import { Lifecycle, type ShimContext } from './lifecycle.js';
 import { LogWriter } from './log-writer.js';
 import { stdioFromFds } from './stdio.js';
 import { Supervisor, wireError } from './supervisor.js';
+import { shimTarget } from './target.js';
 import { reexecShim, takeHandover } from './upgrade.js';
 
-const HANDSHAKE_FD = 3;
-
-// `--wait`: started ahead by the CLI (cli/shim-prestart.ts), so its code has
-// loaded by now; it learns its container from the line the CLI sends on fd 3.
-function waitForTarget(): string[] {
-  let line = '';
-  const buf = Buffer.alloc(4096);
-  for (;;) {
-    let n = 0;
-    try {
-      n = readSync(HANDSHAKE_FD, buf);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'EAGAIN') process.exit(1);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-      continue;
-    }
-    // the CLI failed (bad input) or was killed before naming a container
-    if (n === 0) process.exit(0);
-    line += buf.toString('utf8', 0, n);
-    if (line.includes('\n')) break;
-  }
-  const t = JSON.parse(line) as { root: string; id: string };
-  return [t.root, t.id];
-}
-
-const [root, id, flag, handoverFile] = process.argv[2] === '--wait' ? waitForTarget() : process.argv.slice(2);
+// Who launched this shim and for which container (target.ts); none for an
+// upgraded shim, whose argv names its container.
+const target = await shimTarget(process.argv);
+const [root, id, flag, handoverFile] = target ? [target.root, target.id] : process.argv.slice(2);
+// `ps` shows which container a shim is for (a spare's argv names only its root)
+if (target) process.title = `lrctl-shim ${root} ${id}`;
 const paths = containerPaths(root, id);
 const diag = createDiag(paths.shimLog);
 const SHIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-function handshake(h: Handshake): void {
-  try {
-    writeSync(HANDSHAKE_FD, JSON.stringify(h) + '\n');
-    closeSync(HANDSHAKE_FD);
-  } catch {
-    // the launching CLI is gone (killed): nobody to tell, the state file says it all
-  }
+// The launcher's answer; if the launching CLI is gone (killed), nobody is
+// told: the state file says it all. Resolves once written (or a second on).
+function handshake(h: Handshake): Promise<void> {
+  return new Promise((resolve) => {
+    target!.conn.end(JSON.stringify(h) + '\n', () => resolve());
+    setTimeout(resolve, 1000).unref();
+  });
 }
 
 // The OCI config: ours for --rootfs (over a per-container overlay), the user's adapted for --bundle.
@@ -175,7 +157,7 @@ async function main(): Promise<void> {
     await runRunc(runc, buildDeleteArgs(id, true)).catch(() => {});
     rmSync(paths.socket, { force: true });
     sup.setStatus('stopped', { error: e.message, finishedAt: new Date().toISOString(), exitCode: null });
-    handshake({ v: PROTOCOL_VERSION, ok: false, error: e });
+    await handshake({ v: PROTOCOL_VERSION, ok: false, error: e });
     process.exit(1);
   }
 }

@@ -37,7 +37,8 @@ export const NEXT: Record<Status, readonly Status[]> = {
   // a scheduled checkpoint that stopped the container restores it at once, in the same shim
   checkpointed: ['restoring'],
   restoring: ['running', 'restarting', 'stopped', 'checkpointed'],
-  restarting: ['created', 'restoring', 'stopped'],
+  // running: the next run was created and started by one `runc run -d`
+  restarting: ['created', 'running', 'restoring', 'stopped'],
   stopped: ['restoring', 'creating'],
 };
 

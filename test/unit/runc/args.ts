@@ -19,6 +19,12 @@ const cases: [string, () => string[], string[]][] = [
     () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', consoleSocket: '/c/console.sock' }),
     ['create', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', '--console-socket', '/c/console.sock', 'web'],
   ],
+  ['create and start', () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', start: true }), ['run', '--detach', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', 'web']],
+  [
+    'create and start with console socket',
+    () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', consoleSocket: '/c/console.sock', start: true }),
+    ['run', '--detach', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', '--console-socket', '/c/console.sock', 'web'],
+  ],
   ['start', () => buildStartArgs('web'), ['start', 'web']],
   ['kill', () => buildKillArgs('web', 'SIGTERM'), ['kill', 'web', 'SIGTERM']],
   ['kill, all false', () => buildKillArgs('web', 'KILL', false), ['kill', 'web', 'KILL']],
