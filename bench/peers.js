@@ -31,6 +31,10 @@ export function podmanPeer(base) {
     stop: (id) => podman(['stop', '-t', '0', `lrb-${id}`]),
     rm: (id) => (names.delete(`lrb-${id}`), podman(['rm', '-f', '-t', '0', `lrb-${id}`])),
     wait: (id) => podman(['wait', `lrb-${id}`]),
+    logs: (id) => execFileSync('podman', ['logs', `lrb-${id}`], { env, encoding: 'utf8' }),
+    // in place: a rootfs container cannot be restored as a new one (podman's --import needs an image)
+    checkpoint: (id, leaveRunning) => podman(['container', 'checkpoint', ...(leaveRunning ? ['--leave-running'] : []), `lrb-${id}`]),
+    restore: (id) => podman(['container', 'restore', `lrb-${id}`]),
     list: () => podman(['ps']),
     listName: 'podman ps',
     monitorPid: (id) => Number(execFileSync('podman', ['inspect', '--format', '{{.State.ConmonPid}}', `lrb-${id}`], { env, encoding: 'utf8' }).trim()),

@@ -3,7 +3,7 @@
 // installed) on the same rootfs, in the same run, so ratios hold on a noisy machine.
 // Measures: `run -d` latency and the create-start-stop-remove cycle, list
 // latency at BENCH_PS container counts, idle memory per monitor process,
-// checkpoint and restore, log throughput. Peers (bench/peers.js) where
+// checkpoint and restore (and Podman's), log throughput. Peers (bench/peers.js) where
 // installed: scripts/install-peers.sh. Cleans up by id and pid.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, openSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -101,6 +101,15 @@ try {
     spawnSync(...lrctl('rm', '-f', id));
   }
   results.start['lrctl run -d'] = stats(lr);
+  // without the root's spare shim: each run starts its shim's Node (overlapped with the CLI's)
+  const noSpare = { env: { ...process.env, LRCTL_SPARE_SHIM_SECONDS: '0' } };
+  const lrCold = [];
+  for (let i = 0; i < RUNS; i++) {
+    const id = `cold${i}`;
+    lrCold.push(time(...lrctl('run', '-d', '--name', id, '--rootfs', rootfs, '--', 'sleep', '1000'), noSpare));
+    spawnSync(...lrctl('rm', '-f', id));
+  }
+  results.start['lrctl run -d, no spare shim'] = stats(lrCold);
   for (const peer of peers) {
     const xs = [];
     for (let i = 0; i < RUNS; i++) {
@@ -222,7 +231,34 @@ try {
       rsB.push(time('sh', ['-c', `runc --root ${join(base, 'runc-bare')} restore -d --image-path ${img} --work-path ${img} --bundle ${bundle} ${bareId} 2>&1 </dev/null | (cat >/dev/null &)`]));
       spawnSync('runc', ['--root', join(base, 'runc-bare'), 'delete', '-f', bareId]);
     }
-    results.checkpoint[label] = { lrctlCheckpoint: stats(cpL), runcCheckpoint: stats(cpB), lrctlRestore: stats(rsL), runcRestore: stats(rsB), lrctlImageBytes: sizeL, runcImageBytes: sizeB };
+    // in place: a checkpoint that stops the container, then its restore (as Podman does it)
+    const ipL = [], ipP = [], cpP = [];
+    for (let i = 0; i < CR_RUNS; i++) {
+      ok(spawnSync(...lrctl('checkpoint', 'create', id, `ip${i}`)), `lrctl checkpoint ${id}`);
+      ipL.push(time(...lrctl('restore', id)));
+    }
+    const podman = peers.find((p) => p.name === 'podman');
+    if (podman) {
+      const pid = `cr-${id}`;
+      ok(spawnSync(...podman.run(pid, rootfs, ['sh', '-c', script])), `podman run ${pid}`);
+      for (let w = 0; w < 600 && label !== 'idle busybox' && !podman.logs(pid).includes('ready'); w++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < CR_RUNS; i++) {
+        cpP.push(time(...podman.checkpoint(pid, true)));
+        ok(spawnSync(...podman.checkpoint(pid, false)), `podman checkpoint ${pid}`);
+        ipP.push(time(...podman.restore(pid)));
+      }
+      spawnSync(...podman.rm(pid));
+    }
+    results.checkpoint[label] = {
+      lrctlCheckpoint: stats(cpL),
+      runcCheckpoint: stats(cpB),
+      lrctlRestore: stats(rsL),
+      runcRestore: stats(rsB),
+      lrctlRestoreInPlace: stats(ipL),
+      ...(podman ? { podmanCheckpoint: stats(cpP), podmanRestoreInPlace: stats(ipP) } : {}),
+      lrctlImageBytes: sizeL,
+      runcImageBytes: sizeB,
+    };
     spawnSync(...lrctl('rm', '-f', id));
   }
 
@@ -302,6 +338,10 @@ try {
 } finally {
   const ids = existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')).filter((n) => !n.endsWith('.lock')) : [];
   if (ids.length) spawnSync(process.execPath, [LRCTL, '--root', root, 'rm', '-f', ...ids], { stdio: 'ignore' });
+  // the root's spare shim, by its pid
+  try {
+    process.kill(Number(readFileSync(join(root, 'spare-shim.pid'), 'utf8')), 'SIGKILL');
+  } catch {}
   for (const c of cleanups) c();
   rmSync(base, { recursive: true, force: true });
 }
@@ -348,8 +388,13 @@ if (Object.keys(results.idleMemoryMiB).length) {
   if (shim && best) console.log(`  ratio lrctl-shim PSS / best peer (${best}): ${(shim.pss / results.idleMemoryMiB[best].pss).toFixed(1)}x`);
 }
 if (results.checkpoint) {
-  console.log('\nCheckpoint / restore (ms, median)    lrctl cp   runc cp  lrctl rs   runc rs   image lrctl / runc');
-  for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k.padEnd(32)} ${f(v.lrctlCheckpoint.median).padStart(8)} ${f(v.runcCheckpoint.median).padStart(9)} ${f(v.lrctlRestore.median).padStart(9)} ${f(v.runcRestore.median).padStart(9)}   ${(v.lrctlImageBytes / 1048576).toFixed(1)} / ${(v.runcImageBytes / 1048576).toFixed(1)} MiB`);
+  const med = (x) => (x ? f(x.median) : '-');
+  console.log('\nCheckpoint --leave-running, restore as a new container (ms, median)');
+  console.log('                                   lrctl cp   runc cp podman cp  lrctl rs   runc rs   image lrctl / runc');
+  for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k.padEnd(32)} ${med(v.lrctlCheckpoint).padStart(8)} ${med(v.runcCheckpoint).padStart(9)} ${med(v.podmanCheckpoint).padStart(9)} ${med(v.lrctlRestore).padStart(9)} ${med(v.runcRestore).padStart(9)}   ${(v.lrctlImageBytes / 1048576).toFixed(1)} / ${(v.runcImageBytes / 1048576).toFixed(1)} MiB`);
+  console.log('Restore in place after a checkpoint that stopped it (ms, median)   lrctl   podman');
+  for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k.padEnd(63)} ${med(v.lrctlRestoreInPlace).padStart(6)} ${med(v.podmanRestoreInPlace).padStart(8)}`);
+  for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k}: lrctl / runc checkpoint ${(v.lrctlCheckpoint.median / v.runcCheckpoint.median).toFixed(2)}x, restore ${(v.lrctlRestore.median / v.runcRestore.median).toFixed(2)}x (target within 10%: 1.10x)`);
 }
 if (results.logThroughputMiBps) {
   console.log('\nLog throughput, 256 MiB of text lines (MiB/s)   min   median      max');

@@ -18,7 +18,21 @@ export interface ContainerView {
 /** Builds the view of a state already read. */
 export function viewOf(root: string, state: StateFile, bootId = readBootId()): ContainerView {
   const health = shimHealth(state, bootId);
-  return { id: state.id, paths: containerPaths(root, state.id), state, health, initAlive: health !== 'rebooted' && isAlive(state.initPid) };
+  let paths: ContainerPaths | undefined;
+  let initAlive: boolean | undefined;
+  // Worked out when first asked: `ps` builds a view of every container and,
+  // for a live shim, needs neither (at 500 containers that is 500 fewer /proc reads).
+  return {
+    id: state.id,
+    state,
+    health,
+    get paths() {
+      return (paths ??= containerPaths(root, state.id));
+    },
+    get initAlive() {
+      return (initAlive ??= health !== 'rebooted' && isAlive(state.initPid));
+    },
+  };
 }
 
 /** ENOCONTAINER when absent (an id that is not a valid id cannot exist: no path tricks). */

@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { isErrno } from '../errors.js';
 import { ID_PATTERN } from './id.js';
-import { containerPaths, rootPaths } from './paths.js';
+import { rootPaths } from './paths.js';
 import { readState, type StateFile } from './state-file.js';
 
 /** One entry of a scan: the state, or why there is none. */
@@ -18,8 +18,9 @@ export interface ScanEntry {
 /** Reads every container's state file under `root`, sorted by id. */
 export function scanContainers(root: string): ScanEntry[] {
   let names: string[];
+  const dir = rootPaths(root).containers;
   try {
-    names = readdirSync(rootPaths(root).containers);
+    names = readdirSync(dir);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
@@ -29,7 +30,8 @@ export function scanContainers(root: string): ScanEntry[] {
     .sort()
     .map((id) => {
       try {
-        return { id, state: readState(containerPaths(root, id).state, id), problem: null, message: null };
+        // the state file's path as containerPaths has it, without working out all the others
+        return { id, state: readState(`${dir}/${id}/state.json`, id), problem: null, message: null };
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'ENOCONTAINER') return { id, state: null, problem: 'incomplete' as const, message: 'no state file yet: creation in progress or interrupted' };
