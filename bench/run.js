@@ -14,6 +14,8 @@ import { containerdPeer, ok, podmanPeer } from './peers.js';
 const LRCTL = fileURLToPath(new URL('../bin/lrctl.js', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const N_IDLE = Number(process.env.BENCH_IDLE ?? 20);
+// how long monitors (and the idle node floor) sit idle before their memory is read
+const SETTLE_MS = Number(process.env.BENCH_SETTLE ?? 30) * 1000;
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
 
 const base = mkdtempSync('/tmp/lrb-');
@@ -172,6 +174,8 @@ try {
         results.ps[`${label} (${count} running)`] = stats(xs);
       }
       if (count === N_IDLE) {
+        // idle: V8's memory reducer shrinks a Node process's heap some seconds after its start-up's work
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
         const mem = ids.map((id) => smaps(sys.monitorPid(id)));
         results.idleMemoryMiB[sys.monitorName] = { rss: median(mem, 'rss'), pss: median(mem, 'pss'), private: median(mem, 'private') };
       }
@@ -187,7 +191,7 @@ try {
     cleanups.push(() => p.kill('SIGKILL'));
     nodes.push(p);
   }
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const floor = nodes.map((p) => smaps(p.pid));
   results.idleMemoryMiB['idle node + unix socket'] = { rss: median(floor, 'rss'), pss: median(floor, 'pss'), private: median(floor, 'private') };
 
@@ -379,7 +383,7 @@ if (Object.keys(results.ps).length) {
   }
 }
 if (Object.keys(results.idleMemoryMiB).length) {
-  console.log(`\nIdle memory per process at ${N_IDLE} (MiB, median)   RSS     PSS  private`);
+  console.log(`\nIdle memory per process at ${N_IDLE}, after ${SETTLE_MS / 1000} s idle (MiB, median)   RSS     PSS  private`);
   for (const [k, v] of Object.entries(results.idleMemoryMiB)) console.log(`  ${k.padEnd(38)} ${f(v.rss).padStart(6)} ${f(v.pss).padStart(7)} ${f(v.private).padStart(8)}`);
   const shim = results.idleMemoryMiB['lrctl-shim'];
   const nodeFloor = results.idleMemoryMiB['idle node + unix socket'];

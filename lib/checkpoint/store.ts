@@ -64,7 +64,10 @@ export function listCheckpoints(dir: string, id: string | null = null): Checkpoi
       // not a complete checkpoint (no meta.json): never listed
     }
   }
-  return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  // by code unit (ISO timestamps sort as text; names are ASCII): localeCompare
+  // would load ICU's collator, ~13 ms of every restore and --keep
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return out.sort((a, b) => cmp(a.createdAt, b.createdAt) || cmp(a.name, b.name));
 }
 
 /** The checkpoint named `name` ('latest': the newest complete one); ENOCONTAINER if none. */

@@ -3,7 +3,7 @@
 // (root, id, the CLI's environment), the shim answers that it takes it, then reports with its
 // one-line handshake once the container is created (or started). A spare
 // that refuses (it lost a race to another CLI, or runs other code) is
-// replaced by a shim started now. Then the root's next spare is started.
+// replaced by a shim started now. The root's next spare starts meanwhile.
 import { createInterface } from 'node:readline';
 import { LrctlError } from '../errors.js';
 import type { Claim, ClaimReply, Handshake } from '../protocol/messages.js';
@@ -61,11 +61,13 @@ export async function launchShim(root: string, id: string, shimLog: string): Pro
     next = await claimShim(shim, claim, shimLog);
   }
   if (!next) throw new LrctlError('ERUNTIME', `${what} exited before taking the container (see ${shimLog})`);
+  // The root's next spare starts while this shim creates the container: the
+  // CLI would only wait meanwhile (spawning costs it ~10 ms).
+  if (sparesEnabled()) startSpare(claim.root);
   const line = await next();
   shim.conn.destroy();
   if (line === null) throw new LrctlError('ERUNTIME', `${what} exited before reporting (see ${shimLog})`);
   const h = parse<Handshake>(line, id);
   if (!h.ok) throw shimError(h.error);
-  if (sparesEnabled()) startSpare(claim.root);
   return h;
 }

@@ -8,6 +8,7 @@
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +50,15 @@ static napi_value make_int(napi_env env, int64_t v) {
 static napi_value set_child_subreaper(napi_env env, napi_callback_info info) {
   (void)info;
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return throw_errno(env, "prctl(PR_SET_CHILD_SUBREAPER)", errno);
+  return NULL;
+}
+
+/* malloc_trim(0): hands the C heap's free pages back to the kernel. An idle
+ * shim calls it once its start-up is over: glibc keeps them otherwise. */
+static napi_value trim_malloc(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  malloc_trim(0);
   return NULL;
 }
 
@@ -276,6 +286,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "acceptRecvFd", NULL, accept_recv_fd, NULL, NULL, NULL, napi_default, NULL },
     { "setWinsize", NULL, set_winsize, NULL, NULL, NULL, napi_default, NULL },
     { "execve", NULL, exec_ve, NULL, NULL, NULL, napi_default, NULL },
+    { "mallocTrim", NULL, trim_malloc, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -14,6 +14,7 @@ export interface Native {
   setWinsize(fd: number, rows: number, cols: number): void;
   encodeEntries(chunk: Buffer, header: Buffer, maxEntry: number): Buffer;
   execve(path: string, argv: string[], keepFds: number[]): never;
+  mallocTrim(): void;
 }
 
 let loaded: Native | null = null;

