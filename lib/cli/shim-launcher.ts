@@ -4,7 +4,6 @@
 // one-line handshake once the container is created (or started). A spare
 // that refuses (it lost a race to another CLI, or runs other code) is
 // replaced by a shim started now. The root's next spare starts meanwhile.
-import { createInterface } from 'node:readline';
 import { LrctlError } from '../errors.js';
 import type { Claim, ClaimReply, Handshake } from '../protocol/messages.js';
 import { rootPaths } from '../state/paths.js';
@@ -13,23 +12,50 @@ import { SHIM, spawnShim, sparesEnabled, startSpare, takeShim, type WaitingShim 
 
 const HANDSHAKE_TIMEOUT_MS = 60_000;
 
-// The shim's lines, one at a time; null once it closed the socket.
+// The shim's lines, one at a time; null once its socket ends, closes or
+// fails (a spare that closed its listener before accepting this connection
+// resets it: that spare was taken).
 function lineReader(shim: WaitingShim, timeoutMessage: string): () => Promise<string | null> {
-  shim.conn.ref();
-  shim.conn.on('error', () => {});
-  const lines = createInterface({ input: shim.conn, crlfDelay: Infinity })[Symbol.asyncIterator]();
-  return async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new LrctlError('ERUNTIME', timeoutMessage)), HANDSHAKE_TIMEOUT_MS);
-    });
-    try {
-      const next = await Promise.race([lines.next(), timeout]);
-      return next.done ? null : next.value;
-    } finally {
-      clearTimeout(timer);
-    }
+  const { conn } = shim;
+  const lines: string[] = [];
+  let buf = '';
+  let ended = false;
+  let waiting: ((line: string | null) => void) | null = null;
+  const wake = () => {
+    if (!waiting || (!lines.length && !ended)) return;
+    const w = waiting;
+    waiting = null;
+    w(lines.length ? lines.shift()! : null);
   };
+  const end = () => {
+    ended = true;
+    wake();
+  };
+  conn.ref();
+  conn.setEncoding('utf8');
+  conn.on('data', (d: string) => {
+    buf += d;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      lines.push(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+    wake();
+  });
+  conn.on('end', end);
+  conn.on('close', end);
+  conn.on('error', end);
+  return () =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting = null;
+        reject(new LrctlError('ERUNTIME', timeoutMessage));
+      }, HANDSHAKE_TIMEOUT_MS);
+      waiting = (line) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+      wake();
+    });
 }
 
 function parse<T>(line: string, id: string): T {

@@ -197,4 +197,11 @@ process.on('uncaughtException', (err) => {
   diag.error(`internal error: ${err instanceof LrctlError ? err.message : err.stack}`);
 });
 if (flag === '--adopt') adopt(handoverFile).catch((err) => diag.error(`taking over after the upgrade failed: ${(err as Error).stack}`));
-else main();
+else
+  main().catch(async (err) => {
+    // before the container's record exists (an unreadable request): tell the
+    // launcher now rather than leave it waiting for a handshake
+    diag.error(`starting failed: ${(err as Error).stack}`);
+    await handshake({ v: PROTOCOL_VERSION, ok: false, error: wireError(err) });
+    process.exit(1);
+  });

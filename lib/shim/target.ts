@@ -131,6 +131,7 @@ function serveAsSpare(root: string): Promise<Target> {
   let taken = false;
   return new Promise((resolve) => {
     server.on('connection', async (conn: Socket) => {
+      if (taken) return void conn.destroy();
       const claim = parseClaim(await firstLine(conn));
       // closed without a claim, or a second CLI that lost the race: it starts its own shim
       if (!claim || taken) return void conn.destroy();
