@@ -11,8 +11,12 @@ import { DEFAULT_ROOT, rootPaths, spareShimPaths } from '../state/paths.js';
 
 /** The shim script a CLI starts (and expects a spare to run). */
 export const SHIM = fileURLToPath(new URL('../../bin/lrctl-shim.js', import.meta.url));
-// A long-lived small process: keep the young generation small.
-const SHIM_NODE_FLAGS = ['--max-semi-space-size=1'];
+// A long-lived small process: keep the young generation small, and run its
+// JavaScript in the interpreter only (its hot path, the log's encoding, is
+// in the native addon): measured on 6 idle shims after 35 s, 9.2 against
+// 9.5 MiB PSS, and the same log throughput within noise (175-191 against
+// 146-187 MiB/s over 3 runs each).
+const SHIM_NODE_FLAGS = ['--max-semi-space-size=1', '--jitless'];
 // Global options that take a value (they come before the command's name).
 const WITH_VALUE = new Set(['--root']);
 
