@@ -3,10 +3,11 @@
 // It is the root's spare shim (shim/target.ts), whose code has loaded, if the
 // root has one; else a shim started now, whose start-up overlaps the CLI's.
 // After each launch the CLI starts the root's next spare (startSpare).
-// Imports only node: modules and paths: it runs first.
+// Imports node: modules, paths and the addon: it runs first.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { peerIsOwnUser } from '../native/index.js';
 import { DEFAULT_ROOT, rootPaths, spareShimPaths } from '../state/paths.js';
 
 /** The shim script a CLI starts (and expects a spare to run). */
@@ -70,12 +71,18 @@ export function startSpare(root: string): void {
   spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM, '--spare', root], { detached: true, cwd: '/', stdio: 'ignore' }).unref();
 }
 
-// A connection to the root's spare shim, or null if it has none.
+// A connection to the root's spare shim, or null if it has none. The socket
+// is abstract (no file permissions): a listener that runs as another user
+// is not our spare, and never sees the claim (it carries our environment).
 function connectSpare(root: string): Promise<Socket | null> {
   return new Promise((resolve) => {
     const conn = connect(spareShimPaths(root).address);
     conn.unref();
-    conn.once('connect', () => resolve(conn));
+    conn.once('connect', () => {
+      if (peerIsOwnUser(conn)) return resolve(conn);
+      conn.destroy();
+      resolve(null);
+    });
     conn.once('error', () => resolve(null));
   });
 }

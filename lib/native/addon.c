@@ -1,7 +1,8 @@
 /* The few syscalls Node.js lacks (see shared/PLATFORM.md): child subreaper,
  * waitpid on one pid, anonymous pipes and their capacity, receiving a pty
  * master over a unix socket (runc --console-socket), and setting a pty's
- * window size, and execve for a shim that upgrades itself in place. Plus one hot loop: encoding output into log entries, which in
+ * window size, execve for a shim that upgrades itself in place, malloc_trim,
+ * and the uid at the other end of a unix socket. Plus one hot loop: encoding output into log entries, which in
  * JavaScript costs more CPU than the write itself. Every function is
  * synchronous and short. */
 #define _GNU_SOURCE
@@ -51,6 +52,19 @@ static napi_value set_child_subreaper(napi_env env, napi_callback_info info) {
   (void)info;
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return throw_errno(env, "prctl(PR_SET_CHILD_SUBREAPER)", errno);
   return NULL;
+}
+
+/* peerUid(fd) -> the uid of the process at the other end of a connected unix
+ * socket (SO_PEERCRED, as the kernel recorded it at connect or listen). A
+ * spare shim's socket is abstract, which file permissions cannot guard: each
+ * side checks that the other runs as its own user. */
+static napi_value peer_uid(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (arg_int(env, info, 0, &fd) != 0 || fd < 0) { napi_throw_type_error(env, NULL, "peerUid: fd must be a non-negative integer"); return NULL; }
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return throw_errno(env, "getsockopt(SO_PEERCRED)", errno);
+  return make_int(env, cred.uid);
 }
 
 /* malloc_trim(0): hands the C heap's free pages back to the kernel. An idle
@@ -287,6 +301,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "setWinsize", NULL, set_winsize, NULL, NULL, NULL, napi_default, NULL },
     { "execve", NULL, exec_ve, NULL, NULL, NULL, napi_default, NULL },
     { "mallocTrim", NULL, trim_malloc, NULL, NULL, NULL, napi_default, NULL },
+    { "peerUid", NULL, peer_uid, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -15,6 +15,7 @@ export interface Native {
   encodeEntries(chunk: Buffer, header: Buffer, maxEntry: number): Buffer;
   execve(path: string, argv: string[], keepFds: number[]): never;
   mallocTrim(): void;
+  peerUid(fd: number): number;
 }
 
 let loaded: Native | null = null;
@@ -29,4 +30,17 @@ export function native(): Native {
     throw depsError('the native addon is not built: run `npm install` (needs python3, make and g++)');
   }
   return loaded;
+}
+
+/** True when the process at the other end of the connected unix socket
+ *  `socket` runs as this process's user (SO_PEERCRED). */
+export function peerIsOwnUser(socket: object): boolean {
+  // net.Socket keeps its fd on its (undocumented but long-stable) handle
+  const fd = (socket as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return false;
+  try {
+    return native().peerUid(fd) === process.getuid!();
+  } catch {
+    return false;
+  }
 }

@@ -7,10 +7,11 @@
 //   while it loads waits for it rather than starting another. Unused, it
 //   exits after LRCTL_SPARE_SHIM_SECONDS (default 300) or once ROOT is gone.
 // Either way the shim answers the claim on the same socket, then later sends
-// its handshake there. Imports only node: modules and paths: it runs first.
+// its handshake there. Imports node: modules, paths and the addon: it runs first.
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { peerIsOwnUser } from '../native/index.js';
 import type { Claim, ClaimReply } from '../protocol/messages.js';
 import { spareShimPaths } from '../state/paths.js';
 
@@ -131,7 +132,8 @@ function serveAsSpare(root: string): Promise<Target> {
   let taken = false;
   return new Promise((resolve) => {
     server.on('connection', async (conn: Socket) => {
-      if (taken) return void conn.destroy();
+      // an abstract socket has no file permissions: only our own user may claim us
+      if (taken || !peerIsOwnUser(conn)) return void conn.destroy();
       const claim = parseClaim(await firstLine(conn));
       // closed without a claim, or a second CLI that lost the race: it starts its own shim
       if (!claim || taken) return void conn.destroy();

@@ -2,6 +2,7 @@
 // code has loaded by the time the next launch needs it (lib/shim/target.ts).
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { spareShimPaths } from '../../dist/state/paths.js';
@@ -128,4 +129,57 @@ t.test('a spare exits once its root is removed', async (t) => {
   rmSync(root, { recursive: true, force: true });
   await waitFor(() => !alive(spare), 'the spare to exit', 10_000);
   t.pass('gone');
+});
+
+// Another user's process, by uid (nobody), running a node script that finds
+// the spare's abstract address (argv holds no NUL) as ADDR; its output collected.
+const NOBODY = 65534;
+function asNobody(script: string, address: string): { pid: number; output: () => string; exited: Promise<void> } {
+  const p = spawn(process.execPath, ['-e', `const ADDR = '\\0' + process.argv[1]; ${script}`, address.slice(1)], { uid: NOBODY, gid: NOBODY, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.setEncoding('utf8');
+  p.stdout.on('data', (d: string) => (out += d));
+  return { pid: p.pid!, output: () => out, exited: new Promise((r) => p.on('exit', () => r())) };
+}
+
+t.test('the spare socket is abstract, so each side checks the other runs as its own user', async (t) => {
+  await t.test('a claim from another user is dropped unread, and the spare still serves', async (t) => {
+    const tr = tempRoot(t);
+    const { root, rootfs } = tr;
+    t.equal((await lrctl(root, ['run', '-d', '--name', 'own', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+    const spare = await waitFor(() => sparePid(root), 'the spare');
+    const client = asNobody(
+      `const c = require('net').connect(ADDR); let got = '';
+       c.on('connect', () => c.write(JSON.stringify({ root: '/tmp', id: 'evil', shim: 'x', env: { PATH: '/tmp' } }) + '\\n'));
+       c.on('data', (d) => (got += d)); c.on('error', () => {}); c.on('close', () => { process.stdout.write('closed:' + got); });`,
+      spareShimPaths(root).address,
+    );
+    tr.pids.push(client.pid);
+    await client.exited;
+    t.equal(client.output(), 'closed:', 'closed without an answer');
+    t.ok(alive(spare), 'the spare lives on');
+    t.equal(sparePid(root), spare, 'still the root spare');
+    const r = await lrctl(root, ['run', '-d', '--name', 'next', '--rootfs', rootfs, '--', 'sleep', '1000']);
+    t.equal(r.exitCode, 0, r.stderr);
+    t.equal(readStateOf(root, 'next').shimPid, spare, 'the next launch is served by it');
+  });
+
+  await t.test("another user's listener on the spare's name gets no claim, and the launch starts its own shim", async (t) => {
+    const tr = tempRoot(t);
+    const { root, rootfs } = tr;
+    const squatter = asNobody(
+      `const s = require('net').createServer((c) => { c.on('data', (d) => process.stdout.write('data:' + d)); c.on('error', () => {}); });
+       s.listen(ADDR, () => process.stdout.write('listening\\n'));`,
+      spareShimPaths(root).address,
+    );
+    tr.pids.push(squatter.pid);
+    await waitFor(() => squatter.output().startsWith('listening'), 'the squatter to listen');
+    const r = await lrctl(root, ['run', '-d', '--name', 'mine', '--rootfs', rootfs, '--', 'sleep', '1000']);
+    t.equal(r.exitCode, 0, r.stderr);
+    const s = readStateOf(root, 'mine');
+    t.not(s.shimPid, squatter.pid, 'not the squatter');
+    t.ok(alive(s.initPid), 'the container runs under a shim of its own');
+    await new Promise((res) => setTimeout(res, 300));
+    t.equal(squatter.output(), 'listening\n', 'the squatter received nothing: no claim, no environment');
+  });
 });
