@@ -1,6 +1,6 @@
 // Global options shared by every command: where the state lives and how to print.
 import type { Command } from 'commander';
-import { DEFAULT_ROOT } from '../state/paths.js';
+import { chooseRoot } from '../state/paths.js';
 
 /** What every command needs from the global flags. */
 export interface Globals {
@@ -11,5 +11,5 @@ export interface Globals {
 /** The global flags as seen from a subcommand. */
 export function globals(cmd: Command): Globals {
   const o = cmd.optsWithGlobals() as { root?: string; debug?: boolean };
-  return { root: o.root ?? process.env.LRCTL_ROOT ?? DEFAULT_ROOT, debug: Boolean(o.debug) };
+  return { root: chooseRoot(o.root), debug: Boolean(o.debug) };
 }

@@ -2,24 +2,20 @@
 // first thing (bin/lrctl.js calls prestartShim before the CLI's code loads).
 // It is the root's spare shim (shim/target.ts), whose code has loaded, if the
 // root has one; else a shim started now, whose start-up overlaps the CLI's.
-// After each launch the CLI starts the root's next spare (startSpare).
-// Imports node: modules, paths and the addon: it runs first.
+// At each launch the CLI starts the root's next spare (startSpare).
+// Imports node: modules, paths, messages and the addon: it runs first.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { peerIsOwnUser } from '../native/index.js';
-import { DEFAULT_ROOT, rootPaths, spareShimPaths } from '../state/paths.js';
+import { SHIM_SCRIPT } from '../protocol/messages.js';
+import { chooseRoot, rootPaths, spareShimPaths } from '../state/paths.js';
 
-/** The shim script a CLI starts (and expects a spare to run). */
-export const SHIM = fileURLToPath(new URL('../../bin/lrctl-shim.js', import.meta.url));
 // A long-lived small process: keep the young generation small, and run its
 // JavaScript in the interpreter only (its hot path, the log's encoding, is
 // in the native addon): measured on 6 idle shims after 35 s, 9.2 against
 // 9.5 MiB PSS, and the same log throughput within noise (175-191 against
 // 146-187 MiB/s over 3 runs each).
 const SHIM_NODE_FLAGS = ['--max-semi-space-size=1', '--jitless'];
-// Global options that take a value (they come before the command's name).
-const WITH_VALUE = new Set(['--root']);
 
 /** A shim waiting for its claim: on a pipe to a child the CLI started, or
  *  on a connection to the root's spare. */
@@ -30,23 +26,16 @@ export interface WaitingShim {
 
 let prestarted: { root: string; shim: Promise<WaitingShim> } | null = null;
 
-/** The command's name in `argv` (node, script, [global options], command, ...). */
-export function commandOf(argv: string[]): string | null {
-  for (let i = 2; i < argv.length; i++) {
-    if (WITH_VALUE.has(argv[i])) i++;
-    else if (!argv[i].startsWith('-')) return argv[i];
-  }
-  return null;
-}
-
-// The state root as the CLI will settle it (cli/context.ts), absolute.
-function rootOf(argv: string[]): string {
+// The command's name and the state root (absolute) in `argv` (node, script,
+// [global options], command, ...), as the CLI will settle them.
+function commandAndRoot(argv: string[]): { command: string | null; root: string } {
   let root: string | undefined;
-  for (let i = 2; i < argv.length && argv[i].startsWith('-'); i++) {
+  let i = 2;
+  for (; i < argv.length && argv[i].startsWith('-'); i++) {
     if (argv[i] === '--root') root = argv[++i];
     else if (argv[i].startsWith('--root=')) root = argv[i].slice('--root='.length);
   }
-  return rootPaths(root ?? process.env.LRCTL_ROOT ?? DEFAULT_ROOT).root;
+  return { command: argv[i] ?? null, root: rootPaths(chooseRoot(root)).root };
 }
 
 /** Spare shims are on unless LRCTL_SPARE_SHIM_SECONDS=0. */
@@ -58,7 +47,7 @@ export function sparesEnabled(): boolean {
  *  session) and unreferenced: a CLI that fails first exits anyway, and the
  *  shim reads end-of-file and exits too. */
 export function spawnShim(): WaitingShim {
-  const child = spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM, '--wait'], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM_SCRIPT, '--wait'], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
   child.unref();
   const conn = child.stdio[3] as Socket;
   conn.unref();
@@ -68,7 +57,7 @@ export function spawnShim(): WaitingShim {
 /** Starts the root's next spare shim; if the root has one already, the new
  *  one finds its socket taken and exits. */
 export function startSpare(root: string): void {
-  spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM, '--spare', root], { detached: true, cwd: '/', stdio: 'ignore' }).unref();
+  spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM_SCRIPT, '--spare', root], { detached: true, cwd: '/', stdio: 'ignore' }).unref();
 }
 
 // A connection to the root's spare shim, or null if it has none. The socket
@@ -94,9 +83,8 @@ async function findShim(root: string): Promise<WaitingShim> {
 
 /** For `run`: finds (or starts) the shim now. */
 export function prestartShim(argv: string[]): void {
-  if (commandOf(argv) !== 'run') return;
-  const root = rootOf(argv);
-  prestarted = { root, shim: findShim(root) };
+  const { command, root } = commandAndRoot(argv);
+  if (command === 'run') prestarted = { root, shim: findShim(root) };
 }
 
 /** The shim found ahead for `root`, once; else one found now. */

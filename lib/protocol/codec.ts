@@ -28,3 +28,41 @@ export function readMessages(sock: Socket, onMessage: (m: unknown) => void, onBa
 export function writeMessage(sock: Socket, msg: unknown): boolean {
   return sock.write(JSON.stringify(msg) + '\n');
 }
+
+/** The messages arriving on `sock`, one at a time: `next()` resolves with the
+ *  next one, or null once the socket ends, closes or fails (or sends a
+ *  malformed line). For the launch's few lines: a claim, its answer, the handshake. */
+export function messageReader(sock: Socket): () => Promise<unknown | null> {
+  const queue: unknown[] = [];
+  let ended = false;
+  let waiting: ((m: unknown | null) => void) | null = null;
+  const wake = () => {
+    if (!waiting || (!queue.length && !ended)) return;
+    const w = waiting;
+    waiting = null;
+    w(queue.length ? queue.shift() : null);
+  };
+  const end = () => {
+    ended = true;
+    wake();
+  };
+  readMessages(
+    sock,
+    (m) => {
+      queue.push(m);
+      wake();
+    },
+    () => {
+      end();
+      sock.destroy();
+    },
+  );
+  sock.on('end', end);
+  sock.on('close', end);
+  sock.on('error', end);
+  return () =>
+    new Promise((resolve) => {
+      waiting = resolve;
+      wake();
+    });
+}

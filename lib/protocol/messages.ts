@@ -1,5 +1,6 @@
 // The CLI <-> shim wire format. Every message carries `v`; a shim answers any
 // request with a `v` it does not speak with an error naming both versions.
+import { fileURLToPath } from 'node:url';
 
 /** Version of the control protocol this build speaks. */
 export const PROTOCOL_VERSION = 2;
@@ -38,6 +39,10 @@ export type Event =
   | { v: number; event: 'output'; stream: 'stdout' | 'stderr'; data: string; ino?: number; pos?: number; time?: string }
   | { v: number; event: 'behind'; ino: number; pos: number; time: string }
   | { v: number; event: 'exit'; exitCode: number | null; signal: string | null };
+
+/** The shim script a CLI starts, and names in its claim (a spare refuses a
+ *  claim that names another: another install). */
+export const SHIM_SCRIPT = fileURLToPath(new URL('../../bin/lrctl-shim.js', import.meta.url));
 
 /** First line the CLI sends a shim (on fd 3, or to a spare shim's socket):
  *  which container to run, which shim code the CLI would have started, and

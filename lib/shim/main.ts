@@ -12,6 +12,7 @@ import { adaptBundleSpec, buildSpec, type OciSpec } from '../bundle/spec.js';
 import { mountOverlay, unmountOverlay } from '../bundle/overlay.js';
 import { LrctlError, runtimeError } from '../errors.js';
 import { native } from '../native/index.js';
+import { writeMessage } from '../protocol/codec.js';
 import { PROTOCOL_VERSION, type Handshake } from '../protocol/messages.js';
 import { buildDeleteArgs } from '../runc/args.js';
 import { runRunc, type Runc } from '../runc/runc.js';
@@ -42,7 +43,8 @@ const SHIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', impo
 // told: the state file says it all. Resolves once written (or a second on).
 function handshake(h: Handshake): Promise<void> {
   return new Promise((resolve) => {
-    target!.conn.end(JSON.stringify(h) + '\n', () => resolve());
+    writeMessage(target!.conn, h);
+    target!.conn.end(() => resolve());
     setTimeout(resolve, 1000).unref();
   });
 }

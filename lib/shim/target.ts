@@ -7,12 +7,14 @@
 //   while it loads waits for it rather than starting another. Unused, it
 //   exits after LRCTL_SPARE_SHIM_SECONDS (default 300) or once ROOT is gone.
 // Either way the shim answers the claim on the same socket, then later sends
-// its handshake there. Imports node: modules, paths and the addon: it runs first.
+// its handshake there. Imports node: modules, the protocol, paths and the
+// addon: it runs first.
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { peerIsOwnUser } from '../native/index.js';
-import type { Claim, ClaimReply } from '../protocol/messages.js';
+import { messageReader, writeMessage } from '../protocol/codec.js';
+import { SHIM_SCRIPT, type Claim, type ClaimReply } from '../protocol/messages.js';
 import { spareShimPaths } from '../state/paths.js';
 
 /** The container a shim is for, and the socket its launcher waits on. */
@@ -22,7 +24,6 @@ export interface Target {
   conn: Socket;
 }
 
-const SHIM_SCRIPT = fileURLToPath(new URL('../../bin/lrctl-shim.js', import.meta.url));
 const DEFAULT_SPARE_SECONDS = 300;
 // How often an unused spare looks whether its root still exists.
 const ROOT_CHECK_MS = 2000;
@@ -42,26 +43,10 @@ export function shimTarget(argv: string[]): Promise<Target> | null {
   return null;
 }
 
-function reply(conn: Socket, r: ClaimReply): void {
-  conn.write(JSON.stringify(r) + '\n');
-}
-
-// The first line on `conn`, or null if it closes first.
-function firstLine(conn: Socket): Promise<string | null> {
-  return new Promise((resolve) => {
-    let buf = '';
-    const onData = (d: string) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      conn.off('data', onData);
-      resolve(buf.slice(0, nl));
-    };
-    conn.setEncoding('utf8');
-    conn.on('data', onData);
-    conn.on('end', () => resolve(null));
-    conn.on('error', () => resolve(null));
-  });
+// The first message on `conn` as a claim; null if it closes first or sends something else.
+async function readClaim(conn: Socket): Promise<Claim | null> {
+  const c = (await messageReader(conn)()) as Claim | null;
+  return c && typeof c.root === 'string' && typeof c.id === 'string' ? c : null;
 }
 
 // The launching CLI's environment replaces the one this shim started with
@@ -72,23 +57,13 @@ function takeEnv(env: Record<string, string> | undefined): void {
   Object.assign(process.env, env);
 }
 
-function parseClaim(line: string | null): Claim | null {
-  if (line === null) return null;
-  try {
-    const c = JSON.parse(line) as Claim;
-    return typeof c.root === 'string' && typeof c.id === 'string' ? c : null;
-  } catch {
-    return null;
-  }
-}
-
 async function claimOnFd(fd: number): Promise<Target> {
   const conn = new Socket({ fd, readable: true, writable: true });
-  const claim = parseClaim(await firstLine(conn));
+  const claim = await readClaim(conn);
   // the CLI failed (bad input) or was killed before naming a container
   if (!claim) process.exit(0);
   takeEnv(claim.env);
-  reply(conn, { claimed: true });
+  writeMessage(conn, { claimed: true } satisfies ClaimReply);
   return { root: claim.root, id: claim.id, conn };
 }
 
@@ -134,7 +109,7 @@ function serveAsSpare(root: string): Promise<Target> {
     server.on('connection', async (conn: Socket) => {
       // an abstract socket has no file permissions: only our own user may claim us
       if (taken || !peerIsOwnUser(conn)) return void conn.destroy();
-      const claim = parseClaim(await firstLine(conn));
+      const claim = await readClaim(conn);
       // closed without a claim, or a second CLI that lost the race: it starts its own shim
       if (!claim || taken) return void conn.destroy();
       taken = true;
@@ -144,11 +119,12 @@ function serveAsSpare(root: string): Promise<Target> {
       clearInterval(rootCheck);
       const refused = claim.shim !== SHIM_SCRIPT ? `it runs ${SHIM_SCRIPT}` : codeStamp() !== loaded ? 'its code was rebuilt after it started' : null;
       if (refused) {
-        conn.end(JSON.stringify({ claimed: false, reason: refused } satisfies ClaimReply) + '\n', () => process.exit(0));
+        writeMessage(conn, { claimed: false, reason: refused } satisfies ClaimReply);
+        conn.end(() => process.exit(0));
         return;
       }
       takeEnv(claim.env);
-      reply(conn, { claimed: true });
+      writeMessage(conn, { claimed: true } satisfies ClaimReply);
       resolve({ root: claim.root, id: claim.id, conn });
     });
   });

@@ -6,6 +6,11 @@ import { join, resolve } from 'node:path';
 /** Default root, overridden by --root or LRCTL_ROOT. */
 export const DEFAULT_ROOT = '/var/lib/lrctl';
 
+/** The state root in use: --root's value if given, else LRCTL_ROOT, else the default. */
+export function chooseRoot(flag?: string): string {
+  return flag ?? process.env.LRCTL_ROOT ?? DEFAULT_ROOT;
+}
+
 // sun_path is 108 bytes including the terminating NUL.
 const MAX_SOCKET_PATH = 107;
 
@@ -41,12 +46,18 @@ function socketPath(dir: string, name: string): string {
   return join('/run/lrctl', `${h}.${name}`);
 }
 
+/** The state file of container `id` in the root's containers/ folder (what a scan reads). */
+export function statePath(containers: string, id: string): string {
+  return join(containers, id, 'state.json');
+}
+
 /** Every path of container `id` under `root`. */
 export function containerPaths(root: string, id: string): ContainerPaths {
-  const dir = join(rootPaths(root).containers, id);
+  const { containers } = rootPaths(root);
+  const dir = join(containers, id);
   return {
     dir,
-    state: join(dir, 'state.json'),
+    state: statePath(containers, id),
     bundle: join(dir, 'bundle'),
     rootfs: join(dir, 'bundle', 'rootfs'),
     upper: join(dir, 'upper'),

@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { isErrno } from '../errors.js';
 import { ID_PATTERN } from './id.js';
-import { rootPaths } from './paths.js';
+import { rootPaths, statePath } from './paths.js';
 import { readState, type StateFile } from './state-file.js';
 
 /** One entry of a scan: the state, or why there is none. */
@@ -30,8 +30,8 @@ export function scanContainers(root: string): ScanEntry[] {
     .sort()
     .map((id) => {
       try {
-        // the state file's path as containerPaths has it, without working out all the others
-        return { id, state: readState(`${dir}/${id}/state.json`, id), problem: null, message: null };
+        // only the state file's path: ps scans hundreds, containerPaths works out every path
+        return { id, state: readState(statePath(dir, id), id), problem: null, message: null };
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'ENOCONTAINER') return { id, state: null, problem: 'incomplete' as const, message: 'no state file yet: creation in progress or interrupted' };
