@@ -1,8 +1,8 @@
 // Per-container overlay over a shared read-only rootfs: each container writes
 // only to its own upper dir, so many containers can share one rootfs.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { runtimeError } from '../errors.js';
+import { native } from '../native/index.js';
 
 /** Paths of one overlay mount. */
 export interface OverlayPaths {
@@ -19,18 +19,25 @@ export function isMounted(path: string): boolean {
   return lines.some((l) => l.split(' ')[4]?.replace(/\\040/g, ' ') === path);
 }
 
-/** Mounts the overlay (idempotent). */
+/** Mounts the overlay (idempotent). By mount(2) from the addon: starting
+ *  mount(8) from the shim cost ~10 ms of every launch. */
 export function mountOverlay(p: OverlayPaths): void {
   for (const d of [p.upper, p.work, p.target]) mkdirSync(d, { recursive: true });
   if (isMounted(p.target)) return;
-  const opts = `lowerdir=${p.lower},upperdir=${p.upper},workdir=${p.work}`;
-  const r = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.target], { encoding: 'utf8' });
-  if (r.status !== 0) throw runtimeError(`mounting the rootfs overlay failed: ${(r.stderr || r.error?.message || '').trim().replace(/\s*\n\s*/g, '; ')}`);
+  try {
+    native().mount('overlay', p.target, 'overlay', `lowerdir=${p.lower},upperdir=${p.upper},workdir=${p.work}`);
+  } catch (err) {
+    // the kernel tells why an overlay's options are wrong in its log only
+    throw runtimeError(`mounting the rootfs overlay on ${p.target} failed: ${(err as Error).message}${/Invalid argument/.test((err as Error).message) ? ' (see dmesg)' : ''}`, err);
+  }
 }
 
-/** Unmounts `target` if it is mounted; lazily, so a stray process holding it cannot block rm. */
+/** Unmounts `target` if it is mounted; lazily (MNT_DETACH, as umount -l), so a stray process holding it cannot block rm. */
 export function unmountOverlay(target: string): void {
   if (!isMounted(target)) return;
-  const r = spawnSync('umount', ['-l', target], { encoding: 'utf8' });
-  if (r.status !== 0) throw runtimeError(`unmounting ${target} failed: ${(r.stderr || '').trim()}`);
+  try {
+    native().umountDetach(target);
+  } catch (err) {
+    throw runtimeError(`unmounting ${target} failed: ${(err as Error).message}`, err);
+  }
 }

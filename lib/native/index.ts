@@ -16,6 +16,8 @@ export interface Native {
   execve(path: string, argv: string[], keepFds: number[]): never;
   mallocTrim(): void;
   peerUid(fd: number): number;
+  mount(source: string, target: string, fstype: string, data: string): void;
+  umountDetach(target: string): void;
 }
 
 let loaded: Native | null = null;
