@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { containerdPeer, ok, podmanPeer } from './peers.js';
 
-const LRCTL = fileURLToPath(new URL('../bin/lrctl.js', import.meta.url));
+const LRCTL = fileURLToPath(new URL('../bin/lrctl.cjs', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const N_IDLE = Number(process.env.BENCH_IDLE ?? 20);
 // how long monitors (and the idle node floor) sit idle before their memory is read

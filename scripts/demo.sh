@@ -15,7 +15,7 @@ if [ ! -x "$rootfs/bin/busybox" ]; then
   cp /bin/busybox "$rootfs/bin/"
   for a in $("$rootfs/bin/busybox" --list); do [ -e "$rootfs/bin/$a" ] || ln -s busybox "$rootfs/bin/$a"; done
 fi
-lrctl() { node bin/lrctl.js "$@"; }
+lrctl() { node bin/lrctl.cjs "$@"; }
 
 lrctl rm -f demo >/dev/null 2>&1 || true
 set -x
@@ -26,5 +26,5 @@ lrctl logs --tail 3 demo
 set +x
 echo
 echo "The container keeps running with no lrctl process around. Try:"
-echo "  node bin/lrctl.js logs -f demo     # follow (Ctrl-C leaves it running)"
-echo "  node bin/lrctl.js stop demo && node bin/lrctl.js rm demo"
+echo "  node bin/lrctl.cjs logs -f demo     # follow (Ctrl-C leaves it running)"
+echo "  node bin/lrctl.cjs stop demo && node bin/lrctl.cjs rm demo"

@@ -16,7 +16,7 @@ function passthroughCode(err: LrctlError): number {
 
 /** Runs the CLI with `argv`; sets process.exitCode (never calls process.exit, so output flushes). */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   const sub = argv.slice(2).find((a) => !a.startsWith('-') && program.commands.some((c) => c.name() === a));
   // run and exec pass their arguments on to the container: a --json there is not ours
   const json = !(sub && PASSTHROUGH.has(sub)) && argv.includes('--json');
@@ -45,13 +45,3 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
 }
-
-// A closed pipe (`lrctl logs c1 | head`) ends the output quietly, as with cat.
-for (const s of [process.stdout, process.stderr]) {
-  s.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
-
-await main(process.argv);

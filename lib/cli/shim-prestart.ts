@@ -1,5 +1,5 @@
 // The shim for a launch, found as early as possible: `lrctl run` looks for it
-// first thing (bin/lrctl.js calls prestartShim before the CLI's code loads).
+// first thing (bin/lrctl.cjs calls prestartShim before the CLI's code loads).
 // It is the root's spare shim (shim/target.ts), whose code has loaded, if the
 // root has one; else a shim started now, whose start-up overlaps the CLI's.
 // At each launch the CLI starts the root's next spare (startSpare).
@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { peerIsOwnUser } from '../native/index.js';
 import { SHIM_SCRIPT } from '../protocol/messages.js';
 import { chooseRoot, rootPaths, spareShimPaths } from '../state/paths.js';
+import { commandAndRootArg } from './argv.js';
 
 // A long-lived small process: keep the young generation small, and run its
 // JavaScript in the interpreter only (its hot path, the log's encoding, is
@@ -25,18 +26,6 @@ export interface WaitingShim {
 }
 
 let prestarted: { root: string; shim: Promise<WaitingShim> } | null = null;
-
-// The command's name and the state root (absolute) in `argv` (node, script,
-// [global options], command, ...), as the CLI will settle them.
-function commandAndRoot(argv: string[]): { command: string | null; root: string } {
-  let root: string | undefined;
-  let i = 2;
-  for (; i < argv.length && argv[i].startsWith('-'); i++) {
-    if (argv[i] === '--root') root = argv[++i];
-    else if (argv[i].startsWith('--root=')) root = argv[i].slice('--root='.length);
-  }
-  return { command: argv[i] ?? null, root: rootPaths(chooseRoot(root)).root };
-}
 
 /** Spare shims are on unless LRCTL_SPARE_SHIM_SECONDS=0. */
 export function sparesEnabled(): boolean {
@@ -83,8 +72,10 @@ async function findShim(root: string): Promise<WaitingShim> {
 
 /** For `run`: finds (or starts) the shim now. */
 export function prestartShim(argv: string[]): void {
-  const { command, root } = commandAndRoot(argv);
-  if (command === 'run') prestarted = { root, shim: findShim(root) };
+  const { command, root } = commandAndRootArg(argv);
+  if (command !== 'run') return;
+  const abs = rootPaths(chooseRoot(root)).root;
+  prestarted = { root: abs, shim: findShim(abs) };
 }
 
 /** The shim found ahead for `root`, once; else one found now. */
