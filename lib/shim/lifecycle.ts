@@ -232,7 +232,6 @@ export class Lifecycle {
   /** The last step: publish the final status and let the shim end. */
   finish(status: 'stopped' | 'checkpointed', record?: ExitRecord, error: string | null = null): void {
     this.quiesce();
-    this.sup.log?.close();
     const s = this.sup.state;
     const last = record ?? s.lastExit ?? null;
     const finishedAt = last?.finishedAt ?? new Date().toISOString();
@@ -243,6 +242,10 @@ export class Lifecycle {
     this.server?.close();
     rmSync(this.ctx.paths.socket, { force: true });
     rmSync(this.ctx.paths.pidFile, { force: true });
+    // The log is complete (its writes are synchronous) when the status says
+    // so; it is on disk before the shim ends. Its fsync came before the status
+    // once: 0.3-0.5 s more for `wait` and `run` after 256 MiB of output.
+    this.sup.log?.close();
     setTimeout(() => process.exit(0), 50).unref();
   }
 

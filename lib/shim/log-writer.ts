@@ -152,7 +152,7 @@ export class LogWriter {
     this.open();
   }
 
-  /** Flushes to disk and closes; called before the exit is published. */
+  /** Flushes to disk and closes; called once the exit is published, before the shim ends. */
   close(): void {
     if (this.fd < 0) return;
     try {
