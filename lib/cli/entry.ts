@@ -1,5 +1,5 @@
 // The CLI process's entry, bundled as one CommonJS file (scripts/bundle.mjs)
-// that bin/lrctl.js loads through V8's code cache (code-cache.ts). For
+// that bin/lrctl.cjs loads through V8's code cache (code-cache.ts). For
 // `run`, the shim is found first, so that a cold shim's start-up overlaps the
 // CLI's own (shim-prestart.ts); then the rest of the CLI loads and runs.
 import { prestartShim } from './shim-prestart.js';

@@ -1,6 +1,7 @@
 // lrctl's entry: the one place that turns errors into a line on stderr and an exit code.
 import { CommanderError } from 'commander';
 import { EXIT, LrctlError } from '../errors.js';
+import { commandAndRootArg } from './argv.js';
 import { buildProgram } from './program.js';
 import { printJsonError } from './output/json.js';
 
@@ -17,7 +18,9 @@ function passthroughCode(err: LrctlError): number {
 /** Runs the CLI with `argv`; sets process.exitCode (never calls process.exit, so output flushes). */
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram(argv);
-  const sub = argv.slice(2).find((a) => !a.startsWith('-') && program.commands.some((c) => c.name() === a));
+  // the command argv names, read as the program was built (a --root value is not one)
+  const named = commandAndRootArg(argv).command;
+  const sub = named !== null && program.commands.some((c) => c.name() === named) ? named : undefined;
   // run and exec pass their arguments on to the container: a --json there is not ours
   const json = !(sub && PASSTHROUGH.has(sub)) && argv.includes('--json');
   const fail = (err: LrctlError) => {
