@@ -1,8 +1,9 @@
 // Per-container overlay over a shared read-only rootfs: each container writes
 // only to its own upper dir, so many containers can share one rootfs.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { runtimeError } from '../errors.js';
 import { native } from '../native/index.js';
+import { mkdirPrivate } from '../state/private-fs.js';
 
 /** Paths of one overlay mount. */
 export interface OverlayPaths {
@@ -22,7 +23,13 @@ export function isMounted(path: string): boolean {
 /** Mounts the overlay (idempotent). By mount(2) from the addon: starting
  *  mount(8) from the shim cost ~10 ms of every launch. */
 export function mountOverlay(p: OverlayPaths): void {
-  for (const d of [p.upper, p.work, p.target]) mkdirSync(d, { recursive: true });
+  // The upper dir's own mode is the container's "/" (0755, as Docker's diff
+  // dir, whatever the umask); what keeps local users out of it and of its
+  // setuid files is the 0700 container folder above it.
+  mkdirSync(p.upper, { recursive: true });
+  chmodSync(p.upper, 0o755);
+  mkdirPrivate(p.work);
+  mkdirPrivate(p.target);
   if (isMounted(p.target)) return;
   try {
     native().mount('overlay', p.target, 'overlay', `lowerdir=${p.lower},upperdir=${p.upper},workdir=${p.work}`);

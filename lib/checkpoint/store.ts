@@ -1,9 +1,10 @@
 // Checkpoints on disk, shared by the shim (writer) and the CLI (reader):
 //   <dir>/<name>/meta.json  request.json  criu/ (CRIU images)  rootfs-diff.tar
-// A checkpoint is written as <dir>/.tmp-<name> and renamed when complete, so a
+// A checkpoint is written as <dir>/.tmp-<name>-<id>-<nonce> and renamed when complete, so a
 // half-written one is never listed, never "latest".
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { LrctlError, usageError } from '../errors.js';
 
 /** Bumped when the layout of a checkpoint changes incompatibly. */
@@ -19,6 +20,9 @@ export interface CheckpointMeta {
   rootfsDiff: boolean;
   sizeBytes: number;
   durationsMs: { diff: number; dump: number; total: number };
+  /** Set when the checkpoint failed after CRIU dumped and killed the process:
+   *  its images are kept (the only copy), but it is never "latest". */
+  failed?: string;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -34,9 +38,51 @@ export function defaultCheckpointName(now = new Date()): string {
   return 'cp-' + now.toISOString().replace(/[-:.]/g, '');
 }
 
-/** Where a checkpoint in progress is written. */
-export function tmpCheckpointPath(dir: string, name: string): string {
-  return join(dir, `.tmp-${name}`);
+/** Where a checkpoint in progress is written: unique per container and
+ *  attempt, so containers sharing a --checkpoint-dir never collide. */
+export function tmpCheckpointPath(dir: string, name: string, id: string): string {
+  return join(dir, `${tmpCheckpointPrefix(name, id)}${randomBytes(4).toString('hex')}`);
+}
+
+/** What the temporary folders of checkpoint `name` of container `id` start with (the CLI's progress finds them by it). */
+export function tmpCheckpointPrefix(name: string, id: string): string {
+  return `.tmp-${name}-${id}-`;
+}
+
+// Kernel filesystems that look like folders but hold no files of ours (statfs f_type).
+const PSEUDO_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x64626720: 'debugfs', 0x73636673: 'securityfs' };
+
+/** A checkpoint folder the operator named (--checkpoint-dir): made 0700 when
+ *  absent, else it must be a real, writable directory (one we can make a
+ *  folder in) on a real filesystem. Returns its real path; EUSAGE otherwise. */
+export function checkCheckpointDir(dir: string): string {
+  const bad = (why: string) => usageError(`invalid checkpoint folder ${dir}: ${why}`);
+  if (!isAbsolute(dir)) throw bad('not an absolute path');
+  if (!existsSync(dir)) {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw bad((err as Error).message);
+    }
+  }
+  let real: string;
+  try {
+    real = realpathSync(dir);
+    if (!statSync(real).isDirectory()) throw bad('not a directory');
+  } catch (err) {
+    if (err instanceof LrctlError) throw err;
+    throw bad((err as Error).message);
+  }
+  const fs = PSEUDO_FS[statfsSync(real).type];
+  if (fs) throw bad(`it is on ${fs}, not a filesystem for files`);
+  const probe = join(real, `.lrctl-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    mkdirSync(probe, { mode: 0o700 });
+    rmdirSync(probe);
+  } catch (err) {
+    throw bad(`cannot write in it (${(err as { code?: string }).code ?? (err as Error).message})`);
+  }
+  return real;
 }
 
 /** Bytes used by the files under `path`. */
@@ -73,7 +119,7 @@ export function listCheckpoints(dir: string, id: string | null = null): Checkpoi
 /** The checkpoint named `name` ('latest': the newest complete one); ENOCONTAINER if none. */
 export function findCheckpoint(dir: string, name: string, id: string, onlyOf: string | null = null): CheckpointMeta & { path: string } {
   const all = listCheckpoints(dir, onlyOf);
-  const m = name === 'latest' ? all[all.length - 1] : all.find((c) => c.name === name);
+  const m = name === 'latest' ? all.filter((c) => !c.failed).pop() : all.find((c) => c.name === name);
   if (!m) throw new LrctlError('ENOCONTAINER', name === 'latest' ? `container ${id} has no checkpoint in ${dir}` : `no such checkpoint: ${name} (of container ${id} in ${dir})`);
   return { ...m, path: join(dir, m.name) };
 }

@@ -1,6 +1,7 @@
 // `run --checkpoint-every`: rolling checkpoints taken by the shim itself,
 // through the same takeCheckpoint as `lrctl checkpoint create --keep`.
 import { defaultCheckpointName } from '../checkpoint/store.js';
+import { mkdirPrivate } from '../state/private-fs.js';
 import type { CheckpointSchedule } from '../state/state-file.js';
 import { takeCheckpoint } from './checkpoint.js';
 import type { Supervisor } from './supervisor.js';
@@ -16,6 +17,7 @@ export function scheduleCheckpoints(sup: Supervisor, s: CheckpointSchedule, wher
           if (sup.state.status !== 'running') return;
           const name = defaultCheckpointName();
           try {
+            mkdirPrivate(where.dir);
             await takeCheckpoint(sup, where.upper, where.requestPath, { name, dir: where.dir, leaveRunning: s.leaveRunning, tcpEstablished: false, fileLocks: false, keep: s.keep });
             if (!s.leaveRunning) stopped(name);
             sup.setStatus(sup.state.status, { lastScheduledCheckpoint: { name, at: new Date().toISOString(), error: null } });

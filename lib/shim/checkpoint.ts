@@ -1,15 +1,20 @@
 // Checkpoints taken by the shim (the authority on its container): freeze the
 // container, save its writable layer, let CRIU dump it through runc, write
-// meta.json, and only then rename .tmp-<name> to <name>. Any failure leaves no
-// listed checkpoint and a container that runs as it did before.
+// meta.json, and only then rename .tmp-<name>-<id>-<nonce> to <name>. Any
+// failure leaves no listed checkpoint and a container that runs, thawed, as
+// it did before, except a process CRIU already dumped and killed: its
+// images are the only copy and are kept, marked failed.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { CHECKPOINT_FORMAT, duSync, pruneCheckpoints, tmpCheckpointPath, validateCheckpointName, type CheckpointMeta } from '../checkpoint/store.js';
-import { existsError, LrctlError, runtimeError } from '../errors.js';
+import { existsError, isErrno, LrctlError, runtimeError, usageError } from '../errors.js';
 import { trackChild } from '../process/children.js';
 import { buildCheckpointArgs, buildPauseArgs } from '../runc/args.js';
 import { runRunc, runRuncChecked } from '../runc/runc.js';
+import { isAlive } from '../state/liveness.js';
+import { mkdirPrivateNew, PRIVATE_DIR, PRIVATE_FILE, writePrivateFile } from '../state/private-fs.js';
+import type { Status } from '../state/status.js';
 import type { Supervisor } from './supervisor.js';
 
 /** What `lrctl checkpoint create` asks the shim for. */
@@ -61,25 +66,25 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
     throw new LrctlError('ESTATE', `cannot checkpoint container ${id}: it has a terminal (-t), and a restored container could not get its pty back; run it without -t to checkpoint it`);
   }
   validateCheckpointName(o.name);
+  // the request names a folder: never work in one that is not a real, writable directory
+  if (!isAbsolute(o.dir) || !statSync(o.dir, { throwIfNoEntry: false })?.isDirectory()) throw usageError(`invalid checkpoint folder ${o.dir}: not a directory`);
   const final = join(o.dir, o.name);
   if (existsSync(final)) throw existsError(`checkpoint ${o.name} of container ${id} already exists`);
-  const tmp = tmpCheckpointPath(o.dir, o.name);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(join(tmp, 'criu'), { recursive: true });
+  // unique per container and attempt: two containers sharing a --checkpoint-dir never collide
+  const tmp = tmpCheckpointPath(o.dir, o.name, id);
+  // one level at a time (not recursive): a folder that vanished or is not ours fails here at once
+  mkdirPrivateNew(tmp);
+  mkdirPrivateNew(join(tmp, 'criu'));
 
   const wasPaused = sup.state.status === 'paused';
   const before = sup.state.status;
   sup.setStatus('checkpointing');
   const t0 = Date.now();
-  let paused = false;
   let diffMs = 0;
   try {
     if (upper) {
       // Frozen while the writable layer is saved, so files and memory are of one moment.
-      if (!wasPaused) {
-        await runRuncChecked(sup.runc, buildPauseArgs(id, true), 'runc pause');
-        paused = true;
-      }
+      if (!wasPaused) await runRuncChecked(sup.runc, buildPauseArgs(id, true), 'runc pause');
       await runTool('tar', ['-C', upper, '--xattrs', '--numeric-owner', '-cf', join(tmp, 'rootfs-diff.tar'), '.']);
       diffMs = Date.now() - t0;
     }
@@ -91,23 +96,9 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
       throw why ? runtimeError(`runc checkpoint failed: ${why}`, err) : err;
     }
     const dumpMs = Date.now() - t1;
-    if (paused && o.leaveRunning) {
-      await runRuncChecked(sup.runc, buildPauseArgs(id, false), 'runc resume');
-      paused = false;
-    }
-    copyFileSync(requestPath, join(tmp, 'request.json'));
-    const meta: CheckpointMeta = {
-      format: CHECKPOINT_FORMAT,
-      name: o.name,
-      id,
-      createdAt: new Date(t0).toISOString(),
-      leaveRunning: o.leaveRunning,
-      rootfsDiff: Boolean(upper),
-      sizeBytes: duSync(tmp),
-      durationsMs: { diff: diffMs, dump: dumpMs, total: Date.now() - t0 },
-    };
-    writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
-    renameSync(tmp, final);
+    if (upper && !wasPaused && o.leaveRunning) await runRuncChecked(sup.runc, buildPauseArgs(id, false), 'runc resume');
+    const meta = writeMeta(tmp, requestPath, { format: CHECKPOINT_FORMAT, name: o.name, id, createdAt: new Date(t0).toISOString(), leaveRunning: o.leaveRunning, rootfsDiff: Boolean(upper), sizeBytes: 0, durationsMs: { diff: diffMs, dump: dumpMs, total: Date.now() - t0 } });
+    publish(tmp, final, o.name, id);
     const pruned = o.keep ? pruneCheckpoints(o.dir, o.keep, o.sharedDir ? id : null) : [];
     if (o.leaveRunning) sup.setStatus(wasPaused ? 'paused' : 'running');
     // else CRIU has killed the init: its exit, queued behind us, is recorded as checkpointed
@@ -115,22 +106,98 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
     sup.diag.info(`checkpoint ${o.name}: ${meta.sizeBytes} bytes in ${meta.durationsMs.total} ms`);
     return { ...meta, path: final, pruned };
   } catch (err) {
-    // Keep CRIU's log beside the checkpoints for diagnosis; drop the partial images.
-    const log = join(tmp, 'criu', 'dump.log');
-    const kept = join(o.dir, `${o.name}.failed-dump.log`);
-    if (existsSync(log)) {
-      // only the latest failure's log is kept: a failing cron job must not fill the disk
-      for (const f of readdirSync(o.dir)) if (f.endsWith('.failed-dump.log')) rmSync(join(o.dir, f), { force: true });
-      copyFileSync(log, kept);
-    }
-    rmSync(tmp, { recursive: true, force: true });
-    // A runc killed mid-dump can leave the container frozen: thaw it.
-    if (!wasPaused) await runRunc(sup.runc, buildPauseArgs(id, false)).catch(() => {});
-    sup.setStatus(before);
-    sup.diag.warn(`checkpoint ${o.name} failed: ${(err as Error).message}`);
-    const msg = (err as Error).message;
-    // whatever failed (tar, a full disk), it is the operation failing, not a bug in lrctl
-    const code = err instanceof LrctlError ? err.code : 'ERUNTIME';
-    throw new LrctlError(code, existsSync(kept) ? `${msg} (CRIU log: ${kept})` : `checkpoint failed: ${msg}`.replace(/^checkpoint failed: (runc checkpoint failed)/, '$1'));
+    throw await failed(sup, err, { o, tmp, final, requestPath, wasPaused, before, t0 });
+  }
+}
+
+// meta.json last, so a folder with one is complete; every file 0600, every folder 0700 (memory images are secrets).
+function writeMeta(tmp: string, requestPath: string, meta: CheckpointMeta): CheckpointMeta {
+  copyFileSync(requestPath, join(tmp, 'request.json'));
+  const m = { ...meta, sizeBytes: duSync(tmp) };
+  writePrivateFile(join(tmp, 'meta.json'), JSON.stringify(m, null, 2));
+  chmodTreePrivate(tmp);
+  return m;
+}
+
+// The rename that makes a checkpoint listed; a name taken meanwhile (a shared folder) is EEXIST.
+function publish(tmp: string, final: string, name: string, id: string): void {
+  try {
+    renameSync(tmp, final);
+  } catch (err) {
+    if (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) throw existsError(`checkpoint ${name} of container ${id} already exists`);
+    throw err;
+  }
+}
+
+/** Runs `step`, reporting instead of throwing: each cleanup step must run whatever the one before did. */
+function attempt(sup: Supervisor, what: string, step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    sup.diag.warn(`after a failed checkpoint, ${what} failed: ${(err as Error).message}`);
+  }
+}
+
+// A checkpoint failed (ENOSPC, a killed runc or CRIU, tar): thaw the
+// container and give its status back, whatever else fails. Without
+// --leave-running, CRIU may have dumped and killed the process before the
+// failure: then the images are the only copy and are kept, marked failed.
+async function failed(sup: Supervisor, err: unknown, c: { o: CheckpointRequest; tmp: string; final: string; requestPath: string; wasPaused: boolean; before: Status; t0: number }): Promise<LrctlError> {
+  const { o, tmp } = c;
+  const id = sup.state.id;
+  const msg = (err as Error).message;
+  // A runc or CRIU killed mid-dump can leave the container frozen: thaw it first, before anything can fail.
+  if (!c.wasPaused) await runRunc(sup.runc, buildPauseArgs(id, false)).catch(() => {});
+  const lost = !o.leaveRunning && !isAlive(sup.state.initPid);
+  const log = join(tmp, 'criu', 'dump.log');
+  const keptLogPath = join(o.dir, failedLogName(id, o.name));
+  let keptLog = false;
+  if (lost) {
+    attempt(sup, 'keeping the images', () => {
+      writeMeta(tmp, c.requestPath, { format: CHECKPOINT_FORMAT, name: o.name, id, createdAt: new Date(c.t0).toISOString(), leaveRunning: false, rootfsDiff: Boolean(existsSync(join(tmp, 'rootfs-diff.tar'))), sizeBytes: 0, durationsMs: { diff: 0, dump: 0, total: Date.now() - c.t0 }, failed: msg });
+      publish(tmp, c.final, o.name, id);
+      sup.checkpointedAs = o.name;
+    });
+  } else {
+    attempt(sup, 'keeping CRIU\'s log', () => {
+      if (!existsSync(log)) return;
+      // only this container's latest failure is kept: a failing cron job must not fill the disk
+      const mine = failedLogName(id, '');
+      for (const f of readdirSync(o.dir)) if (f.startsWith(mine) && f.endsWith('.failed-dump.log')) rmSync(join(o.dir, f), { force: true });
+      copyFileSync(log, keptLogPath);
+      chmodSync(keptLogPath, PRIVATE_FILE);
+      keptLog = true;
+    });
+  }
+  const kept = lost && sup.checkpointedAs === o.name;
+  // never the only copy of a process: images not published stay where they are, and the message says where
+  if (!lost) attempt(sup, 'removing the partial checkpoint', () => rmSync(tmp, { recursive: true, force: true }));
+  // a process CRIU killed: its queued exit moves the status on from checkpointing to checkpointed
+  if (!kept) sup.setStatus(c.before);
+  sup.diag.warn(`checkpoint ${o.name} failed: ${msg}`);
+  // whatever failed (tar, a full disk), it is the operation failing, not a bug in lrctl
+  const code = err instanceof LrctlError ? err.code : 'ERUNTIME';
+  const where = kept
+    ? ` (the process was dumped and is gone: its images are kept as checkpoint ${o.name}, marked failed)`
+    : lost
+      ? ` (the process is gone: what CRIU wrote is kept in ${tmp})`
+      : keptLog
+        ? ` (CRIU log: ${keptLogPath})`
+        : '';
+  return new LrctlError(code, `${/^runc checkpoint failed/.test(msg) ? msg : `checkpoint failed: ${msg}`}${where}`);
+}
+
+/** Where the CRIU log of a container's failed checkpoint is kept. */
+function failedLogName(id: string, name: string): string {
+  return `${id}.${name}${name ? '.failed-dump.log' : ''}`;
+}
+
+/** Sets every folder under `dir` to 0700 and every file to 0600. */
+function chmodTreePrivate(dir: string): void {
+  chmodSync(dir, PRIVATE_DIR);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) chmodTreePrivate(p);
+    else if (e.isFile()) chmodSync(p, PRIVATE_FILE);
   }
 }

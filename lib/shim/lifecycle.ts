@@ -3,7 +3,7 @@
 // exits: drain, clean runc's state, then either run it again (restart policy,
 // an unhealthy check), restore it at once (a scheduled checkpoint stopped it),
 // or finish: publish the exit and let the shim end.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { runtimeError } from '../errors.js';
@@ -11,6 +11,7 @@ import { liveChildren } from '../process/children.js';
 import { buildCreateArgs, buildDeleteArgs, buildKillArgs, buildRestoreArgs } from '../runc/args.js';
 import { runRunc, runRuncChecked } from '../runc/runc.js';
 import type { ContainerPaths } from '../state/paths.js';
+import { mkdirPrivate } from '../state/private-fs.js';
 import type { ExitRecord, RestoreSource, RunRequest } from '../state/state-file.js';
 import { backoffMs, formatRestartPolicy, NO_RESTART, shouldRestart } from '../supervision/restart-policy.js';
 import { criuError } from './checkpoint.js';
@@ -253,7 +254,7 @@ export class Lifecycle {
   private async restore(r: RestoreSource, pipes: ContainerStdio): Promise<void> {
     const work = join(this.ctx.paths.dir, 'restore-work');
     rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
+    mkdirPrivate(work);
     const { paths, id } = this.ctx;
     try {
       await runRuncChecked(this.sup.runc, buildRestoreArgs(id, { bundle: paths.bundle, pidFile: paths.pidFile, imagePath: join(r.checkpoint, 'criu'), workPath: work, tcpEstablished: r.tcpEstablished, fileLocks: r.fileLocks }), 'runc restore', { stdio: pipes.forRunc });

@@ -2,9 +2,10 @@
 // are synchronous and whole entries, so a crash never leaves a torn line
 // other than the last one, and rotation never splits an entry. When the disk
 // is full the output is dropped, never held: the container must not block.
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { contentBytes, encodeChunk, encodeEvent, timestampNow, type Stream } from '../logs/cri-format.js';
 import { rotate } from '../logs/rotation.js';
+import { PRIVATE_FILE } from '../state/private-fs.js';
 import type { Diag } from './diag.js';
 
 /** Appends output to `path`, rotating at `maxSize` bytes and keeping `maxFiles` files. */
@@ -133,7 +134,8 @@ export class LogWriter {
 
   private open(): void {
     try {
-      this.fd = openSync(this.path, 'a', 0o640);
+      this.fd = openSync(this.path, 'a', PRIVATE_FILE);
+      fchmodSync(this.fd, PRIVATE_FILE);
       ({ size: this.size, ino: this.ino } = fstatSync(this.fd));
     } catch (err) {
       this.fd = -1;

@@ -6,7 +6,7 @@
 // With --adopt FILE it is a shim taking over from itself after `shim upgrade`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { adaptBundleSpec, buildSpec, type OciSpec } from '../bundle/spec.js';
 import { mountOverlay, unmountOverlay } from '../bundle/overlay.js';
@@ -18,6 +18,7 @@ import { buildDeleteArgs } from '../runc/args.js';
 import { runRunc, type Runc } from '../runc/runc.js';
 import { readBootId, readStartTime } from '../state/liveness.js';
 import { containerPaths, rootPaths } from '../state/paths.js';
+import { writePrivateFile } from '../state/private-fs.js';
 import { readState, SCHEMA_VERSION, type RunRequest, type StateFile } from '../state/state-file.js';
 import { formatRestartPolicy } from '../supervision/restart-policy.js';
 import { serveControl } from './control-server.js';
@@ -62,7 +63,10 @@ function prepareBundle(req: RunRequest): void {
     // runc refuses a rootfs path that is a symlink
     spec.root.path = realpathSync(spec.root.path);
   }
-  writeFileSync(`${paths.bundle}/config.json`, JSON.stringify(spec, null, 2));
+  // 0600: the spec holds the container's env values
+  writePrivateFile(`${paths.bundle}/config.json`, JSON.stringify(spec, null, 2));
+  // runc appends to its log and keeps the mode it finds: 0600 (its errors quote the container's arguments)
+  writePrivateFile(paths.runcLog, '', 'a');
 }
 
 // A restore starts from the files as they were at checkpoint time: the

@@ -88,7 +88,7 @@ export class Supervisor {
         if (!this.state.stoppedByUser) this.setStatus(this.state.status, { stoppedByUser: true });
         if (this.state.status === 'restarting') return this.cancelRestart?.();
         // a checkpoint has stopped it and its exit is queued: that exit now ends the container
-        if (this.state.status === 'checkpointing') return;
+        if (this.state.status === 'checkpointing' && this.checkpointedAs) return;
       }
       this.check('kill');
       try {

@@ -9,13 +9,14 @@
 // Either way the shim answers the claim on the same socket, then later sends
 // its handshake there. Imports node: modules, the protocol, paths and the
 // addon: it runs first.
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { peerIsOwnUser } from '../native/index.js';
 import { messageReader, writeMessage } from '../protocol/codec.js';
 import { SHIM_SCRIPT, type Claim, type ClaimReply } from '../protocol/messages.js';
 import { spareShimPaths } from '../state/paths.js';
+import { writePrivateFile } from '../state/private-fs.js';
 
 /** The container a shim is for, and the socket its launcher waits on. */
 export interface Target {
@@ -99,7 +100,7 @@ function serveAsSpare(root: string): Promise<Target> {
   const rootCheck = setInterval(() => existsSync(root) || quit(), ROOT_CHECK_MS);
   server.listen(address, () => {
     try {
-      writeFileSync(pidFile, `${process.pid}\n`);
+      writePrivateFile(pidFile, `${process.pid}\n`);
     } catch {
       quit(); // the root is gone
     }

@@ -8,6 +8,8 @@ export const ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 /** Throws EUSAGE unless `id` is a valid container id. */
 export function validateId(id: string): string {
   if (!ID_PATTERN.test(id)) throw usageError(`invalid container id ${JSON.stringify(id)}: must match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}`);
+  // containers/<id>.lock is the lock of container <id> (proper-lockfile)
+  if (id.endsWith('.lock')) throw usageError(`invalid container id ${JSON.stringify(id)}: must not end in .lock (the name of a lock)`);
   return id;
 }
 

@@ -35,6 +35,22 @@ export function shimHealth(state: StateFile, bootId: string): Health {
   return LIVE.includes(state.status) ? 'lost' : 'exited';
 }
 
+/** Proof enough to signal `pid` as the shim of container `id`: its start time
+ *  is the recorded one and its command line names a shim and that id. A pid
+ *  read from a file is never signalled on less: the file may be a copy, or forged. */
+export function isShimOf(pid: number, startTime: number, id: string): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 1 || readStartTime(pid) !== startTime) return false;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return false;
+  }
+  // a launched shim's title is "lrctl-shim ROOT ID"; an upgraded one's argv is "... lrctl-shim.js ROOT ID --adopt FILE"
+  const words = cmdline.split(/[\0 ]+/);
+  return words.some((w) => w === 'lrctl-shim' || /\/lrctl-shim(\.js)?$/.test(w)) && words.includes(id);
+}
+
 /** True when process `pid` exists and is not a zombie. */
 export function isAlive(pid: number | null): boolean {
   return pid !== null && pid > 0 && readStartTime(pid) !== null;

@@ -1,10 +1,12 @@
 // state.json: the record of one container. Written only by its shim, always
 // atomically (temp file, fsync, rename, fsync dir), as runc's saveState does.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { corruptError, isErrno, noSuchContainer } from '../errors.js';
 import type { HealthConfig, HealthState } from '../supervision/health.js';
 import type { RestartPolicy } from '../supervision/restart-policy.js';
+import { PRIVATE_FILE, writeAll } from './private-fs.js';
 import { isStatus, type Status } from './status.js';
 
 /** Bumped when the layout of state.json changes incompatibly. */
@@ -111,18 +113,59 @@ export function readState(path: string, id = ''): StateFile {
     if (isErrno(err, 'ENOENT')) throw noSuchContainer(id || path);
     throw err;
   }
-  let s: Partial<StateFile>;
+  let s: Record<string, unknown>;
   try {
     s = JSON.parse(text);
   } catch {
     throw corruptError(`corrupt state file ${path}: not valid JSON`);
   }
-  if (typeof s !== 'object' || s === null) throw corruptError(`corrupt state file ${path}: not an object`);
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) throw corruptError(`corrupt state file ${path}: not an object`);
   if (s.schemaVersion !== SCHEMA_VERSION) throw corruptError(`corrupt state file ${path}: unknown schema version ${JSON.stringify(s.schemaVersion)}`);
-  if (typeof s.id !== 'string' || !isStatus(s.status) || typeof s.shimPid !== 'number' || typeof s.bootId !== 'string') {
-    throw corruptError(`corrupt state file ${path}: missing or invalid fields`);
-  }
-  return s as StateFile;
+  const bad = invalidField(s);
+  if (bad) throw corruptError(`corrupt state file ${path}: missing or invalid field ${bad}`);
+  // a copied or moved folder: its record names another container, whose processes it must never reach
+  if (id && s.id !== id) throw corruptError(`corrupt state file ${path}: it names container ${JSON.stringify(s.id)}, not ${id}`);
+  return s as unknown as StateFile;
+}
+
+const isPid = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
+const isInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isStr = (v: unknown) => typeof v === 'string';
+const orNull = (f: (v: unknown) => boolean) => (v: unknown) => v === null || f(v);
+const optional = (f: (v: unknown) => boolean) => (v: unknown) => v === undefined || f(v);
+
+// Every field a reader (ps, inspect, stop, rm) uses, by its type: one bad record is reported as corrupt, never a crash.
+const FIELDS: Record<string, (v: unknown) => boolean> = {
+  id: isStr,
+  status: isStatus,
+  command: (v) => Array.isArray(v) && v.every(isStr),
+  tty: (v) => typeof v === 'boolean',
+  createdAt: isStr,
+  startedAt: orNull(isStr),
+  finishedAt: orNull(isStr),
+  initPid: orNull(isPid),
+  shimPid: isPid,
+  shimStartTime: isInt,
+  bootId: isStr,
+  protocolVersion: isInt,
+  socket: isStr,
+  exitCode: orNull(Number.isSafeInteger),
+  signal: orNull(isStr),
+  restartCount: isInt,
+  error: orNull(isStr),
+  pipeSize: orNull(isInt),
+  logDroppedBytes: optional(isInt),
+  checkpoint: optional(orNull(isStr)),
+  restartPolicy: optional(isStr),
+  lastExit: optional(orNull((v) => typeof v === 'object' && v !== null && isStr((v as ExitRecord).finishedAt))),
+  nextRestartAt: optional(orNull(isStr)),
+  healthCheck: optional(orNull((v) => typeof v === 'object' && v !== null && isStr((v as HealthState).status))),
+};
+
+// The name of the first field of `s` that is missing or of the wrong type, or null.
+function invalidField(s: Record<string, unknown>): string | null {
+  for (const [k, ok] of Object.entries(FIELDS)) if (!ok(s[k])) return k;
+  return null;
 }
 
 /** Writes `state` so that a reader sees the old or the new file, never a torn one. */
@@ -130,12 +173,14 @@ export function writeStateAtomic(path: string, state: StateFile): void {
   writeFileAtomic(path, JSON.stringify(state, null, 2) + '\n');
 }
 
-/** Temp file in the same folder, fsync, rename over the target, fsync the folder. */
+/** Temp file in the same folder, fsync, rename over the target, fsync the folder.
+ *  The file is 0600 whatever the umask: state and requests hold env values. */
 export function writeFileAtomic(path: string, data: string): void {
-  const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
+  const tmp = join(dirname(path), `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', PRIVATE_FILE);
   try {
-    writeSync(fd, data);
+    fchmodSync(fd, PRIVATE_FILE);
+    writeAll(fd, Buffer.from(data));
     fsyncSync(fd);
     renameSync(tmp, path);
   } catch (err) {

@@ -16,7 +16,8 @@ export const ACCEPTS: Record<Operation, readonly Status[]> = {
   // restarting: the shim waits out a back-off; stop cancels the restart. checkpointing,
   // restoring: the shim runs the stop after that step (scheduled checkpoints come unasked).
   stop: ['created', 'running', 'paused', 'checkpointing', 'restoring', 'restarting', 'stopped', 'checkpointed'],
-  kill: ['created', 'running', 'paused'],
+  // checkpointing: the shim signals it once the checkpoint step is over (never a frozen process mid-dump)
+  kill: ['created', 'running', 'paused', 'checkpointing'],
   pause: ['running'],
   resume: ['paused'],
   exec: ['running'],

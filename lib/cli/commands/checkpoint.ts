@@ -1,11 +1,12 @@
 // lrctl checkpoint: CRIU snapshots through the container's shim.
 //   checkpoint [create] [opts] ID [NAME]   checkpoint ls ID   checkpoint rm ID NAME...
 import { Command } from 'commander';
-import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { defaultCheckpointName, duSync, listCheckpoints, removeCheckpoint, tmpCheckpointPath, validateCheckpointName } from '../../checkpoint/store.js';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkCheckpointDir, defaultCheckpointName, duSync, listCheckpoints, removeCheckpoint, tmpCheckpointPrefix, validateCheckpointName } from '../../checkpoint/store.js';
 import { LrctlError, runtimeError } from '../../errors.js';
 import { withContainerLock } from '../../state/lock.js';
+import { mkdirPrivate } from '../../state/private-fs.js';
 import { accepts } from '../../state/status.js';
 import { exportCheckpoint } from '../checkpoint-archive.js';
 import { globals } from '../context.js';
@@ -57,14 +58,16 @@ function createCommand(): Command {
           return null;
         }
         if (v.health !== 'ok') throw runtimeError(`cannot checkpoint container ${id}: its shim is ${v.health}`);
-        const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
-        mkdirSync(dir, { recursive: true });
+        let dir = v.paths.checkpoints;
+        if (o.checkpointDir) dir = checkCheckpointDir(resolve(o.checkpointDir));
+        else mkdirPrivate(dir);
         // Progress on a terminal: what CRIU has written so far.
-        const tmp = tmpCheckpointPath(dir, name);
+        const tmpPrefix = tmpCheckpointPrefix(name, id);
         const started = Date.now();
         const progress = process.stderr.isTTY && !o.json
           ? setInterval(() => {
-              const size = existsSync(tmp) ? duSync(tmp) : 0;
+              const tmp = readdirSync(dir).find((n) => n.startsWith(tmpPrefix));
+              const size = tmp ? duSync(join(dir, tmp)) : 0;
               process.stderr.write(`\rcheckpointing ${id}: ${humanSize(size)} written, ${((Date.now() - started) / 1000).toFixed(1)} s`);
             }, 200)
           : null;

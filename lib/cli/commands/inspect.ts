@@ -31,7 +31,9 @@ export function inspectCommand(): Command {
       // print what was found even when some ids were not (then exit non-zero)
       await forEachId(ids, async (id) => {
         const v = loadContainer(root, id);
-        out.push({ ...(await liveState(v)), effectiveStatus: effectiveStatus(v), shim: v.health, initAlive: v.initAlive, paths: v.paths });
+        // outputDiscarded: the shim (the only reader of the output pipes) is gone while the init runs:
+        // as PID 1 it ignores SIGPIPE, so whatever it writes now fails with EPIPE and is lost
+        out.push({ ...(await liveState(v)), effectiveStatus: effectiveStatus(v), shim: v.health, initAlive: v.initAlive, outputDiscarded: v.health === 'lost' && v.initAlive, paths: v.paths });
       }).finally(() => printJson(out));
     });
 }

@@ -8,7 +8,7 @@ import { noSuchContainer, runtimeError } from '../../errors.js';
 import { buildDeleteArgs } from '../../runc/args.js';
 import { runRunc } from '../../runc/runc.js';
 import { ID_PATTERN } from '../../state/id.js';
-import { readStartTime } from '../../state/liveness.js';
+import { isShimOf } from '../../state/liveness.js';
 import { withContainerLock } from '../../state/lock.js';
 import { containerPaths, rootPaths } from '../../state/paths.js';
 import { accepts, assertAccepts } from '../../state/status.js';
@@ -30,9 +30,9 @@ async function removeFromDisk(root: string, id: string): Promise<void> {
   if (!paths.socket.startsWith(paths.dir)) rmSync(paths.socket, { force: true });
 }
 
-// SIGKILL to the recorded shim, only if that pid is still the same process.
+// SIGKILL to the recorded shim, only if that pid is provably that shim still.
 function killShim(v: ContainerView): void {
-  if (readStartTime(v.state.shimPid) !== v.state.shimStartTime) return;
+  if (!isShimOf(v.state.shimPid, v.state.shimStartTime, v.id)) return;
   try {
     process.kill(v.state.shimPid, 'SIGKILL');
   } catch {

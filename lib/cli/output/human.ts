@@ -18,6 +18,8 @@ export function describeStatus(v: { status: string; startedAt: string | null; fi
   if (v.health === 'rebooted') return 'Exited (host rebooted)';
   const since = (t: string | null) => humanDuration(now - Date.parse(t ?? new Date(now).toISOString()));
   if (v.health === 'lost' && !v.initAlive) return 'Exited (unknown: shim lost)';
+  // nobody reads its output pipes any more: what it writes is discarded
+  if (v.health === 'lost') return `Up ${since(v.startedAt)} (shim lost: output discarded)`;
   switch (v.status) {
     case 'running':
       return `Up ${since(v.startedAt)}${v.healthCheck ? ` (${v.healthCheck})` : ''}`;

@@ -11,7 +11,8 @@ t.test('validateId accepts valid ids and returns them', async (t) => {
 });
 
 t.test('validateId rejects invalid ids with EUSAGE', async (t) => {
-  const bad = ['', '-a', '.a', '_a', 'x'.repeat(65), 'a/b', 'a b', '../x', '..', '.', 'a\nb', 'a\u00e9', 'a:b', 'a\0', ' a', 'a '];
+  // web.lock: the name of web's lock folder (it would hide from ps and block web)
+  const bad = ['', '-a', '.a', '_a', 'x'.repeat(65), 'a/b', 'a b', '../x', '..', '.', 'a\nb', 'a\u00e9', 'a:b', 'a\0', ' a', 'a ', 'web.lock', 'a.lock'];
   for (const id of bad) {
     let caught: unknown;
     try {

@@ -76,9 +76,37 @@ t.test('schema and field errors are corrupt, with the reason', async (t) => {
   });
   const [bad, v2] = scanContainers(root);
   t.equal(bad.problem, 'corrupt');
-  t.match(bad.message, 'missing or invalid fields');
+  t.match(bad.message, 'missing or invalid field status');
   t.equal(v2.problem, 'corrupt');
   t.match(v2.message, 'unknown schema version 2');
+});
+
+t.test('a record that misses a field any reader uses, or names another container, is corrupt; the rest are listed', async (t) => {
+  const without = (id: string, field: string) => {
+    const s = JSON.parse(state(id));
+    delete s[field];
+    return JSON.stringify(s);
+  };
+  const root = t.testdir({
+    containers: {
+      a: { 'state.json': without('a', 'command') },
+      b: { 'state.json': JSON.stringify({ ...JSON.parse(state('b')), command: 'sleep' }) },
+      c: { 'state.json': JSON.stringify({ ...JSON.parse(state('c')), shimPid: -1 }) },
+      d: { 'state.json': 'null' },
+      // a copy of c2's folder: its record must not let commands on c2bak reach c2
+      c2bak: { 'state.json': state('c2') },
+      ok: { 'state.json': state('ok') },
+    },
+  });
+  const byId = Object.fromEntries(scanContainers(root).map((e) => [e.id, e]));
+  t.match(byId.a.message, 'missing or invalid field command');
+  t.match(byId.b.message, 'missing or invalid field command');
+  t.match(byId.c.message, 'missing or invalid field shimPid');
+  t.match(byId.d.message, 'not an object');
+  t.match(byId.c2bak.message, 'it names container "c2", not c2bak');
+  for (const id of ['a', 'b', 'c', 'd', 'c2bak']) t.equal(byId[id].problem, 'corrupt', `${id} is corrupt`);
+  t.equal(byId.ok.problem, null, 'the good record is listed');
+  t.equal(byId.ok.state?.id, 'ok');
 });
 
 t.test('a root without containers/ (or not existing at all) gives []', async (t) => {
