@@ -81,6 +81,8 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
   sup.setStatus('checkpointing');
   const t0 = Date.now();
   let diffMs = 0;
+  // where it failed: CRIU's log is worth keeping only when the dump did
+  let stage: 'prepare' | 'dump' | 'publish' = 'prepare';
   try {
     if (upper) {
       // Frozen while the writable layer is saved, so files and memory are of one moment.
@@ -89,6 +91,7 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
       diffMs = Date.now() - t0;
     }
     const t1 = Date.now();
+    stage = 'dump';
     try {
       await runRuncChecked(sup.runc, buildCheckpointArgs(id, { imagePath: join(tmp, 'criu'), workPath: join(tmp, 'criu'), leaveRunning: o.leaveRunning, tcpEstablished: o.tcpEstablished, fileLocks: o.fileLocks }), 'runc checkpoint');
     } catch (err) {
@@ -96,6 +99,7 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
       throw why ? runtimeError(`runc checkpoint failed: ${why}`, err) : err;
     }
     const dumpMs = Date.now() - t1;
+    stage = 'publish';
     if (upper && !wasPaused && o.leaveRunning) await runRuncChecked(sup.runc, buildPauseArgs(id, false), 'runc resume');
     const meta = writeMeta(tmp, requestPath, { format: CHECKPOINT_FORMAT, name: o.name, id, createdAt: new Date(t0).toISOString(), leaveRunning: o.leaveRunning, rootfsDiff: Boolean(upper), sizeBytes: 0, durationsMs: { diff: diffMs, dump: dumpMs, total: Date.now() - t0 } });
     publish(tmp, final, o.name, id);
@@ -106,7 +110,7 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
     sup.diag.info(`checkpoint ${o.name}: ${meta.sizeBytes} bytes in ${meta.durationsMs.total} ms`);
     return { ...meta, path: final, pruned };
   } catch (err) {
-    throw await failed(sup, err, { o, tmp, final, requestPath, wasPaused, before, t0 });
+    throw await failed(sup, err, { o, tmp, final, requestPath, wasPaused, before, t0, stage });
   }
 }
 
@@ -142,7 +146,7 @@ function attempt(sup: Supervisor, what: string, step: () => void): void {
 // container and give its status back, whatever else fails. Without
 // --leave-running, CRIU may have dumped and killed the process before the
 // failure: then the images are the only copy and are kept, marked failed.
-async function failed(sup: Supervisor, err: unknown, c: { o: CheckpointRequest; tmp: string; final: string; requestPath: string; wasPaused: boolean; before: Status; t0: number }): Promise<LrctlError> {
+async function failed(sup: Supervisor, err: unknown, c: { o: CheckpointRequest; tmp: string; final: string; requestPath: string; wasPaused: boolean; before: Status; t0: number; stage: string }): Promise<LrctlError> {
   const { o, tmp } = c;
   const id = sup.state.id;
   const msg = (err as Error).message;
@@ -158,7 +162,7 @@ async function failed(sup: Supervisor, err: unknown, c: { o: CheckpointRequest; 
       publish(tmp, c.final, o.name, id);
       sup.checkpointedAs = o.name;
     });
-  } else {
+  } else if (c.stage === 'dump') {
     attempt(sup, 'keeping CRIU\'s log', () => {
       if (!existsSync(log)) return;
       // only this container's latest failure is kept: a failing cron job must not fill the disk
@@ -184,7 +188,8 @@ async function failed(sup: Supervisor, err: unknown, c: { o: CheckpointRequest; 
       : keptLog
         ? ` (CRIU log: ${keptLogPath})`
         : '';
-  return new LrctlError(code, `${/^runc checkpoint failed/.test(msg) ? msg : `checkpoint failed: ${msg}`}${where}`);
+  // our own errors say what failed; a raw one (ENOSPC from a copy) is named as the checkpoint's
+  return new LrctlError(code, `${err instanceof LrctlError ? msg : `checkpoint failed: ${msg}`}${where}`);
 }
 
 /** Where the CRIU log of a container's failed checkpoint is kept. */

@@ -3,7 +3,7 @@
 // exits: drain, clean runc's state, then either run it again (restart policy,
 // an unhealthy check), restore it at once (a scheduled checkpoint stopped it),
 // or finish: publish the exit and let the shim end.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { runtimeError } from '../errors.js';
@@ -11,7 +11,7 @@ import { liveChildren } from '../process/children.js';
 import { buildCreateArgs, buildDeleteArgs, buildKillArgs, buildRestoreArgs } from '../runc/args.js';
 import { runRunc, runRuncChecked } from '../runc/runc.js';
 import type { ContainerPaths } from '../state/paths.js';
-import { mkdirPrivate } from '../state/private-fs.js';
+import { mkdirPrivate, PRIVATE_FILE } from '../state/private-fs.js';
 import type { ExitRecord, RestoreSource, RunRequest } from '../state/state-file.js';
 import { backoffMs, formatRestartPolicy, NO_RESTART, shouldRestart } from '../supervision/restart-policy.js';
 import { criuError } from './checkpoint.js';
@@ -86,6 +86,8 @@ export class Lifecycle {
     await created;
     stdio.closeChildEnds();
     const initPid = Number(readFileSync(paths.pidFile, 'utf8'));
+    // runc writes it 0666 less the umask; every file of ours is 0600
+    chmodSync(paths.pidFile, PRIVATE_FILE);
     this.adopt(stdio, initPid);
     // health starts over (before the status says running, so no reader sees the last run's)
     if (how.keepStartedAt) this.health?.resume(this.runSince);

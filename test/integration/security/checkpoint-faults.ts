@@ -1,0 +1,106 @@
+// Security 5, 9, 15: a checkpoint that fails half-way (a full disk) leaves the
+// container running, thawed, its status true and every command usable; a
+// --checkpoint-dir that is no real folder is refused by the CLI; containers
+// sharing a folder never collide or delete each other's files.
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lrctl, spawnLrctl, type Ran } from '../../fixtures/lrctl.js';
+import { alive, readStateOf, tempRoot } from '../../fixtures/root.js';
+import { waitFor } from '../../fixtures/wait-for.js';
+
+const COUNTER = ['sh', '-c', 'i=0; while true; do echo "n $i"; i=$((i+1)); usleep 100000; done'];
+
+async function lines(root: string, id: string): Promise<number> {
+  return (await lrctl(root, ['logs', id])).stdout.split('\n').filter(Boolean).length;
+}
+
+function runcStatus(root: string, id: string): string {
+  return JSON.parse(execFileSync('runc', ['--root', join(root, 'runc'), 'state', id], { encoding: 'utf8' })).status;
+}
+
+function oneLine(t: Tap.Test, r: Ran, code: number, line: RegExp): void {
+  t.equal(r.exitCode, code, `exit code ${code}`);
+  t.match(r.stderr, line);
+  t.equal(r.stderr.trim().split('\n').length, 1, 'exactly one line');
+  t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+// A tiny tmpfs: CRIU's images do not fit, and neither does a copy of its log.
+function fullDisk(t: Tap.Test, kib: number): string {
+  const dir = mkdtempSync('/tmp/lr-full-');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kib}k,mode=0700`, 'tmpfs', dir]);
+  t.teardown(() => {
+    execFileSync('umount', ['-l', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+t.test('a checkpoint that runs out of disk leaves the container running, thawed and manageable', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const disk = fullDisk(t, 64);
+  // another container's kept CRIU log in the same shared folder: not ours to delete
+  writeFileSync(join(disk, 'other.cp.failed-dump.log'), 'theirs\n');
+  for (const leaveRunning of [true, false]) {
+    const id = leaveRunning ? 'lr' : 'stop';
+    t.equal((await lrctl(root, ['run', '-d', '--name', id, '--rootfs', rootfs, '--', ...COUNTER])).exitCode, 0);
+    await waitFor(async () => (await lines(root, id)) > 3, 'output');
+    const { initPid } = readStateOf(root, id);
+
+    const cp = await lrctl(root, ['checkpoint', 'create', ...(leaveRunning ? ['--leave-running'] : []), '--checkpoint-dir', disk, id, 'full']);
+    oneLine(t, cp, 1, /^lrctl: (runc checkpoint failed|checkpoint failed)/);
+    t.equal(readStateOf(root, id).status, 'running', `${id}: the status is running again`);
+    t.equal(runcStatus(root, id), 'running', `${id}: not left frozen`);
+    t.ok(alive(initPid), `${id}: the process lives`);
+    const n = await lines(root, id);
+    await waitFor(async () => (await lines(root, id)) > n + 3, `${id}: output goes on`);
+    t.same(readdirSync(disk).filter((f) => f.startsWith('.tmp-') || f === 'full'), [], `${id}: nothing half-written is left or listed`);
+    t.ok(existsSync(join(disk, 'other.cp.failed-dump.log')), `${id}: another container's failure log is kept`);
+
+    // and every later command works at once
+    const again = await lrctl(root, ['checkpoint', 'create', '--leave-running', id, 'after']);
+    t.equal(again.exitCode, 0, `${id}: the next checkpoint works: ${again.stderr}`);
+    const started = Date.now();
+    t.equal((await lrctl(root, ['stop', '-t', '1', id])).exitCode, 0, `${id}: stop works`);
+    t.ok(Date.now() - started < 10_000, `${id}: stop took ${Date.now() - started} ms`);
+    t.equal(readStateOf(root, id).status, 'stopped');
+    t.equal((await lrctl(root, ['rm', id])).exitCode, 0, `${id}: rm works`);
+  }
+});
+
+t.test('a --checkpoint-dir that is not a real, writable folder is refused, and the shim is unharmed', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'c', '--rootfs', rootfs, '--', ...COUNTER])).exitCode, 0);
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'x');
+  const cases: [string, RegExp][] = [
+    ['/proc/self', /^lrctl: invalid checkpoint folder \/proc\/self: it is on proc/],
+    ['/sys/kernel', /^lrctl: invalid checkpoint folder \/sys\/kernel: it is on sysfs/],
+    [file, /^lrctl: invalid checkpoint folder .*a-file: not a directory/],
+    ['/dev/null', /^lrctl: invalid checkpoint folder \/dev\/null: not a directory/],
+  ];
+  for (const [dir, why] of cases) oneLine(t, await lrctl(root, ['checkpoint', 'create', '--leave-running', '--checkpoint-dir', dir, 'c']), 2, why);
+  const n = await lines(root, 'c');
+  await waitFor(async () => (await lines(root, 'c')) > n + 3, 'the log goes on');
+  const inspect = await lrctl(root, ['inspect', 'c']);
+  t.equal(inspect.exitCode, 0, 'the shim answers');
+  t.equal(JSON.parse(inspect.stdout)[0].status, 'running');
+  t.equal((await lrctl(root, ['checkpoint', 'create', '--leave-running', 'c'])).exitCode, 0, 'and checkpoints');
+});
+
+t.test('two containers checkpointing one name into a shared folder: one wins, the other is told, both run on', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const shared = join(root, 'shared');
+  for (const id of ['a', 'b']) t.equal((await lrctl(root, ['run', '-d', '--name', id, '--rootfs', rootfs, '--', ...COUNTER])).exitCode, 0);
+  const [ra, rb] = await Promise.all(['a', 'b'].map((id) => spawnLrctl(root, ['checkpoint', 'create', '--leave-running', '--checkpoint-dir', shared, id, 'same'])));
+  const codes = [ra.exitCode, rb.exitCode].sort();
+  t.same(codes, [0, 5], `one succeeds, the other gets EEXIST: ${ra.stderr}${rb.stderr}`);
+  t.match(String(ra.exitCode === 5 ? ra.stderr : rb.stderr), /^lrctl: checkpoint same of container [ab] already exists\n$/);
+  for (const id of ['a', 'b']) {
+    t.equal(readStateOf(root, id).status, 'running', `${id} runs`);
+    t.equal(runcStatus(root, id), 'running', `${id} is not frozen`);
+  }
+  t.same(readdirSync(shared).filter((f) => f.startsWith('.tmp-')), [], 'no temporary folder left');
+});
