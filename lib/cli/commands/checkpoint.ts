@@ -99,7 +99,7 @@ function lsCommand(): Command {
       const all = o.checkpointDir ? listCheckpoints(resolve(o.checkpointDir), id) : listCheckpoints(v.paths.checkpoints);
       if (o.json) return printJson(all);
       const now = Date.now();
-      process.stdout.write(renderTable(['NAME', 'CREATED', 'SIZE', 'CONTAINER', 'ROOTFS CHANGES'], all.map((c) => [c.name, `${humanDuration(now - Date.parse(c.createdAt))} ago`, humanSize(c.sizeBytes), c.leaveRunning ? 'left running' : 'stopped', c.rootfsDiff ? 'included' : '-'])));
+      process.stdout.write(renderTable(['NAME', 'CREATED', 'SIZE', 'CONTAINER', 'ROOTFS CHANGES'], all.map((c) => [c.name, `${humanDuration(now - Date.parse(c.createdAt))} ago`, humanSize(c.sizeBytes), c.failed ? 'stopped (failed: kept)' : c.leaveRunning ? 'left running' : 'stopped', c.rootfsDiff ? 'included' : '-'])));
     });
 }
 

@@ -4,7 +4,7 @@
 // sharing a folder never collide or delete each other's files.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lrctl, spawnLrctl, type Ran } from '../../fixtures/lrctl.js';
 import { alive, readStateOf, tempRoot } from '../../fixtures/root.js';
@@ -103,4 +103,32 @@ t.test('two containers checkpointing one name into a shared folder: one wins, th
     t.equal(runcStatus(root, id), 'running', `${id} is not frozen`);
   }
   t.same(readdirSync(shared).filter((f) => f.startsWith('.tmp-')), [], 'no temporary folder left');
+});
+
+t.test('a checkpoint that fails after CRIU dumped and killed the process keeps its images, marked failed, and they restore', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  // runc that dies after a complete dump (as one killed at that moment): the process is gone, the images are the only copy
+  const runc = execFileSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).trim();
+  const wrapper = join(root, 'runc-dies-after-dump');
+  writeFileSync(wrapper, `#!/bin/sh\ncase " $* " in *" checkpoint "*) "${runc}" "$@"; exit 137;; esac\nexec "${runc}" "$@"\n`);
+  chmodSync(wrapper, 0o700);
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'c', '--rootfs', rootfs, '--', ...COUNTER], { env: { LRCTL_RUNC: wrapper } })).exitCode, 0);
+  await waitFor(async () => (await lines(root, 'c')) > 5, 'output');
+  const { initPid } = readStateOf(root, 'c');
+
+  const cp = await lrctl(root, ['checkpoint', 'create', 'c', 'only-copy']);
+  oneLine(t, cp, 1, /^lrctl: runc checkpoint failed.*its images are kept as checkpoint only-copy, marked failed\)\n$/);
+  t.notOk(alive(initPid), 'CRIU did dump and kill the process');
+  await waitFor(() => readStateOf(root, 'c').status === 'checkpointed', 'the container ends as checkpointed');
+  const [kept] = JSON.parse((await lrctl(root, ['checkpoint', 'ls', '--json', 'c'])).stdout);
+  t.equal(kept?.name, 'only-copy', 'the images are kept as a checkpoint');
+  t.match(kept?.failed, /runc checkpoint failed/, 'marked failed');
+  const latest = await lrctl(root, ['restore', 'c']);
+  t.equal(latest.exitCode, 3, 'a failed checkpoint is never latest');
+  const before = await lines(root, 'c');
+  const r = await lrctl(root, ['restore', '--checkpoint', 'only-copy', 'c']);
+  t.equal(r.exitCode, 0, `but it can be restored by name: ${r.stderr}`);
+  await waitFor(async () => (await lines(root, 'c')) > before + 3, 'the restored counter runs on');
+  const nums = (await lrctl(root, ['logs', 'c'])).stdout.split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]));
+  t.equal(nums[before], nums[before - 1] + 1, `it continued from its saved count (${nums[before - 1]} then ${nums[before]})`);
 });
