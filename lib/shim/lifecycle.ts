@@ -82,8 +82,16 @@ export class Lifecycle {
           stdio: pipes ? pipes.forRunc : ['ignore', 'pipe', 'pipe'],
           onSpawn: (pid) => (runcPid = pid),
         });
-    const stdio = consoleListener ? consoleListener.receivePty(runcPid) : pipes!;
-    await created;
+    let stdio: ContainerStdio | null = pipes;
+    try {
+      stdio = consoleListener ? consoleListener.receivePty(runcPid) : pipes!;
+      await created;
+    } catch (err) {
+      // a failed launch closes every fd it made: under --restart always it is tried again and again
+      created.catch(() => {});
+      stdio?.close();
+      throw err;
+    }
     stdio.closeChildEnds();
     const initPid = Number(readFileSync(paths.pidFile, 'utf8'));
     // runc writes it 0666 less the umask; every file of ours is 0600

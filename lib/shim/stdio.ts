@@ -14,6 +14,8 @@ export interface ContainerStdio {
   forRunc: (number | 'ignore' | 'pipe')[];
   /** Closes our copies of the container's ends once runc has them. */
   closeChildEnds(): void;
+  /** Closes every fd of this stdio, both ends (a launch that failed). */
+  close(): void;
   /** Readable streams of output, by stream name (one 'stdout' for a tty). */
   outputs: { stream: 'stdout' | 'stderr'; readable: NodeJS.ReadableStream }[];
   /** Writes to the container's stdin; null when it has none. False when the
@@ -50,7 +52,10 @@ export function createPipes(withStdin: boolean, bufferSize: number | null, warn:
     warn(`log buffer of ${want} bytes refused (${(err as Error).message}); keeping ${pipeSize}`);
   }
   const [inR, inW] = withStdin ? n.pipe() : [-1, -1];
+  let childEndsOpen = true;
   const stdio = pipeStdio(outR, errR, withStdin ? inW : null, pipeSize, () => {
+    if (!childEndsOpen) return;
+    childEndsOpen = false;
     closeSync(outW);
     closeSync(errW);
     if (withStdin) closeSync(inR);
@@ -61,12 +66,19 @@ export function createPipes(withStdin: boolean, bufferSize: number | null, warn:
 function pipeStdio(outR: number, errR: number, inW: number | null, pipeSize: number | null, closeChildEnds: () => void): ContainerStdio {
   const stdinSock = inW !== null ? new Socket({ fd: inW, readable: false, writable: true }) : null;
   stdinSock?.on('error', () => {});
+  const out = new Socket({ fd: outR, readable: true, writable: false });
+  const err = new Socket({ fd: errR, readable: true, writable: false });
   return {
     forRunc: [],
     closeChildEnds,
+    close() {
+      closeChildEnds();
+      // destroying a socket closes its fd
+      for (const s of [out, err, stdinSock]) s?.destroy();
+    },
     outputs: [
-      { stream: 'stdout', readable: new Socket({ fd: outR, readable: true, writable: false }) },
-      { stream: 'stderr', readable: new Socket({ fd: errR, readable: true, writable: false }) },
+      { stream: 'stdout', readable: out },
+      { stream: 'stderr', readable: err },
     ],
     writeStdin: stdinSock
       ? (d, drained) => {
@@ -115,6 +127,7 @@ function ptyStdio(fd: number): ContainerStdio {
   return {
     forRunc: [],
     closeChildEnds() {},
+    close: () => reader.destroy(),
     outputs: [{ stream: 'stdout', readable: reader }],
     writeStdin: (d) => {
       // Non-blocking fd (libuv set it): retry a full pty shortly instead of blocking the shim.
