@@ -3,7 +3,7 @@ import { CommanderError } from 'commander';
 import { EXIT, LrctlError } from '../errors.js';
 import { commandAndRootArg } from './argv.js';
 import { buildProgram } from './program.js';
-import { printJsonError } from './output/json.js';
+import { reportError, reportErrorsAsJson } from './output/json.js';
 
 // run and exec report lrctl's own failures as 125, as `docker run` does, so
 // that the container's exit codes keep their meaning; 126/127 when the
@@ -23,10 +23,10 @@ export async function main(argv: string[]): Promise<void> {
   const sub = named !== null && program.commands.some((c) => c.name() === named) ? named : undefined;
   // run and exec pass their arguments on to the container: a --json there is not ours
   const json = !(sub && PASSTHROUGH.has(sub)) && argv.includes('--json');
+  reportErrorsAsJson(json);
   const fail = (err: LrctlError) => {
     const code = sub && PASSTHROUGH.has(sub) ? passthroughCode(err) : err.exitCode;
-    if (json) printJsonError(err, code);
-    else process.stderr.write(`lrctl: ${err.message}\n`);
+    reportError(err, code);
     process.exitCode = code;
   };
   try {
@@ -37,7 +37,8 @@ export async function main(argv: string[]): Promise<void> {
         process.exitCode = 0;
         return;
       }
-      fail(new LrctlError('EUSAGE', err.message.replace(/^error: /, '')));
+      // one line: commander puts its "(Did you mean run?)" on a second one
+      fail(new LrctlError('EUSAGE', err.message.replace(/^error: /, '').replace(/\s*\n\s*\(Did you mean (.*)\)/, ' (did you mean $1)')));
     } else if (err instanceof LrctlError) {
       fail(err);
     } else {

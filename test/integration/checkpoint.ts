@@ -61,10 +61,11 @@ t.test('a checkpoint without --leave-running stops the container as checkpointed
   t.match((await lrctl(root, ['ps', '-a'])).stdout, /cp\s+Checkpointed\s+-/);
   t.equal((await lrctl(root, ['ps', '-q'])).stdout, '', 'not listed as running');
   const again = await lrctl(root, ['checkpoint', 'cp']);
-  t.equal(again.exitCode, 0, 'cron-safe: not running is not an error');
+  t.equal(again.exitCode, 4, 'not running: ESTATE, which a cron job can tell by its code');
   t.equal(again.stderr, 'lrctl: container cp is checkpointed: no checkpoint taken\n');
   const json = await lrctl(root, ['checkpoint', 'create', '--json', 'cp']);
-  t.equal(json.exitCode, 4, 'with --json, a distinct code');
+  t.equal(json.exitCode, 4, 'the same code with --json');
+  t.same(JSON.parse(json.stderr), { error: { code: 'ESTATE', message: 'container cp is checkpointed: no checkpoint taken', exitCode: 4 } });
   t.equal((await lrctl(root, ['start', '--checkpoint', 'snap', 'cp'])).exitCode, 0, 'start --checkpoint restores');
   t.equal(readStateOf(root, 'cp').status, 'running');
 });

@@ -50,13 +50,8 @@ function createCommand(): Command {
       const result = await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
         const v = loadContainer(root, id);
         const status = effectiveStatus(v);
-        if (!accepts('checkpoint', status)) {
-          // Safe from cron: a container that is not running is not an error, unless a script asks (--json).
-          const msg = `container ${id} is ${status}: no checkpoint taken`;
-          if (o.json) throw new LrctlError('ESTATE', msg);
-          process.stderr.write(`lrctl: ${msg}\n`);
-          return null;
-        }
+        // one behaviour with or without --json, as docker checkpoint: ESTATE (a cron job tells it by its code, 4)
+        if (!accepts('checkpoint', status)) throw new LrctlError('ESTATE', `container ${id} is ${status}: no checkpoint taken`);
         if (v.health !== 'ok') throw runtimeError(`cannot checkpoint container ${id}: its shim is ${v.health}`);
         let dir = v.paths.checkpoints;
         if (o.checkpointDir) dir = checkCheckpointDir(resolve(o.checkpointDir));
@@ -80,7 +75,6 @@ function createCommand(): Command {
           }
         }
       });
-      if (!result) return;
       if (exportFile) exportCheckpoint(result.path, exportFile);
       if (o.json) return printJson({ ...result, exported: exportFile });
       process.stdout.write(name + '\n');
