@@ -1,20 +1,34 @@
 // One mutating lrctl at a time per container: proper-lockfile creates
-// containers/<id>.lock beside the container folder (scan.ts skips it).
+// containers/<id>.lock beside the container folder (scan.ts skips it);
+// and one lrctl boot at a time per root (<root>/boot.lock).
+import { join } from 'node:path';
 import { busyError, isErrno } from '../errors.js';
 
 // Long enough to wait out a `stop -t 10` held by another CLI.
 const RETRIES = { retries: 60, factor: 1.3, minTimeout: 50, maxTimeout: 1000 };
 
+// lrctl boot waits for another boot of the same root to finish, however many containers it brings back.
+const BOOT_RETRIES = { retries: 1000, factor: 1, minTimeout: 1000, maxTimeout: 1000 };
+
 /** Runs `fn` while holding the lock on `dir`; EBUSY when it cannot be had in about 50 s. */
-export async function withContainerLock<T>(dir: string, id: string, fn: () => Promise<T>): Promise<T> {
+export function withContainerLock<T>(dir: string, id: string, fn: () => Promise<T>): Promise<T> {
+  return withLock(dir, RETRIES, `container ${id} is locked by another lrctl`, fn);
+}
+
+/** Runs `fn` while no other `lrctl boot` of `root` runs (the lock is <root>/boot.lock). */
+export function withBootLock<T>(root: string, fn: () => Promise<T>): Promise<T> {
+  return withLock(join(root, 'boot'), BOOT_RETRIES, `another lrctl boot of ${root} is still running`, fn);
+}
+
+async function withLock<T>(path: string, retries: object, busy: string, fn: () => Promise<T>): Promise<T> {
   // imported when used, so read-only commands (ps, logs) do not pay for loading it
   const { default: lockfile } = await import('proper-lockfile');
   let release: () => Promise<void>;
   try {
     // realpath: false so a folder removed by a concurrent `rm` does not make locking fail strangely.
-    release = await lockfile.lock(dir, { realpath: false, stale: 10_000, retries: RETRIES, onCompromised: () => {} });
+    release = await lockfile.lock(path, { realpath: false, stale: 10_000, retries, onCompromised: () => {} });
   } catch (err) {
-    if (isErrno(err, 'ELOCKED')) throw busyError(`container ${id} is locked by another lrctl`);
+    if (isErrno(err, 'ELOCKED')) throw busyError(busy);
     throw err;
   }
   try {

@@ -3,19 +3,19 @@
 // by a fresh start. For a systemd unit or an @reboot cron job; safe to repeat
 // (a container already brought back in this boot is left alone).
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { listCheckpoints } from '../../checkpoint/store.js';
 import { LrctlError } from '../../errors.js';
 import { readBootId } from '../../state/liveness.js';
-import { withContainerLock } from '../../state/lock.js';
-import { containerPaths } from '../../state/paths.js';
+import { withBootLock, withContainerLock } from '../../state/lock.js';
+import { containerPaths, rootPaths } from '../../state/paths.js';
 import { scanContainers } from '../../state/scan.js';
 import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
 import { LIVE } from '../../state/status.js';
 import { NO_RESTART, restartsOnBoot } from '../../supervision/restart-policy.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
-import { viewOf } from '../load-container.js';
+import { loadContainer, viewOf } from '../load-container.js';
 import { printJson } from '../output/json.js';
 import { renderTable } from '../output/table.js';
 import { restoreContainer } from '../restore-container.js';
@@ -28,14 +28,24 @@ interface BootResult {
   why: string;
 }
 
-// A fresh start of the container as it was asked for, under a new shim.
-async function startAgain(root: string, id: string, req: RunRequest): Promise<void> {
+// True while the container's record is still from an earlier boot: nothing has brought it back yet.
+function stillDown(root: string, id: string): boolean {
+  return loadContainer(root, id).health === 'rebooted';
+}
+
+// A fresh start of the container as it was asked for, under a new shim;
+// false when something else brought it back meanwhile (checked under the lock).
+async function startAgain(root: string, id: string, req: RunRequest): Promise<boolean> {
   const paths = containerPaths(root, id);
-  await withContainerLock(paths.dir, id, async () => {
+  return withContainerLock(paths.dir, id, async () => {
+    if (!stillDown(root, id)) return false;
     writeFileAtomic(paths.request, JSON.stringify({ ...req, runc: findRunc(), start: true, restore: null }, null, 2));
     await launchShim(root, id, paths.shimLog);
+    return true;
   });
 }
+
+const ALREADY_BACK: Omit<BootResult, 'id'> = { action: 'left', why: 'already brought back in this boot' };
 
 async function bootOne(root: string, id: string, wasLive: boolean, stoppedByUser: boolean): Promise<BootResult> {
   const paths = containerPaths(root, id);
@@ -52,11 +62,13 @@ async function bootOne(root: string, id: string, wasLive: boolean, stoppedByUser
       await restoreContainer(root, { id, checkpoint: newest.name });
       return { id, action: 'restored', why: `from checkpoint ${newest.name}` };
     } catch (err) {
+      // restore refused it (ESTATE) because something brought it back meanwhile: that is done, not a failure
+      if (!stillDown(root, id)) return { id, ...ALREADY_BACK };
       // availability first: a container that cannot come back from its checkpoint starts afresh, and says why
       restoreError = `; restoring its newest checkpoint failed: ${(err as Error).message}`;
     }
   }
-  await startAgain(root, id, req);
+  if (!(await startAgain(root, id, req))) return { id, ...ALREADY_BACK };
   return { id, action: 'started', why: `restart policy ${policy.name}${restoreError}` };
 }
 
@@ -69,14 +81,19 @@ export function bootCommand(): Command {
       const { root } = globals(cmd);
       const bootId = readBootId();
       const results: BootResult[] = [];
-      for (const e of scanContainers(root)) {
-        if (!e.state || viewOf(root, e.state, bootId).health !== 'rebooted') continue;
-        try {
-          results.push(await bootOne(root, e.id, LIVE.includes(e.state.status), Boolean(e.state.stoppedByUser)));
-        } catch (err) {
-          results.push({ id: e.id, action: 'failed', why: (err as Error).message });
+      // one boot at a time per root (a systemd unit and an @reboot cron line both run it): the second
+      // waits, then finds every container already back; each container is checked again under its lock too
+      // a root with no containers yet has nothing to bring back (and no folder to lock in)
+      if (existsSync(rootPaths(root).containers)) await withBootLock(root, async () => {
+        for (const e of scanContainers(root)) {
+          if (!e.state || viewOf(root, e.state, bootId).health !== 'rebooted') continue;
+          try {
+            results.push(await bootOne(root, e.id, LIVE.includes(e.state.status), Boolean(e.state.stoppedByUser)));
+          } catch (err) {
+            results.push({ id: e.id, action: 'failed', why: (err as Error).message });
+          }
         }
-      }
+      });
       if (o.json) printJson(results);
       else if (results.length) process.stdout.write(renderTable(['CONTAINER ID', 'ACTION', 'WHY'], results.map((r) => [r.id, r.action, r.why])));
       const failed = results.filter((r) => r.action === 'failed');

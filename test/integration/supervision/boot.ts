@@ -1,7 +1,7 @@
 // lrctl boot after a simulated reboot: every process gone, runc's records and
 // overlay mounts stale, and state files that name another boot id.
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lrctl } from '../../fixtures/lrctl.js';
 import { alive, readStateOf, tempRoot } from '../../fixtures/root.js';
@@ -88,4 +88,36 @@ t.test('boot brings back the right containers after a reboot and leaves the rest
   const again = await lrctl(root, ['boot', '--json']);
   t.equal(again.exitCode, 0);
   t.same(JSON.parse(again.stdout).filter((r: { action: string }) => r.action !== 'left'), [], 'nothing brought back twice');
+});
+
+// Every live shim process of container `id` under `root`, found by the title a shim carries ("lrctl-shim ROOT ID").
+function shimsOf(root: string, id: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const words = readFileSync(`/proc/${p}/cmdline`, 'utf8').split(/[\0 ]+/);
+      if (words[0] === 'lrctl-shim' && words[1] === root && words[2] === id && alive(Number(p))) out.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+t.test('two boots at once (a systemd unit and an @reboot cron line) bring each container back once', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const ids = ['a', 'b', 'c'];
+  for (const id of ids) t.equal((await lrctl(root, ['run', '-d', '--name', id, '--restart', 'always', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+  await simulateReboot(root, ids);
+  const [one, two] = await Promise.all([lrctl(root, ['boot', '--json']), lrctl(root, ['boot', '--json'])]);
+  t.equal(one.exitCode, 0, one.stderr);
+  t.equal(two.exitCode, 0, two.stderr);
+  const started = [...JSON.parse(one.stdout), ...JSON.parse(two.stdout)].filter((r: { action: string }) => r.action === 'started').map((r: { id: string }) => r.id);
+  t.same(started.sort(), ids, 'each container started by exactly one of the boots');
+  for (const id of ids) {
+    const s = await waitFor(() => readStateOf(root, id).status === 'running' && readStateOf(root, id), `${id} runs`);
+    t.same(shimsOf(root, id), [s.shimPid], `${id} has exactly one shim, the one its record names`);
+    t.ok(alive(s.initPid), `${id}'s init runs`);
+    t.equal(s.restartCount, 0, `${id}: no restart policy fight`);
+  }
 });
