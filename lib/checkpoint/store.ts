@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { LrctlError, usageError } from '../errors.js';
+import { LrctlError, noSuchCheckpoint, usageError } from '../errors.js';
 
 /** Bumped when the layout of a checkpoint changes incompatibly. */
 export const CHECKPOINT_FORMAT = 1;
@@ -120,7 +120,7 @@ export function listCheckpoints(dir: string, id: string | null = null): Checkpoi
 export function findCheckpoint(dir: string, name: string, id: string, onlyOf: string | null = null): CheckpointMeta & { path: string } {
   const all = listCheckpoints(dir, onlyOf);
   const m = name === 'latest' ? all.filter((c) => !c.failed).pop() : all.find((c) => c.name === name);
-  if (!m) throw new LrctlError('ENOCONTAINER', name === 'latest' ? `container ${id} has no checkpoint in ${dir}` : `no such checkpoint: ${name} (of container ${id} in ${dir})`);
+  if (!m) throw noSuchCheckpoint(name === 'latest' ? `container ${id} has no checkpoint in ${dir}` : `no such checkpoint: ${name} (of container ${id} in ${dir})`);
   return { ...m, path: join(dir, m.name) };
 }
 

@@ -10,9 +10,7 @@ import { reportError, reportErrorsAsJson } from './output/json.js';
 // command cannot be invoked or found.
 const PASSTHROUGH = new Set(['run', 'exec']);
 function passthroughCode(err: LrctlError): number {
-  if (/exec: .*(executable file not found|no such file or directory)/i.test(err.message) && err.code === 'ERUNTIME') return 127;
-  if (/permission denied/i.test(err.message) && err.code === 'ERUNTIME') return 126;
-  return 125;
+  return err.kind === 'not-found' ? 127 : err.kind === 'permission' ? 126 : 125;
 }
 
 /** Runs the CLI with `argv`; sets process.exitCode (never calls process.exit, so output flushes). */

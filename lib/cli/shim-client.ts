@@ -1,7 +1,7 @@
 // Talks to a shim over its control socket: one request, one answer; or an
 // attach stream of output events. Knows nothing of the shim's code.
 import { connect, type Socket } from 'node:net';
-import { EXIT, LrctlError, type ErrorCode } from '../errors.js';
+import { ERROR_KINDS, EXIT, LrctlError, type ErrorCode } from '../errors.js';
 import { readMessages, writeMessage } from '../protocol/codec.js';
 import { PROTOCOL_VERSION, type Event, type Request, type Response } from '../protocol/messages.js';
 
@@ -14,9 +14,10 @@ export function shimProtocol(state: { protocolVersion?: number }): number {
 }
 
 /** An error answered by a shim, with its code when it is one of ours. */
-export function shimError(e: { code: string; message: string }): LrctlError {
+export function shimError(e: { code: string; message: string; kind?: string | null }): LrctlError {
   const code = (e.code in EXIT ? e.code : 'ERUNTIME') as ErrorCode;
-  return new LrctlError(code, e.message);
+  const kind = ERROR_KINDS.find((k) => k === e.kind) ?? null;
+  return new LrctlError(code, e.message, { kind });
 }
 
 /** Connects; a shim that is gone gives ERUNTIME naming the container. */
@@ -24,7 +25,7 @@ export function openControl(socketPath: string, id: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect(socketPath);
     s.once('connect', () => resolve(s));
-    s.once('error', (err) => reject(new LrctlError('ERUNTIME', `cannot reach the shim of container ${id}: ${(err as Error).message}`)));
+    s.once('error', (err) => reject(new LrctlError('ERUNTIME', `cannot reach the shim of container ${id}: ${(err as Error).message}`, { kind: 'unreachable' })));
   });
 }
 
@@ -37,13 +38,13 @@ export async function requestShim(socketPath: string, id: string, req: Body<Requ
   let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise((resolve, reject) => {
-      timer = setTimeout(() => reject(new LrctlError('ERUNTIME', `the shim of container ${id} did not answer ${req.op} within ${timeoutMs / 1000}s`)), timeoutMs);
+      timer = setTimeout(() => reject(new LrctlError('ERUNTIME', `the shim of container ${id} did not answer ${req.op} within ${timeoutMs / 1000}s`, { kind: 'timeout' })), timeoutMs);
       readMessages(sock, (m) => {
         const r = m as Response;
         if (r.ok) resolve(r.result);
         else reject(shimError(r.error));
       });
-      sock.once('close', () => reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`)));
+      sock.once('close', () => reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`, { kind: 'closed' })));
       writeMessage(sock, { v: version, ...req });
     });
   } finally {
@@ -85,7 +86,7 @@ export async function attachShim(socketPath: string, id: string, onEvent: (e: Ev
       else if (msg.ok === true) acks.shift()?.();
       else if (msg.ok === false && msg.error) onEnd(shimError(msg.error));
     });
-    sock.on('close', () => (attached ? onEnd() : reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`))));
+    sock.on('close', () => (attached ? onEnd() : reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`, { kind: 'closed' }))));
     writeMessage(sock, { v: version, op: 'attach', stdin: false });
   });
 }

@@ -1,5 +1,6 @@
 // Sends a signal to a container: through its shim when it lives, else through
 // runc directly (a lost shim must not leave a container unmanageable).
+import { isKind } from '../errors.js';
 import { rootPaths } from '../state/paths.js';
 import { buildKillArgs } from '../runc/args.js';
 import { isAlreadyGone, runRuncChecked } from '../runc/runc.js';
@@ -16,7 +17,7 @@ export async function signalContainer(root: string, v: ContainerView, signal: st
       return;
     } catch (err) {
       // A refusal by the state machine stands; a shim that cannot be reached or is stuck does not stop us.
-      if ((err as { code?: string }).code !== 'ERUNTIME' || !/cannot reach|did not answer|closed the connection/.test((err as Error).message)) throw err;
+      if (!isKind(err, 'unreachable', 'timeout', 'closed')) throw err;
     }
   }
   const runc = { bin: findRunc(), root: rootPaths(root).runc, log: v.paths.runcLog };

@@ -2,7 +2,7 @@
 // this and must stay small (its idle memory is benchmarked).
 import { spawn, type StdioOptions } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { depsError, isErrno, runtimeError } from '../errors.js';
+import { depsError, type ErrorKind, isErrno, isKind, runtimeError } from '../errors.js';
 import { trackChild } from '../process/children.js';
 import { buildGlobalArgs, type RuncGlobals } from './args.js';
 import { lastErrorInFile } from './runc-log.js';
@@ -53,14 +53,23 @@ export async function runRuncChecked(r: Runc, args: string[], what: string, opts
     const why = lastErrorInFile(r.log, offset) ?? res.stderr.trim().split('\n')[0] ?? `exit code ${res.exitCode}`;
     const said = why || `runc exited with ${res.exitCode}`;
     // runc often starts its own message with "runc create failed:" already
-    throw runtimeError(`${said.startsWith(what) ? said : `${what} failed: ${said}`} (log: ${r.log})`);
+    throw runtimeError(`${said.startsWith(what) ? said : `${what} failed: ${said}`} (log: ${r.log})`, undefined, classifyRuncError(said));
   }
   return res;
 }
 
-/** True when runc failed only because the process or container is already
- *  gone: success where the user's intent is met (containerd's checkKillError).
- *  The one place that reads meaning into runc's error text. */
+/** The kind of a runc error message: the one place that reads meaning into
+ *  runc's error text. gone: already gone, which meets a kill's intent
+ *  (containerd's checkKillError); not-found/permission: the command could not
+ *  be run (126/127 for run and exec, as Docker). */
+export function classifyRuncError(text: string): ErrorKind | null {
+  if (/exec: .*(executable file not found|no such file or directory)/i.test(text)) return 'not-found';
+  if (/exec: .*permission denied/i.test(text)) return 'permission';
+  if (/not running|does not exist|process already finished|no such process/i.test(text)) return 'gone';
+  return null;
+}
+
+/** True when runc failed only because the process or container is already gone. */
 export function isAlreadyGone(err: unknown): boolean {
-  return err instanceof Error && /not running|does not exist|process already finished|no such process/i.test(err.message);
+  return isKind(err, 'gone');
 }

@@ -143,7 +143,7 @@ export class Supervisor {
 }
 
 /** The error object sent over the wire for a failed request. */
-export function wireError(err: unknown): { code: string; message: string } {
-  if (err instanceof LrctlError) return { code: err.code, message: err.message };
+export function wireError(err: unknown): { code: string; message: string; kind?: string } {
+  if (err instanceof LrctlError) return { code: err.code, message: err.message, ...(err.kind ? { kind: err.kind } : {}) };
   return { code: 'EINTERNAL', message: (err as Error)?.message ?? String(err) };
 }

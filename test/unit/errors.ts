@@ -7,6 +7,8 @@ import {
   depsError,
   existsError,
   isErrno,
+  isKind,
+  noSuchCheckpoint,
   noSuchContainer,
   runtimeError,
   usageError,
@@ -22,6 +24,7 @@ t.test('EXIT values are the documented contract', async (t) => {
     EBUSY: 6,
     EDEPS: 7,
     ECORRUPT: 8,
+    ENOCHECKPOINT: 9,
     EINTERNAL: 70,
   });
   t.equal(new Set(Object.values(EXIT)).size, Object.keys(EXIT).length, 'no two codes share an exit status');
@@ -75,4 +78,17 @@ t.test('isErrno', async (t) => {
   t.equal(isErrno(undefined, 'ENOENT'), false);
   t.equal(isErrno('ENOENT', 'ENOENT'), false);
   t.equal(isErrno(new LrctlError('ENOCONTAINER', 'x'), 'ENOCONTAINER'), true, 'matches any code property');
+});
+
+t.test('an error carries a kind for the code that decides what to do next, not its wording', async (t) => {
+  const e = new LrctlError('ERUNTIME', 'whatever it says', { kind: 'closed' });
+  t.equal(e.kind, 'closed');
+  t.ok(isKind(e, 'unreachable', 'closed'));
+  t.notOk(isKind(e, 'gone'));
+  t.equal(new LrctlError('ERUNTIME', 'closed the connection').kind, null, 'no kind unless given');
+  t.notOk(isKind(new Error('x'), 'closed'));
+  t.equal(runtimeError('m', undefined, 'gone').kind, 'gone');
+  const n = noSuchCheckpoint('no such checkpoint: x');
+  t.equal(n.code, 'ENOCHECKPOINT');
+  t.equal(n.exitCode, 9);
 });

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCheckpointDir, defaultCheckpointName, duSync, listCheckpoints, removeCheckpoint, tmpCheckpointPrefix, validateCheckpointName } from '../../checkpoint/store.js';
-import { LrctlError, runtimeError } from '../../errors.js';
+import { LrctlError, noSuchCheckpoint, runtimeError } from '../../errors.js';
 import { withContainerLock } from '../../state/lock.js';
 import { mkdirPrivate } from '../../state/private-fs.js';
 import { accepts } from '../../state/status.js';
@@ -109,7 +109,7 @@ function rmCommand(): Command {
       const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
       await withContainerLock(v.paths.dir, id, () =>
         forEachId(names, async (name) => {
-          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === name)) throw new LrctlError('ENOCONTAINER', `no such checkpoint: ${name} (of container ${id})`);
+          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === name)) throw noSuchCheckpoint(`no such checkpoint: ${name} (of container ${id})`);
           removeCheckpoint(dir, name);
           process.stdout.write(name + '\n');
         }),

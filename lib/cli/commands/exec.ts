@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { buildExecArgs, buildGlobalArgs } from '../../runc/args.js';
 import { lastErrorInFile } from '../../runc/runc-log.js';
+import { classifyRuncError } from '../../runc/runc.js';
 import { rootPaths } from '../../state/paths.js';
 import { assertAccepts } from '../../state/status.js';
 import { globals } from '../context.js';
@@ -43,7 +44,10 @@ export function execCommand(): Command {
       const err = lastErrorInFile(log, offset);
       // runc exits 255 when it could not start the process; it has already printed
       // why on the stderr we share, so only the exit code is ours: 127/126 as Docker.
-      if (err && r.exitCode === 255) process.exitCode = /exec: .*(not found|no such file)/i.test(err) ? 127 : /permission denied/i.test(err) ? 126 : 125;
+      if (err && r.exitCode === 255) {
+        const kind = classifyRuncError(err);
+        process.exitCode = kind === 'not-found' ? 127 : kind === 'permission' ? 126 : 125;
+      }
       else process.exitCode = r.exitCode ?? 125;
     });
 }

@@ -1,7 +1,7 @@
 // lrctl shim upgrade: ask running shims to re-execute the installed shim
 // code in place (same pid; the container, its stdio and its log stay).
 import { Command } from 'commander';
-import { LrctlError, usageError } from '../../errors.js';
+import { isKind, LrctlError, usageError } from '../../errors.js';
 import { withContainerLock } from '../../state/lock.js';
 import { scanContainers } from '../../state/scan.js';
 import type { StateFile } from '../../state/state-file.js';
@@ -29,7 +29,7 @@ async function upgradeShim(root: string, id: string): Promise<StateFile> {
       await requestShim(v.paths.socket, id, { op: 'upgrade' }, 10_000, version);
     } catch (err) {
       // the exec closes the connection, often before the answer is sent
-      if (!/closed the connection/.test((err as Error).message)) throw err;
+      if (!isKind(err, 'closed')) throw err;
     }
     const deadline = Date.now() + COME_BACK_MS;
     for (;;) {

@@ -124,7 +124,7 @@ t.test('a checkpoint that fails after CRIU dumped and killed the process keeps i
   t.equal(kept?.name, 'only-copy', 'the images are kept as a checkpoint');
   t.match(kept?.failed, /runc checkpoint failed/, 'marked failed');
   const latest = await lrctl(root, ['restore', 'c']);
-  t.equal(latest.exitCode, 3, 'a failed checkpoint is never latest');
+  t.equal(latest.exitCode, 9, 'a failed checkpoint is never latest: ENOCHECKPOINT');
   const before = await lines(root, 'c');
   const r = await lrctl(root, ['restore', '--checkpoint', 'only-copy', 'c']);
   t.equal(r.exitCode, 0, `but it can be restored by name: ${r.stderr}`);
