@@ -1,25 +1,57 @@
 // Newline-delimited JSON framing for the control socket.
 import type { Socket } from 'node:net';
 
-/** Calls `onMessage` for each JSON line arriving on `sock`; malformed lines go to `onBad`. */
-export function readMessages(sock: Socket, onMessage: (m: unknown) => void, onBad: (line: string) => void = () => {}): void {
-  let buf = '';
+/** The longest request line a shim reads: stdin chunks (at most 64 KiB, as
+ *  base64) are the largest legitimate ones. */
+export const MAX_REQUEST_LINE = 1024 * 1024;
+// What a CLI reads from a shim: output events carry a pipe's worth (up to 1 MiB) as base64.
+const MAX_EVENT_LINE = 16 * 1024 * 1024;
+
+/** Calls `onMessage` for each JSON line arriving on `sock`; malformed lines go
+ *  to `onBad`. A line longer than `maxLine` calls `onTooLong` and ends the reading: the
+ *  peer is not speaking the protocol, and its bytes must not pile up in memory. */
+export function readMessages(sock: Socket, onMessage: (m: unknown) => void, onBad: (line: string) => void = () => {}, limits: { maxLine?: number; onTooLong?: () => void } = {}): void {
+  const maxLine = limits.maxLine ?? MAX_EVENT_LINE;
+  // the partial line so far, in pieces: joined once its newline comes (no quadratic re-scan of a long line)
+  let parts: string[] = [];
+  let partLength = 0;
+  let over = false;
+  const take = (line: string) => {
+    if (!line.trim()) return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return onBad(line);
+    }
+    onMessage(msg);
+  };
   sock.setEncoding('utf8');
   sock.on('data', (chunk: string) => {
-    buf += chunk;
+    if (over) return;
+    let start = 0;
     let nl: number;
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (!line.trim()) continue;
-      let msg: unknown;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        onBad(line);
-        continue;
-      }
-      onMessage(msg);
+    while ((nl = chunk.indexOf('\n', start)) !== -1) {
+      const piece = chunk.slice(start, nl);
+      if (partLength + piece.length > maxLine) break;
+      const line = parts.length ? parts.join('') + piece : piece;
+      parts = [];
+      partLength = 0;
+      start = nl + 1;
+      take(line);
+      if (sock.destroyed) return;
+    }
+    const rest = nl === -1 ? chunk.slice(start) : chunk.slice(start, nl);
+    if (partLength + rest.length > maxLine) {
+      over = true;
+      parts = [];
+      (limits.onTooLong ?? (() => sock.destroy()))();
+      return;
+    }
+    if (nl !== -1) return;
+    if (rest) {
+      parts.push(rest);
+      partLength += rest.length;
     }
   });
 }
