@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
 import { LrctlError } from '../errors.js';
 import { withContainerLock } from '../state/lock.js';
+import { readRunRequest } from '../state/request.js';
 import { type RunRequest, writeFileAtomic } from '../state/state-file.js';
 import { assertAccepts } from '../state/status.js';
 import { importCheckpoint } from './checkpoint-archive.js';
@@ -24,10 +25,6 @@ export interface RestoreOptions {
   importFile?: string;
   tcpEstablished?: boolean;
   fileLocks?: boolean;
-}
-
-function readRequest(path: string): RunRequest {
-  return JSON.parse(readFileSync(path, 'utf8')) as RunRequest;
 }
 
 /** Restores; resolves with the id of the running container. */
@@ -53,7 +50,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
       const name = String(meta.name);
       const dest = join(paths.checkpoints, name);
       renameSync(staging, dest);
-      const req = { ...readRequest(join(dest, 'request.json')), id, runc, start: true, restore: { checkpoint: dest, ...criu } };
+      const req = { ...readRunRequest(join(dest, 'request.json')), id, runc, start: true, restore: { checkpoint: dest, ...criu } };
       writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
       await launchShim(root, id, paths.shimLog);
     });
@@ -63,7 +60,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
   const source = loadContainer(root, o.id);
   const dir = o.checkpointDir ? resolve(o.checkpointDir) : source.paths.checkpoints;
   const cp = findCheckpoint(dir, o.checkpoint, o.id, o.checkpointDir ? o.id : null);
-  const base = readRequest(join(cp.path, 'request.json'));
+  const base = readRunRequest(join(cp.path, 'request.json'));
 
   if (o.newId) {
     const id = o.newId;
@@ -80,7 +77,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     const v = loadContainer(root, o.id);
     assertAccepts('restore', o.id, effectiveStatus(v));
     await waitForShimExit(v);
-    const req: RunRequest = { ...readRequest(v.paths.request), runc, start: true, restore: { checkpoint: cp.path, ...criu } };
+    const req: RunRequest = { ...readRunRequest(v.paths.request), runc, start: true, restore: { checkpoint: cp.path, ...criu } };
     writeFileAtomic(v.paths.request, JSON.stringify(req, null, 2));
     await launchShim(root, o.id, v.paths.shimLog);
   });
