@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
-import { LrctlError } from '../errors.js';
+import { existsError, LrctlError } from '../errors.js';
 import { withContainerLock } from '../state/lock.js';
 import { readRunRequest } from '../state/request.js';
 import { type RunRequest, writeFileAtomic } from '../state/state-file.js';
@@ -64,6 +64,8 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
 
   if (o.newId) {
     const id = o.newId;
+    // the source's lock is held below: taking it again for the new id would wait on ourselves until it timed out
+    if (id === o.id) throw existsError(`container name ${id} is already in use`);
     // the source's lock keeps a concurrent checkpoint --keep or checkpoint rm from removing the checkpoint mid-clone
     await withContainerLock(source.paths.dir, o.id, () => createContainer(root, id, async (paths) => {
       const req: RunRequest = { ...base, id, runc, start: true, hostname: base.hostname, restore: { checkpoint: cp.path, ...criu } };

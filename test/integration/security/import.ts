@@ -52,3 +52,12 @@ t.test('a corrupt request.json is ECORRUPT (exit 8), one line, nothing created',
   t.equal(r2.stderr, `lrctl: corrupt request ${cp}: rootfs must not contain ',', ':' or '\\'\n`);
   t.notOk(existsSync(join(root, 'containers/b')), 'no container b');
 });
+
+t.test('restore --name equal to the source id is EEXIST at once', async (t) => {
+  await setup();
+  const started = Date.now();
+  const r = await lrctl(root, ['restore', '--checkpoint', 'seed', '--name', 'a', 'a']);
+  t.equal(r.exitCode, 5, r.stderr);
+  t.equal(r.stderr, 'lrctl: container name a is already in use\n');
+  t.ok(Date.now() - started < 5000, `at once (${Date.now() - started} ms)`);
+});
