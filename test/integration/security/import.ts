@@ -4,10 +4,11 @@
 // ECORRUPT; exports are root-only whatever the umask.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lrctl } from '../../fixtures/lrctl.js';
-import { tempRoot } from '../../fixtures/root.js';
+import { execa } from 'execa';
+import { LRCTL, lrctl } from '../../fixtures/lrctl.js';
+import { cleanRoot, readStateOf, tempRoot } from '../../fixtures/root.js';
 import { waitFor } from '../../fixtures/wait-for.js';
 
 const COUNTER = ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i; sleep 1; done'];
@@ -60,4 +61,17 @@ t.test('restore --name equal to the source id is EEXIST at once', async (t) => {
   t.equal(r.exitCode, 5, r.stderr);
   t.equal(r.stderr, 'lrctl: container name a is already in use\n');
   t.ok(Date.now() - started < 5000, `at once (${Date.now() - started} ms)`);
+});
+
+t.test('checkpoint --export writes a 0600 file whatever the umask, also over an existing 0644 one', async (t) => {
+  await setup();
+  const out = join(root, 'e.tar.gz');
+  writeFileSync(out, 'old', { mode: 0o644 });
+  chmodSync(out, 0o644);
+  const r = await execa('sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, LRCTL, '--root', root, 'checkpoint', 'create', '--leave-running', '--export', out, 'a', 'e1'], { reject: false });
+  t.equal(r.exitCode, 0, r.stderr);
+  t.equal(statSync(out).mode & 0o7777, 0o600, 'mode 0600');
+  t.equal(statSync(out).uid, 0);
+  t.ok(statSync(out).size > 1000, 'the archive itself, not the old content');
+  t.same(readdirSync(root).filter((n) => n.endsWith('.tmp')), [], 'no temp file left');
 });
