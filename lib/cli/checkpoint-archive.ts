@@ -9,9 +9,10 @@
 // folders, 0600 files, owned by root). What was written is then walked and
 // checked again.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isErrno, LrctlError, runtimeError, usageError } from '../errors.js';
+import { mkdirPrivateNew, writeAll } from '../state/private-fs.js';
 
 /** Writes the checkpoint folder `path` to `file` (.tar.gz), created 0600 and
  *  renamed into place when complete (a symlink at `file` is replaced, never followed). */
@@ -82,8 +83,7 @@ function makeDirs(dest: string, parts: string[], file: string, name: string): vo
   for (const part of parts) {
     p = join(p, part);
     try {
-      mkdirSync(p, { mode: 0o700 });
-      chmodSync(p, 0o700);
+      mkdirPrivateNew(p);
     } catch (err) {
       // only folders we made are there: anything else is a file of the same name
       if (!isErrno(err, 'EEXIST') || !lstatSync(p).isDirectory()) throw usageError(`unsafe archive ${file}: ${name} is both a file and a folder`);
@@ -108,8 +108,7 @@ export function verifyExtracted(dir: string, file: string): void {
 /** Extracts the archive open as `fd` (from openArchive(file)) into the new folder `dest` (its parent must exist), reading it once. */
 export async function importCheckpoint(fd: number, file: string, dest: string, limit: ImportLimit): Promise<void> {
   const { Parser } = await import('tar');
-  mkdirSync(dest, { mode: 0o700 });
-  chmodSync(dest, 0o700);
+  mkdirPrivateNew(dest);
   let total = 0;
   await new Promise<void>((resolve, reject) => {
     let failed = false;
@@ -151,7 +150,7 @@ export async function importCheckpoint(fd: number, file: string, dest: string, l
         entry.on('data', (chunk: Buffer) => {
           if (failed) return;
           try {
-            writeSync(out, chunk);
+            writeAll(out, chunk);
           } catch (err) {
             fail(err);
           }

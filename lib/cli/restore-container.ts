@@ -1,11 +1,12 @@
 // Brings a checkpoint back as a running container, under its own new shim:
 // in place (the same id, its log continued) or as a new container (a clone).
 // Used by `restore` and by `start --checkpoint`.
-import { chmodSync, closeSync, existsSync, mkdirSync, readFileSync, renameSync, statfsSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, renameSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
 import { corruptError, existsError, LrctlError, usageError } from '../errors.js';
 import { withContainerLock } from '../state/lock.js';
+import { mkdirPrivate } from '../state/private-fs.js';
 import { parseRunRequest, readRunRequest } from '../state/request.js';
 import { type RunRequest, writeFileAtomic } from '../state/state-file.js';
 import { assertAccepts } from '../state/status.js';
@@ -52,8 +53,7 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
   const fd = openArchive(file);
   try {
     await createContainer(root, id, async (paths) => {
-      mkdirSync(paths.checkpoints, { mode: 0o700 });
-      chmodSync(paths.checkpoints, 0o700);
+      mkdirPrivate(paths.checkpoints);
       const free = freeBytes(paths.checkpoints);
       const limit: ImportLimit = o.maxSize !== undefined && o.maxSize <= free ? { bytes: o.maxSize, by: 'max-size', text: humanSize(o.maxSize) } : { bytes: free, by: 'free-space', text: humanSize(free) };
       const staging = join(paths.checkpoints, '.tmp-import');
