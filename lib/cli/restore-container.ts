@@ -35,7 +35,7 @@ export interface RestoreOptions {
   maxSize?: number;
 }
 
-// Bytes free for root-owned files on the filesystem of `path` (statfs's f_bavail).
+// Bytes free on the filesystem of `path` (statfs's f_bavail: root's reserved blocks are left alone).
 function freeBytes(path: string): number {
   const s = statfsSync(path);
   return s.bavail * s.bsize;
