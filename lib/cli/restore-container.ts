@@ -1,16 +1,20 @@
 // Brings a checkpoint back as a running container, under its own new shim:
 // in place (the same id, its log continued) or as a new container (a clone).
 // Used by `restore` and by `start --checkpoint`.
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, renameSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
-import { LrctlError } from '../errors.js';
+import { corruptError, existsError, LrctlError, usageError } from '../errors.js';
 import { withContainerLock } from '../state/lock.js';
+import { mkdirPrivate } from '../state/private-fs.js';
+import { parseRunRequest, readRunRequest } from '../state/request.js';
 import { type RunRequest, writeFileAtomic } from '../state/state-file.js';
 import { assertAccepts } from '../state/status.js';
-import { importCheckpoint } from './checkpoint-archive.js';
+import { type ImportLimit, importCheckpoint, openArchive } from './checkpoint-archive.js';
 import { findRunc } from './deps.js';
 import { effectiveStatus, loadContainer } from './load-container.js';
+import { humanSize } from './output/human.js';
+import { checkBundle, checkRootfs } from './run-source.js';
 import { launchShim } from './shim-launcher.js';
 import { createContainer } from './new-container.js';
 import { waitForShimExit } from './wait-exit.js';
@@ -24,24 +28,36 @@ export interface RestoreOptions {
   importFile?: string;
   tcpEstablished?: boolean;
   fileLocks?: boolean;
+  /** --import: where the container's files are on this host (never taken from the archive) */
+  rootfs?: string;
+  bundle?: string;
+  /** --import: at most this many bytes extracted (default: the free space of the root's filesystem) */
+  maxSize?: number;
 }
 
-function readRequest(path: string): RunRequest {
-  return JSON.parse(readFileSync(path, 'utf8')) as RunRequest;
+// Bytes free on the filesystem of `path` (statfs's f_bavail: root's reserved blocks are left alone).
+function freeBytes(path: string): number {
+  const s = statfsSync(path);
+  return s.bavail * s.bsize;
 }
 
-/** Restores; resolves with the id of the running container. */
-export async function restoreContainer(root: string, o: RestoreOptions): Promise<string> {
-  const runc = findRunc();
-  const criu = { tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks) };
-
-  if (o.importFile) {
-    const file = resolve(o.importFile);
-    if (!existsSync(file)) throw new LrctlError('EUSAGE', `no such file: ${file}`);
-    const id = o.newId ?? o.id;
+// restore --import: the archive is untrusted input. It is read once into the
+// new container's checkpoints/ folder (modes masked, size bounded), its
+// request validated, and its host paths replaced by the --rootfs or --bundle
+// given here.
+async function restoreImport(root: string, o: RestoreOptions, runc: string, criu: { tcpEstablished: boolean; fileLocks: boolean }): Promise<string> {
+  const file = resolve(o.importFile!);
+  const id = o.newId ?? o.id;
+  const hostRootfs = o.rootfs !== undefined ? checkRootfs(o.rootfs) : null;
+  const hostBundle = o.bundle !== undefined ? checkBundle(o.bundle) : null;
+  const fd = openArchive(file);
+  try {
     await createContainer(root, id, async (paths) => {
+      mkdirPrivate(paths.checkpoints);
+      const free = freeBytes(paths.checkpoints);
+      const limit: ImportLimit = o.maxSize !== undefined && o.maxSize <= free ? { bytes: o.maxSize, by: 'max-size', text: humanSize(o.maxSize) } : { bytes: free, by: 'free-space', text: humanSize(free) };
       const staging = join(paths.checkpoints, '.tmp-import');
-      importCheckpoint(file, staging);
+      await importCheckpoint(fd, file, staging, limit);
       let meta: { name?: unknown };
       try {
         meta = JSON.parse(readFileSync(join(staging, 'meta.json'), 'utf8'));
@@ -50,23 +66,47 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
       } catch {
         throw new LrctlError('EUSAGE', `not an lrctl checkpoint archive: ${file}`);
       }
+      let value: unknown;
+      try {
+        value = JSON.parse(readFileSync(join(staging, 'request.json'), 'utf8'));
+      } catch {
+        throw corruptError(`corrupt request request.json in ${file}: not valid JSON`);
+      }
+      const archived = parseRunRequest(value, `request.json in ${file}`);
+      // the kind of container decides what the restore needs on this host; its paths are the admin's to give
+      if (archived.rootfs !== null && hostRootfs === null) throw usageError(`the container in ${file} ran over a --rootfs: give the one to restore it over with --rootfs DIR (it was ${JSON.stringify(archived.rootfs)} where it was exported)`);
+      if (archived.bundle !== null && hostBundle === null) throw usageError(`the container in ${file} ran from a --bundle: give the one to restore it from with --bundle DIR (it was ${JSON.stringify(archived.bundle)} where it was exported)`);
       const name = String(meta.name);
       const dest = join(paths.checkpoints, name);
       renameSync(staging, dest);
-      const req = { ...readRequest(join(dest, 'request.json')), id, runc, start: true, restore: { checkpoint: dest, ...criu } };
+      const req: RunRequest = { ...archived, id, rootfs: hostRootfs, bundle: hostBundle, runc, start: true, restore: { checkpoint: dest, ...criu } };
+      // stdout is the id only (scripts read it): what the archive will run is told on stderr
+      process.stderr.write(`restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : `bundle ${hostBundle}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}\n`);
       writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
       await launchShim(root, id, paths.shimLog);
     });
-    return id;
+  } finally {
+    closeSync(fd);
   }
+  return id;
+}
+
+/** Restores; resolves with the id of the running container. */
+export async function restoreContainer(root: string, o: RestoreOptions): Promise<string> {
+  const runc = findRunc();
+  const criu = { tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks) };
+
+  if (o.importFile) return restoreImport(root, o, runc, criu);
 
   const source = loadContainer(root, o.id);
   const dir = o.checkpointDir ? resolve(o.checkpointDir) : source.paths.checkpoints;
   const cp = findCheckpoint(dir, o.checkpoint, o.id, o.checkpointDir ? o.id : null);
-  const base = readRequest(join(cp.path, 'request.json'));
+  const base = readRunRequest(join(cp.path, 'request.json'));
 
   if (o.newId) {
     const id = o.newId;
+    // the source's lock is held below: taking it again for the new id would wait on ourselves until it timed out
+    if (id === o.id) throw existsError(`container name ${id} is already in use`);
     // the source's lock keeps a concurrent checkpoint --keep or checkpoint rm from removing the checkpoint mid-clone
     await withContainerLock(source.paths.dir, o.id, () => createContainer(root, id, async (paths) => {
       const req: RunRequest = { ...base, id, runc, start: true, hostname: base.hostname, restore: { checkpoint: cp.path, ...criu } };
@@ -80,7 +120,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     const v = loadContainer(root, o.id);
     assertAccepts('restore', o.id, effectiveStatus(v));
     await waitForShimExit(v);
-    const req: RunRequest = { ...readRequest(v.paths.request), runc, start: true, restore: { checkpoint: cp.path, ...criu } };
+    const req: RunRequest = { ...readRunRequest(v.paths.request), runc, start: true, restore: { checkpoint: cp.path, ...criu } };
     writeFileAtomic(v.paths.request, JSON.stringify(req, null, 2));
     await launchShim(root, o.id, v.paths.shimLog);
   });

@@ -19,6 +19,7 @@ import { runRunc, type Runc } from '../runc/runc.js';
 import { readBootId, readStartTime } from '../state/liveness.js';
 import { containerPaths, rootPaths } from '../state/paths.js';
 import { writePrivateFile } from '../state/private-fs.js';
+import { readRunRequest } from '../state/request.js';
 import { readState, SCHEMA_VERSION, type RunRequest, type StateFile } from '../state/state-file.js';
 import { formatRestartPolicy } from '../supervision/restart-policy.js';
 import { serveControl } from './control-server.js';
@@ -152,7 +153,7 @@ async function openFiles(sup: Supervisor, life: Lifecycle, req: RunRequest, hand
 }
 
 async function main(): Promise<void> {
-  const req = JSON.parse(readFileSync(paths.request, 'utf8')) as RunRequest;
+  const req = readRunRequest(paths.request);
   const runc = runcOf(req);
   const sup = new Supervisor(initialState(req), paths.state, runc, diag);
   const life = new Lifecycle(shimContext(req), sup);
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
 // files the old code handed over and supervise on from where it was.
 async function adopt(file: string): Promise<void> {
   const h = takeHandover(file);
-  const req = JSON.parse(readFileSync(paths.request, 'utf8')) as RunRequest;
+  const req = readRunRequest(paths.request);
   const old = readState(paths.state, id);
   const state: StateFile = { ...old, shimGeneration: (old.shimGeneration ?? 0) + 1, shimVersion: SHIM_VERSION, protocolVersion: PROTOCOL_VERSION };
   const sup = new Supervisor(state, paths.state, runcOf(req), diag);

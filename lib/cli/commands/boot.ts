@@ -3,12 +3,13 @@
 // by a fresh start. For a systemd unit or an @reboot cron job; safe to repeat
 // (a container already brought back in this boot is left alone).
 import { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { listCheckpoints } from '../../checkpoint/store.js';
 import { LrctlError } from '../../errors.js';
 import { readBootId } from '../../state/liveness.js';
 import { withBootLock, withContainerLock } from '../../state/lock.js';
 import { containerPaths, rootPaths } from '../../state/paths.js';
+import { readRunRequest } from '../../state/request.js';
 import { scanContainers } from '../../state/scan.js';
 import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
 import { LIVE } from '../../state/status.js';
@@ -49,7 +50,7 @@ const ALREADY_BACK: Omit<BootResult, 'id'> = { action: 'left', why: 'already bro
 
 async function bootOne(root: string, id: string, wasLive: boolean, stoppedByUser: boolean): Promise<BootResult> {
   const paths = containerPaths(root, id);
-  const req = JSON.parse(readFileSync(paths.request, 'utf8')) as RunRequest;
+  const req = readRunRequest(paths.request);
   const policy = req.restart ?? NO_RESTART;
   if (!restartsOnBoot(policy, wasLive, stoppedByUser)) {
     const why = policy.name === 'no' ? 'restart policy no' : stoppedByUser ? `stopped by the user (restart policy ${policy.name})` : `it was not running (restart policy ${policy.name})`;

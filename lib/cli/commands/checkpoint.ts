@@ -41,7 +41,7 @@ function createCommand(): Command {
     .option('--keep <n>', 'keep only the newest N checkpoints, once the new one is complete', parseCount(1))
     .option('--tcp-established', 'checkpoint established TCP connections')
     .option('--file-locks', 'checkpoint file locks')
-    .option('--export <file>', 'also write the checkpoint to one .tar.gz file, for restore --import')
+    .option('--export <file>', 'also write the checkpoint to one .tar.gz file (mode 0600), for restore --import')
     .option('--json', 'print the result as JSON')
     .action(async (id: string, nameArg: string | undefined, o: CreateOptions, cmd: Command) => {
       const { root } = globals(cmd);

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { globals } from '../context.js';
+import { parseSize } from '../options.js';
 import { restoreContainer } from '../restore-container.js';
 
 /** `lrctl restore` */
@@ -14,12 +15,18 @@ export function restoreCommand(): Command {
     .option('--checkpoint-dir <dir>', 'where the checkpoints are, if not in the container folder')
     .option('--name <newid>', 'restore as a new container with this id; the original is left as it is')
     .option('--import <file>', 'restore from an archive made by checkpoint --export')
+    .option('--rootfs <dir>', 'with --import: the rootfs to restore the container over (needed when it ran with --rootfs; never taken from the archive)')
+    .option('--bundle <dir>', 'with --import: the OCI bundle to restore the container from (needed when it ran with --bundle)')
+    .option('--max-size <size>', 'with --import: extract at most this much (k, m, g; default: the free space where the state root is)', parseSize)
     .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them)')
     .option('--file-locks', 'restore file locks')
-    .action(async (id: string, o: { checkpoint: string; checkpointDir?: string; name?: string; import?: string; tcpEstablished?: boolean; fileLocks?: boolean }, cmd: Command) => {
+    .action(async (id: string, o: { checkpoint: string; checkpointDir?: string; name?: string; import?: string; rootfs?: string; bundle?: string; maxSize?: number; tcpEstablished?: boolean; fileLocks?: boolean }, cmd: Command) => {
       // an archive holds exactly one checkpoint: choosing one makes no sense there
       if (o.import && (o.checkpoint !== 'latest' || o.checkpointDir)) throw usageError('--import restores the checkpoint in the archive: --checkpoint and --checkpoint-dir do not apply');
-      const restored = await restoreContainer(globals(cmd).root, { id, checkpoint: o.checkpoint, checkpointDir: o.checkpointDir, newId: o.name, importFile: o.import, tcpEstablished: o.tcpEstablished, fileLocks: o.fileLocks });
+      // a checkpoint on this host restores over the rootfs or bundle it was taken over
+      if (!o.import && (o.rootfs !== undefined || o.bundle !== undefined || o.maxSize !== undefined)) throw usageError('--rootfs, --bundle and --max-size go with --import');
+      if (o.rootfs !== undefined && o.bundle !== undefined) throw usageError('give one of --rootfs DIR or --bundle DIR');
+      const restored = await restoreContainer(globals(cmd).root, { id, checkpoint: o.checkpoint, checkpointDir: o.checkpointDir, newId: o.name, importFile: o.import, rootfs: o.rootfs, bundle: o.bundle, maxSize: o.maxSize, tcpEstablished: o.tcpEstablished, fileLocks: o.fileLocks });
       process.stdout.write(restored + '\n');
     });
 }

@@ -1,9 +1,7 @@
 // lrctl run: create a container under its own shim, then start it detached
 // (-d) or attached, streaming its output and exiting with its exit code.
 import { Command } from 'commander';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { isErrno, LrctlError, usageError } from '../../errors.js';
+import { LrctlError, usageError } from '../../errors.js';
 import { generateId, validateId } from '../../state/id.js';
 import { containerPaths } from '../../state/paths.js';
 import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
@@ -17,6 +15,7 @@ import { NO_RESTART, type RestartPolicy } from '../../supervision/restart-policy
 // Rolling checkpoints kept by default (Docker has none; CRIU images are large).
 const DEFAULT_CHECKPOINT_KEEP = 3;
 
+import { checkBundle, checkRootfs } from '../run-source.js';
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
 import { createContainer } from '../new-container.js';
@@ -87,22 +86,11 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
   let rootfs: string | null = null;
   let bundle: string | null = null;
   if (o.rootfs) {
-    rootfs = resolve(o.rootfs);
-    if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) throw usageError(`rootfs not found: ${rootfs} is not a directory`);
-    // overlayfs option syntax: these characters would need escaping in lowerdir=
-    if (/[,:\\]/.test(rootfs)) throw usageError(`rootfs path must not contain ',', ':' or '\\': ${rootfs}`);
+    rootfs = checkRootfs(o.rootfs);
     if (!args.length) throw usageError('a command is required with --rootfs (there is no image default)');
   } else {
     if (o.net) throw usageError("--net applies to --rootfs only: a bundle's config.json decides its namespaces");
-    bundle = resolve(o.bundle!);
-    let config: unknown;
-    try {
-      config = JSON.parse(readFileSync(`${bundle}/config.json`, 'utf8'));
-    } catch (err) {
-      throw usageError(`invalid bundle ${bundle}: ${isErrno(err, 'ENOENT') ? 'no config.json' : 'config.json is not valid JSON'}`);
-    }
-    const c = config as { root?: { path?: unknown }; process?: unknown };
-    if (typeof c?.root?.path !== 'string' || typeof c.process !== 'object') throw usageError(`invalid bundle ${bundle}: config.json has no root.path or process`);
+    bundle = checkBundle(o.bundle!);
   }
   return {
     id,

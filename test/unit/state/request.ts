@@ -1,0 +1,102 @@
+// The one reader of request.json: every field checked with run's rules, ECORRUPT naming the file and the field.
+import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { LrctlError } from '../../../dist/errors.js';
+import { parseRunRequest, readRunRequest } from '../../../dist/state/request.js';
+
+function sample(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'web',
+    rootfs: '/srv/rootfs',
+    bundle: null,
+    args: ['sh', '-c', 'sleep 1'],
+    env: ['A=1', 'PATH=/bin'],
+    cwd: null,
+    user: { uid: 1000, gid: 1000 },
+    hostname: null,
+    net: 'none',
+    tty: false,
+    stdin: false,
+    start: true,
+    logMaxSize: 10485760,
+    logMaxFiles: 5,
+    logBufferSize: null,
+    runc: '/usr/sbin/runc',
+    restart: { name: 'on-failure', maxRetries: 3 },
+    health: { cmd: 'true', intervalMs: 30000, timeoutMs: 5000, retries: 3, startPeriodMs: 0, onUnhealthy: 'none' },
+    checkpointEvery: null,
+    restoreOnBoot: false,
+    ...over,
+  };
+}
+
+t.test('a request as run writes it is taken whole, unknown fields dropped', async (t) => {
+  const r = parseRunRequest({ ...sample(), extra: 'x' }, 'request.json');
+  t.same(r, { ...sample(), restore: null });
+  t.notOk('extra' in r);
+  // requests of older versions have no supervision fields
+  const old = sample();
+  for (const k of ['restart', 'health', 'checkpointEvery', 'restoreOnBoot', 'logBufferSize']) delete old[k];
+  t.equal(parseRunRequest(old, 'old').restoreOnBoot, false);
+  t.ok(parseRunRequest(sample({ rootfs: null, bundle: '/srv/b', net: null, args: [] }), 'b'), 'a bundle may keep its own command');
+});
+
+t.test('each wrong field is named', async (t) => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ id: '../x' }, /id "\.\.\/x" is not a valid container id/],
+    [{ id: 7 }, /id is not a string/],
+    [{ rootfs: 'A:/etc' }, /rootfs is not an absolute path/],
+    [{ rootfs: '/srv/a:/etc' }, /rootfs must not contain/],
+    [{ rootfs: '/srv/a,upperdir=/x' }, /rootfs must not contain/],
+    [{ bundle: '/b' }, /rootfs\/bundle must have exactly one/],
+    [{ rootfs: null }, /rootfs\/bundle must have exactly one/],
+    [{ args: [] }, /args is empty/],
+    [{ args: 'sh' }, /args is not a list/],
+    [{ args: ['sh', 1] }, /args\[1\] is not a string/],
+    [{ env: ['NOEQUALS'] }, /env\[0\] is not KEY=VALUE/],
+    [{ env: [{}] }, /env\[0\] is not a string/],
+    [{ user: { uid: -1, gid: 0 } }, /user\.uid is not a whole number/],
+    [{ user: { uid: 0, gid: 1.5 } }, /user\.gid is not a whole number/],
+    [{ user: 'root' }, /user is not an object/],
+    [{ net: 'bridge' }, /net is not 'host', 'none' or null/],
+    [{ rootfs: null, bundle: '/b', net: 'host' }, /net applies to --rootfs/],
+    [{ tty: 'yes' }, /tty is not true or false/],
+    [{ logMaxSize: 0 }, /logMaxSize is not a whole number/],
+    [{ logMaxSize: 2 ** 50 }, /logMaxSize is not a whole number/],
+    [{ logMaxFiles: '5' }, /logMaxFiles is not a whole number/],
+    [{ runc: 'runc' }, /runc is not an absolute path/],
+    [{ restart: { name: 'sometimes', maxRetries: null } }, /restart\.name/],
+    [{ restart: { name: 'always', maxRetries: 2 } }, /restart\.maxRetries/],
+    [{ health: { cmd: 'true', intervalMs: 0, timeoutMs: 1, retries: 1, startPeriodMs: 0, onUnhealthy: 'none' } }, /health\.intervalMs/],
+    [{ health: { cmd: 'true', intervalMs: 1, timeoutMs: 1, retries: 1, startPeriodMs: 0, onUnhealthy: 'kill' } }, /health\.onUnhealthy/],
+    [{ checkpointEvery: { intervalMs: 10, keep: 1, leaveRunning: false } }, /checkpointEvery\.intervalMs/],
+    [{ restoreOnBoot: true, restart: null }, /restoreOnBoot is set without a restart policy/],
+    [{ restore: { checkpoint: 'rel', tcpEstablished: false, fileLocks: false } }, /restore\.checkpoint is not an absolute path/],
+  ];
+  for (const [over, why] of cases) {
+    let err: unknown = null;
+    try {
+      parseRunRequest(sample(over), '/x/request.json');
+    } catch (e) {
+      err = e;
+    }
+    t.ok(err instanceof LrctlError && err.code === 'ECORRUPT', `${JSON.stringify(over)}: ECORRUPT`);
+    t.match((err as Error)?.message, why);
+    t.match((err as Error)?.message, /^corrupt request \/x\/request\.json: /);
+  }
+  t.throws(() => parseRunRequest([], 'f'), /the request is not an object/);
+  t.throws(() => parseRunRequest(null, 'f'), /the request is not an object/);
+});
+
+t.test('readRunRequest: not JSON, missing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'req-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const f = join(dir, 'request.json');
+  writeFileSync(f, '{"id": "web", ');
+  t.throws(() => readRunRequest(f), { code: 'ECORRUPT', message: `corrupt request ${f}: not valid JSON` });
+  t.throws(() => readRunRequest(join(dir, 'nope.json')), { code: 'ECORRUPT' });
+  writeFileSync(f, JSON.stringify(sample()));
+  t.equal(readRunRequest(f).id, 'web');
+});
