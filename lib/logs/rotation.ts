@@ -2,6 +2,10 @@
 // container.log.1 the one before it, up to container.log.<maxFiles-1>.
 import { renameSync, rmSync } from 'node:fs';
 
+/** The most log files a container may keep: each rotation renames every one
+ *  of them (20,000,000 made every rotation spin), and readers open each. */
+export const MAX_LOG_FILES = 100;
+
 /** The files of a log, oldest first (the order to read them in). */
 export function logFilesOldestFirst(log: string, maxFiles: number): string[] {
   const names = [log];

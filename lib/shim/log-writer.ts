@@ -8,6 +8,9 @@ import { rotate } from '../logs/rotation.js';
 import { PRIVATE_FILE } from '../state/private-fs.js';
 import type { Diag } from './diag.js';
 
+// While output is dropped, the count is told at most this often.
+const DROP_REPORT_MS = 1000;
+
 /** Appends output to `path`, rotating at `maxSize` bytes and keeping `maxFiles` files. */
 export class LogWriter {
   private fd = -1;
@@ -20,13 +23,14 @@ export class LogWriter {
   // dropped since the last gap note, and why
   private gap = 0;
   private gapReason = '';
+  private droppedToldAt = 0;
 
   constructor(
     private readonly path: string,
     private readonly maxSize: number,
     private readonly maxFiles: number,
     private readonly diag: Diag,
-    /** Told when bytes start to be dropped and when a gap has been noted in the log. */
+    /** Told the dropped total when bytes start to be dropped, every second while they are, and when a gap has been noted in the log. */
     private readonly onDropChange: (dropped: number) => void = () => {},
     /** The log already open (a shim taking over after an upgrade); else it is opened at `path`. */
     adoptFd: number | null = null,
@@ -111,13 +115,17 @@ export class LogWriter {
   }
 
   private drop(bytes: number, reason: string): void {
-    if (this.gap === 0) {
-      this.diag.warn(`log write failed (${reason}): dropping output until it succeeds again`);
-      this.onDropChange(this.dropped + bytes);
-    }
+    const first = this.gap === 0;
+    if (first) this.diag.warn(`log write failed (${reason}): dropping output until it succeeds again`);
     this.gap += bytes;
     this.gapReason = reason;
     this.dropped += bytes;
+    // live while dropping (inspect shows it), but state.json is not rewritten for every chunk
+    const now = Date.now();
+    if (first || now - this.droppedToldAt >= DROP_REPORT_MS) {
+      this.droppedToldAt = now;
+      this.onDropChange(this.dropped);
+    }
   }
 
   // Notes the gap as an lrctl entry once writing works again; false if it still fails.

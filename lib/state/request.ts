@@ -9,13 +9,14 @@ import { isAbsolute } from 'node:path';
 import { corruptError, isErrno, LrctlError } from '../errors.js';
 import type { HealthConfig } from '../supervision/health.js';
 import type { RestartPolicy } from '../supervision/restart-policy.js';
+import { MAX_LOG_FILES } from '../logs/rotation.js';
 import { ID_PATTERN } from './id.js';
 import type { CheckpointSchedule, RestoreSource, RunRequest } from './state-file.js';
 
 /** Upper bounds: far above any sane value, low enough to keep arithmetic exact. */
 export const REQUEST_LIMITS = {
   logMaxSize: 2 ** 40, // 1 TiB
-  logMaxFiles: 10_000,
+  logMaxFiles: MAX_LOG_FILES,
   logBufferSize: 2 ** 31, // above any fs.pipe-max-size
   durationMs: 365 * 24 * 3_600_000,
   retries: 1_000_000,

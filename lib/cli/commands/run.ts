@@ -1,5 +1,6 @@
 // lrctl run: create a container under its own shim, then start it detached
 // (-d) or attached, streaming its output and exiting with its exit code.
+import { MAX_LOG_FILES } from '../../logs/rotation.js';
 import { Command } from 'commander';
 import { LrctlError, usageError } from '../../errors.js';
 import { generateId, validateId } from '../../state/id.js';
@@ -131,7 +132,7 @@ export function runCommand(): Command {
     .option('-t, --tty', 'allocate a pseudo-terminal (via runc --console-socket)')
     .option('-i, --interactive', 'keep the container stdin open')
     .option('--log-max-size <size>', 'rotate the container log at this size (k, m, g)', parseSize, 10 * 1024 * 1024)
-    .option('--log-max-files <n>', 'number of log files to keep, the current one included', parseCount(1), 5)
+    .option('--log-max-files <n>', `number of log files to keep, the current one included (1 to ${MAX_LOG_FILES})`, parseCount(1, MAX_LOG_FILES), 5)
     .option('--log-buffer-size <size>', 'capacity of the output pipes, which absorb output while the shim is busy (default 1m, at most fs.pipe-max-size)', parseSize)
     .option('--restart <policy>', 'no (default), on-failure[:MAX], always or unless-stopped; applied by the shim with back-off', parseRestart)
     .option('--health-cmd <cmd>', 'health check, run in the container with sh -c by the shim')

@@ -58,6 +58,10 @@ t.test('bad input: one line, documented code, nothing destroyed', async (t) => {
   await t.test('a bad id', async (t) => {
     oneLine(t, await lrctl(root, ['run', '--name', 'bad/id', '--rootfs', rootfs, 'true']), 125, 'lrctl: invalid container id "bad/id": must match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}');
   });
+  await t.test('an unbounded log file count', async (t) => {
+    // 20,000,000 files made every rotation spin: bounded, with one clear line
+    oneLine(t, await lrctl(root, ['run', '-d', '--log-max-files', '20000000', '--rootfs', rootfs, 'true']), 125, /^lrctl: option '--log-max-files <n>' argument '20000000' is invalid\. expected a whole number from 1 to 100, got "20000000"\n$/);
+  });
   await t.test('a missing rootfs', async (t) => {
     oneLine(t, await lrctl(root, ['run', '--rootfs', '/nonexistent/rootfs', 'true']), 125, 'lrctl: rootfs not found: /nonexistent/rootfs is not a directory');
   });

@@ -204,3 +204,38 @@ t.test('position() is the end of the last entry written', async (t) => {
   t.equal(bad, 0, 'ino, pos and time agree with the file after every write');
   t.ok(rotations > 5, `${rotations} rotations`);
 });
+
+t.test('while output is dropped, the count is told at least once a second, not only at the ends of the gap', async (t) => {
+  const dir = tmp(t);
+  const mnt = join(dir, 'mnt');
+  mkdirSync(mnt);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mnt]);
+  t.teardown(() => execFileSync('umount', ['-l', mnt]));
+  const { diag } = recorder();
+  const changes: number[] = [];
+  const w = new LogWriter(join(mnt, 'container.log'), 1 << 30, 3, diag, (d) => changes.push(d));
+  t.teardown(() => w.close());
+  // the disk full before the first byte: every chunk is dropped
+  for (let i = 0; ; i++) {
+    try {
+      writeFileSync(join(mnt, `fill-${i}`), Buffer.alloc(1024, 0x7a));
+    } catch {
+      break;
+    }
+  }
+  try {
+    for (let i = 0; i < 64; i++) writeFileSync(join(mnt, `tail-${i}`), Buffer.alloc(64, 0x7a));
+  } catch {
+    // full to the last page
+  }
+  const started = Date.now();
+  while (Date.now() - started < 2600) {
+    w.write('stdout', Buffer.alloc(4096, 0x61));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.ok(w.dropped > 0, `dropped ${w.dropped}`);
+  t.ok(changes.length >= 3, `told ${changes.length} times during a 2.6 s gap: ${JSON.stringify(changes)}`);
+  t.ok(changes.length <= 5, 'but not for every chunk');
+  t.ok(changes.every((c, i) => i === 0 || c > changes[i - 1]), 'a rising count');
+  t.ok(w.dropped - changes.at(-1)! <= 4096 * 11, 'the last count told is at most a second of chunks old');
+});
