@@ -27,7 +27,10 @@ export function podmanPeer(base) {
   return {
     name: 'podman',
     version: execFileSync('podman', ['--version'], { encoding: 'utf8' }).trim(),
-    run: (id, rootfs, cmd = ['sleep', '1000']) => (names.add(`lrb-${id}`), podman(['run', '-d', '--network', 'none', '--log-driver', 'k8s-file', '--name', `lrb-${id}`, '--rootfs', rootfs, ...cmd])),
+    run: (id, rootfs, cmd = ['sleep', '1000']) => (
+      names.add(`lrb-${id}`),
+      podman(['run', '-d', '--network', 'none', '--log-driver', 'k8s-file', '--name', `lrb-${id}`, '--rootfs', rootfs, ...cmd])
+    ),
     stop: (id) => podman(['stop', '-t', '0', `lrb-${id}`]),
     rm: (id) => (names.delete(`lrb-${id}`), podman(['rm', '-f', '-t', '0', `lrb-${id}`])),
     wait: (id) => podman(['wait', `lrb-${id}`]),
@@ -75,12 +78,21 @@ export async function containerdPeer(base) {
     rm: (id) => {
       ids.delete(id); // removed by the command returned: cleanup need not try again
       const c = `ctr --address ${address} --namespace ${ns}`;
-      return ['sh', ['-c', `${c} task kill -s KILL lrb-${id} 2>/dev/null; for i in $(seq 100); do ${c} task delete lrb-${id} 2>/dev/null && break; sleep 0.02; done; ${c} container delete lrb-${id}`], { stdio: 'ignore' }];
+      return [
+        'sh',
+        [
+          '-c',
+          `${c} task kill -s KILL lrb-${id} 2>/dev/null; for i in $(seq 100); do ${c} task delete lrb-${id} 2>/dev/null && break; sleep 0.02; done; ${c} container delete lrb-${id}`,
+        ],
+        { stdio: 'ignore' },
+      ];
     },
     list: () => ctr(['task', 'ls']),
     listName: 'ctr task ls',
     monitorPid: (id) => {
-      const line = execFileSync('ctr', ['--address', address, '--namespace', ns, 'task', 'ls'], { encoding: 'utf8' }).split('\n').find((l) => l.startsWith(`lrb-${id} `));
+      const line = execFileSync('ctr', ['--address', address, '--namespace', ns, 'task', 'ls'], { encoding: 'utf8' })
+        .split('\n')
+        .find((l) => l.startsWith(`lrb-${id} `));
       return ppid(Number(line.trim().split(/\s+/)[1]));
     },
     monitorName: 'containerd-shim-runc-v2',

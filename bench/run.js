@@ -23,7 +23,8 @@ const root = join(base, 'root');
 const rootfs = join(base, 'rootfs');
 for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(rootfs, d), { recursive: true });
 copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
-for (const a of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean)) if (a !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', a));
+for (const a of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean))
+  if (a !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', a));
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 // Children's stderr goes to a file, not a pipe: a pipe would make spawnSync
@@ -63,7 +64,13 @@ function smaps(pid) {
 }
 const median = (xs, k) => stats(xs.map((x) => x[k])).median;
 
-const results = { date: new Date().toISOString(), versions: { node: process.version, runc: version('runc', ['--version']), criu: version('criu', ['--version']) }, start: {}, ps: {}, idleMemoryMiB: {} };
+const results = {
+  date: new Date().toISOString(),
+  versions: { node: process.version, runc: version('runc', ['--version']), criu: version('criu', ['--version']) },
+  start: {},
+  ps: {},
+  idleMemoryMiB: {},
+};
 const cleanups = [];
 // progress on stderr: the whole bench takes minutes
 const step = (what) => process.stderr.write(`bench: ${what}\n`);
@@ -137,8 +144,16 @@ try {
   results.cycle = {};
   const cyc = { lrctl: [], runc: [] };
   for (let i = 0; i < RUNS; i++) {
-    cyc.lrctl.push(cycle([lrctl('run', '-d', '--name', `c${i}`, '--rootfs', rootfs, '--', 'sleep', '1000'), lrctl('stop', '-t', '0', `c${i}`), lrctl('rm', `c${i}`)]));
-    cyc.runc.push(cycle([['runc', ['--root', runcRoot, 'run', '-d', '--bundle', bundle, `c${i}`]], ['runc', ['--root', runcRoot, 'kill', `c${i}`, 'KILL']], ['runc', ['--root', runcRoot, 'delete', '-f', `c${i}`]]]));
+    cyc.lrctl.push(
+      cycle([lrctl('run', '-d', '--name', `c${i}`, '--rootfs', rootfs, '--', 'sleep', '1000'), lrctl('stop', '-t', '0', `c${i}`), lrctl('rm', `c${i}`)]),
+    );
+    cyc.runc.push(
+      cycle([
+        ['runc', ['--root', runcRoot, 'run', '-d', '--bundle', bundle, `c${i}`]],
+        ['runc', ['--root', runcRoot, 'kill', `c${i}`, 'KILL']],
+        ['runc', ['--root', runcRoot, 'delete', '-f', `c${i}`]],
+      ]),
+    );
   }
   results.cycle['lrctl'] = stats(cyc.lrctl);
   results.cycle['runc'] = stats(cyc.runc);
@@ -155,12 +170,22 @@ try {
     {
       name: 'lrctl',
       run: (id) => lrctl('run', '-d', '--name', id, '--rootfs', rootfs, '--', 'sleep', '1000'),
-      lists: [['lrctl ps', () => lrctl('ps')], ['runc list', () => ['runc', ['--root', join(root, 'runc'), 'list']]]],
+      lists: [
+        ['lrctl ps', () => lrctl('ps')],
+        ['runc list', () => ['runc', ['--root', join(root, 'runc'), 'list']]],
+      ],
       monitorPid: (id) => JSON.parse(readFileSync(join(root, 'containers', id, 'state.json'), 'utf8')).shimPid,
       monitorName: 'lrctl-shim',
       rmAll: (ids) => spawnSync(...lrctl('rm', '-f', ...ids)),
     },
-    ...peers.map((p) => ({ name: p.name, run: (id) => p.run(id, rootfs), lists: [[p.listName, p.list]], monitorPid: p.monitorPid, monitorName: p.monitorName, rmAll: (ids) => ids.forEach((id) => spawnSync(...p.rm(id))) })),
+    ...peers.map((p) => ({
+      name: p.name,
+      run: (id) => p.run(id, rootfs),
+      lists: [[p.listName, p.list]],
+      monitorPid: p.monitorPid,
+      monitorName: p.monitorName,
+      rmAll: (ids) => ids.forEach((id) => spawnSync(...p.rm(id))),
+    })),
   ];
   for (const sys of systems) {
     step(`list latency and idle memory: ${sys.name} at ${counts.join(', ')} containers`);
@@ -202,7 +227,10 @@ try {
   // 3. checkpoint and restore: an idle busybox and one holding 256 MiB, lrctl vs bare runc on the same container
   step('checkpoint and restore');
   const CR_RUNS = Number(process.env.BENCH_CR_RUNS ?? 3);
-  const workloads = { 'idle busybox': 'sleep 100000', '256 MiB': 'awk \'BEGIN { s = sprintf("%268435456s", "x"); print "ready"; fflush(); while (1) system("sleep 100000") }\'' };
+  const workloads = {
+    'idle busybox': 'sleep 100000',
+    '256 MiB': 'awk \'BEGIN { s = sprintf("%268435456s", "x"); print "ready"; fflush(); while (1) system("sleep 100000") }\'',
+  };
   results.checkpoint = {};
   for (const [label, script] of Object.entries(workloads)) {
     const id = label === 'idle busybox' ? 'cridle' : 'crbig';
@@ -211,11 +239,17 @@ try {
     for (let w = 0; w < 600 && label !== 'idle busybox'; w++) {
       try {
         if (readFileSync(logFile, 'utf8').includes('ready')) break;
-      } catch {}
+      } catch {
+        // no log yet
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const cpL = [], cpB = [], rsL = [], rsB = [];
-    let sizeL = 0, sizeB = 0;
+    const cpL = [],
+      cpB = [],
+      rsL = [],
+      rsB = [];
+    let sizeL = 0,
+      sizeB = 0;
     for (let i = 0; i < CR_RUNS; i++) {
       cpL.push(time(...lrctl('checkpoint', 'create', '--leave-running', id, `l${i}`)));
       sizeL = JSON.parse(readFileSync(join(root, 'containers', id, 'checkpoints', `l${i}`, 'meta.json'), 'utf8')).sizeBytes;
@@ -236,11 +270,18 @@ try {
       cleanups.push(() => spawnSync('runc', ['--root', join(base, 'runc-bare'), 'delete', '-f', bareId]));
       // its stdio must be pipes, as at checkpoint time
       // real pipes as its stdio (CRIU reopens them; node's are socketpairs), read by a cat that outlives the pipeline
-      rsB.push(time('sh', ['-c', `runc --root ${join(base, 'runc-bare')} restore -d --image-path ${img} --work-path ${img} --bundle ${bundle} ${bareId} 2>&1 </dev/null | (cat >/dev/null &)`]));
+      rsB.push(
+        time('sh', [
+          '-c',
+          `runc --root ${join(base, 'runc-bare')} restore -d --image-path ${img} --work-path ${img} --bundle ${bundle} ${bareId} 2>&1 </dev/null | (cat >/dev/null &)`,
+        ]),
+      );
       spawnSync('runc', ['--root', join(base, 'runc-bare'), 'delete', '-f', bareId]);
     }
     // in place: a checkpoint that stops the container, then its restore (as Podman does it)
-    const ipL = [], ipP = [], cpP = [];
+    const ipL = [],
+      ipP = [],
+      cpP = [];
     for (let i = 0; i < CR_RUNS; i++) {
       ok(spawnSync(...lrctl('checkpoint', 'create', id, `ip${i}`)), `lrctl checkpoint ${id}`);
       ipL.push(time(...lrctl('restore', id)));
@@ -278,7 +319,7 @@ try {
   const LOG_RUNS = Number(process.env.BENCH_LOG_RUNS ?? 3);
   const lines = [];
   for (let i = 0, n = 0; n < 1048576; i++) {
-    const l = `${String(i).padStart(8, '0')} GET /api/v1/items?page=${i % 97} 200 ${'abcdefghijklmnopqrstuvwxyz'.repeat(3).slice(i % 20, i % 20 + 48)}\n`;
+    const l = `${String(i).padStart(8, '0')} GET /api/v1/items?page=${i % 97} 200 ${'abcdefghijklmnopqrstuvwxyz'.repeat(3).slice(i % 20, (i % 20) + 48)}\n`;
     lines.push(l);
     n += l.length;
   }
@@ -286,7 +327,9 @@ try {
   const writer = 'read s x < /proc/uptime; echo "$s" >&2; i=0; while [ $i -lt 256 ]; do cat /logdata; i=$((i+1)); done';
   const uptime = () => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
   const mibps = (seconds) => 256 / seconds;
-  const logL = [], logB = [], logP = [];
+  const logL = [],
+    logB = [],
+    logP = [];
   const logBundle = join(base, 'bundle-log');
   mkdirSync(logBundle);
   const logSpec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
@@ -307,15 +350,19 @@ try {
     const id = `log${i}`;
     ok(spawnSync(...lrctl('run', '-d', '--name', id, '--log-max-size', '1g', '--rootfs', rootfs, '--', 'sh', '-c', writer)), `lrctl run ${id}`);
     const state = join(root, 'containers', id, 'state.json');
-    for (const deadline = Date.now() + 300_000; ; ) {
+    for (const deadline = Date.now() + 300_000; ;) {
       if (Date.now() > deadline) throw new Error(`${id} did not finish writing within 5 minutes`);
       try {
         if (JSON.parse(readFileSync(state, 'utf8')).status === 'stopped') break;
-      } catch {}
+      } catch {
+        // mid-rename or not written yet
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
     const endL = uptime();
-    const head = readFileSync(join(root, 'containers', id, 'container.log'), 'latin1').slice(0, 1 << 20).split('\n');
+    const head = readFileSync(join(root, 'containers', id, 'container.log'), 'latin1')
+      .slice(0, 1 << 20)
+      .split('\n');
     logL.push(mibps(endL - Number(head.find((l) => l.includes(' stderr F ')).split(' ')[3])));
     spawnSync(...lrctl('rm', '-f', id));
   };
@@ -349,7 +396,9 @@ try {
   // the root's spare shim, by its pid
   try {
     process.kill(Number(readFileSync(join(root, 'spare-shim.pid'), 'utf8')), 'SIGKILL');
-  } catch {}
+  } catch {
+    // no spare shim
+  }
   for (const c of cleanups) c();
   rmSync(base, { recursive: true, force: true });
 }
@@ -364,13 +413,21 @@ const ratio = (group, lrctlKey, peerKeys, higher = false) => {
   return `  ratio lrctl / best peer (${best}): ${(group[lrctlKey].median / group[best].median).toFixed(2)}x`;
 };
 const peerNames = peers.map((p) => p.name);
-console.log(`lrctl bench ${results.date}  (${RUNS} runs each; node ${results.versions.node}; ${results.versions.runc}${peers.map((p) => `; ${p.version}`).join('')})`);
+console.log(
+  `lrctl bench ${results.date}  (${RUNS} runs each; node ${results.versions.node}; ${results.versions.runc}${peers.map((p) => `; ${p.version}`).join('')})`,
+);
 if (results.start['lrctl run -d']) {
   console.log('\nStart latency, run -d (ms)         min   median      max');
   for (const [k, v] of Object.entries(results.start)) row(k, v);
   const floorMs = results.start['runc run -d'].median + results.start['node -e 0'].median;
   console.log(`  ratio lrctl / (runc + node floor ${f(floorMs)} ms): ${(results.start['lrctl run -d'].median / floorMs).toFixed(2)}x (target 1.3x)`);
-  console.log(ratio(results.start, 'lrctl run -d', peerNames.map((n) => `${n} run -d`)));
+  console.log(
+    ratio(
+      results.start,
+      'lrctl run -d',
+      peerNames.map((n) => `${n} run -d`),
+    ),
+  );
 }
 if (results.cycle?.lrctl) {
   console.log('\nCreate, start, stop, remove (ms)   min   median      max');
@@ -382,35 +439,51 @@ if (Object.keys(results.ps).length) {
   for (const [k, v] of Object.entries(results.ps)) row(k, v);
   for (const k of Object.keys(results.ps).filter((k) => k.startsWith('lrctl ps'))) {
     const n = k.slice('lrctl ps'.length);
-    const r = ratio(results.ps, k, peers.map((p) => p.listName + n));
+    const r = ratio(
+      results.ps,
+      k,
+      peers.map((p) => p.listName + n),
+    );
     if (r) console.log(r);
   }
 }
 if (Object.keys(results.idleMemoryMiB).length) {
   console.log(`\nIdle memory per process at ${N_IDLE}, after ${SETTLE_MS / 1000} s idle (MiB, median)   RSS     PSS  private`);
-  for (const [k, v] of Object.entries(results.idleMemoryMiB)) console.log(`  ${k.padEnd(38)} ${f(v.rss).padStart(6)} ${f(v.pss).padStart(7)} ${f(v.private).padStart(8)}`);
+  for (const [k, v] of Object.entries(results.idleMemoryMiB))
+    console.log(`  ${k.padEnd(38)} ${f(v.rss).padStart(6)} ${f(v.pss).padStart(7)} ${f(v.private).padStart(8)}`);
   const shim = results.idleMemoryMiB['lrctl-shim'];
   const nodeFloor = results.idleMemoryMiB['idle node + unix socket'];
   if (shim && nodeFloor) console.log(`  lrctl-shim PSS over the idle node floor: ${f(shim.pss - nodeFloor.pss)} MiB (target <= 1 MiB)`);
-  const best = ['conmon', 'containerd-shim-runc-v2'].filter((k) => results.idleMemoryMiB[k]).sort((a, b) => results.idleMemoryMiB[a].pss - results.idleMemoryMiB[b].pss)[0];
+  const best = ['conmon', 'containerd-shim-runc-v2']
+    .filter((k) => results.idleMemoryMiB[k])
+    .sort((a, b) => results.idleMemoryMiB[a].pss - results.idleMemoryMiB[b].pss)[0];
   if (shim && best) console.log(`  ratio lrctl-shim PSS / best peer (${best}): ${(shim.pss / results.idleMemoryMiB[best].pss).toFixed(1)}x`);
 }
 if (results.checkpoint) {
   const med = (x) => (x ? f(x.median) : '-');
   console.log('\nCheckpoint --leave-running, restore as a new container (ms, median)');
   console.log('                                   lrctl cp   runc cp podman cp  lrctl rs   runc rs   image lrctl / runc');
-  for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k.padEnd(32)} ${med(v.lrctlCheckpoint).padStart(8)} ${med(v.runcCheckpoint).padStart(9)} ${med(v.podmanCheckpoint).padStart(9)} ${med(v.lrctlRestore).padStart(9)} ${med(v.runcRestore).padStart(9)}   ${(v.lrctlImageBytes / 1048576).toFixed(1)} / ${(v.runcImageBytes / 1048576).toFixed(1)} MiB`);
+  for (const [k, v] of Object.entries(results.checkpoint))
+    console.log(
+      `  ${k.padEnd(32)} ${med(v.lrctlCheckpoint).padStart(8)} ${med(v.runcCheckpoint).padStart(9)} ${med(v.podmanCheckpoint).padStart(9)} ${med(v.lrctlRestore).padStart(9)} ${med(v.runcRestore).padStart(9)}   ${(v.lrctlImageBytes / 1048576).toFixed(1)} / ${(v.runcImageBytes / 1048576).toFixed(1)} MiB`,
+    );
   console.log('Restore in place after a checkpoint that stopped it (ms, median)   lrctl   podman');
-  for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k.padEnd(63)} ${med(v.lrctlRestoreInPlace).padStart(6)} ${med(v.podmanRestoreInPlace).padStart(8)}`);
-  for (const [k, v] of Object.entries(results.checkpoint)) console.log(`  ${k}: lrctl / runc checkpoint ${(v.lrctlCheckpoint.median / v.runcCheckpoint.median).toFixed(2)}x, restore ${(v.lrctlRestore.median / v.runcRestore.median).toFixed(2)}x (target within 10%: 1.10x)`);
+  for (const [k, v] of Object.entries(results.checkpoint))
+    console.log(`  ${k.padEnd(63)} ${med(v.lrctlRestoreInPlace).padStart(6)} ${med(v.podmanRestoreInPlace).padStart(8)}`);
+  for (const [k, v] of Object.entries(results.checkpoint))
+    console.log(
+      `  ${k}: lrctl / runc checkpoint ${(v.lrctlCheckpoint.median / v.runcCheckpoint.median).toFixed(2)}x, restore ${(v.lrctlRestore.median / v.runcRestore.median).toFixed(2)}x (target within 10%: 1.10x)`,
+    );
 }
 if (results.logThroughputMiBps) {
   console.log('\nLog throughput, 256 MiB of text lines (MiB/s)   min   median      max');
-  for (const [k, v] of Object.entries(results.logThroughputMiBps)) console.log(`  ${k.padEnd(44)} ${f(v.min).padStart(6)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
+  for (const [k, v] of Object.entries(results.logThroughputMiBps))
+    console.log(`  ${k.padEnd(44)} ${f(v.min).padStart(6)} ${f(v.median).padStart(8)} ${f(v.max).padStart(8)}`);
   const base = results.logThroughputMiBps['runc | cat > file'].median;
-  console.log(`  lrctl / cat baseline: ${(results.logThroughputMiBps.lrctl.median / base * 100).toFixed(0)}% (target >= 80%)`);
+  console.log(`  lrctl / cat baseline: ${((results.logThroughputMiBps.lrctl.median / base) * 100).toFixed(0)}% (target >= 80%)`);
   const vsPeer = ratio(results.logThroughputMiBps, 'lrctl', ['podman (conmon k8s-file)'], true);
   if (vsPeer) console.log(vsPeer + ' (higher is better)');
 }
-for (const name of ['podman', 'containerd']) if (!peerNames.includes(name)) console.log(`\n${name}: absent (not installed; bash scripts/install-peers.sh adds it)`);
+for (const name of ['podman', 'containerd'])
+  if (!peerNames.includes(name)) console.log(`\n${name}: absent (not installed; bash scripts/install-peers.sh adds it)`);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine, as root: installs what
 # lrctl needs (scripts/setup.sh), installs and builds the project (npm ci also
-# builds the native addon), runs every test with tap, and ends with the totals
-# as "N passed, N failed, N skipped". Exits non-zero if anything failed.
+# builds the native addon), checks lint and format (npm run lint), runs every
+# test with tap, and ends with the totals as "N passed, N failed, N skipped"
+# (a lint failure counts as one failed). Exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 npm ci --no-audit --no-fund || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+npm run lint
+lint_rc=$?
 
 out=$(mktemp)
 npm test 2>&1 | tee "$out"
@@ -25,6 +29,7 @@ elif [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
   # a failure outside any assertion (a crashed test file, the preflight): count it
   fail=1
 fi
+[ "$lint_rc" -ne 0 ] && { echo "npm run lint failed"; fail=$((fail + 1)); rc=1; }
 # A skipped test is not a passing one.
 [ "$skip" -gt 0 ] && [ "$fail" -eq 0 ] && fail=$skip
 echo "$pass passed, $fail failed, $skip skipped"

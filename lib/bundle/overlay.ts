@@ -35,7 +35,10 @@ export function mountOverlay(p: OverlayPaths): void {
     native().mount('overlay', p.target, 'overlay', `lowerdir=${p.lower},upperdir=${p.upper},workdir=${p.work}`);
   } catch (err) {
     // the kernel tells why an overlay's options are wrong in its log only
-    throw runtimeError(`mounting the rootfs overlay on ${p.target} failed: ${(err as Error).message}${/Invalid argument/.test((err as Error).message) ? ' (see dmesg)' : ''}`, err);
+    throw runtimeError(
+      `mounting the rootfs overlay on ${p.target} failed: ${(err as Error).message}${/Invalid argument/.test((err as Error).message) ? ' (see dmesg)' : ''}`,
+      err,
+    );
   }
 }
 

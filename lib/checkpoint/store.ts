@@ -29,7 +29,8 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
 /** Throws EUSAGE unless `name` can name a checkpoint. */
 export function validateCheckpointName(name: string): string {
-  if (!NAME.test(name) || name === 'latest') throw usageError(`invalid checkpoint name ${JSON.stringify(name)}: must match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,127} and not be "latest"`);
+  if (!NAME.test(name) || name === 'latest')
+    throw usageError(`invalid checkpoint name ${JSON.stringify(name)}: must match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,127} and not be "latest"`);
   return name;
 }
 
@@ -50,7 +51,14 @@ export function tmpCheckpointPrefix(name: string, id: string): string {
 }
 
 // Kernel filesystems that look like folders but hold no files of ours (statfs f_type).
-const PSEUDO_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x64626720: 'debugfs', 0x73636673: 'securityfs' };
+const PSEUDO_FS: Record<number, string> = {
+  0x9fa0: 'proc',
+  0x62656572: 'sysfs',
+  0x27e0eb: 'cgroup',
+  0x63677270: 'cgroup2',
+  0x64626720: 'debugfs',
+  0x73636673: 'securityfs',
+};
 
 /** A checkpoint folder the operator named (--checkpoint-dir): made 0700 when
  *  absent, else it must be a real, writable directory (one we can make a
@@ -120,7 +128,8 @@ export function listCheckpoints(dir: string, id: string | null = null): Checkpoi
 export function findCheckpoint(dir: string, name: string, id: string, onlyOf: string | null = null): CheckpointMeta & { path: string } {
   const all = listCheckpoints(dir, onlyOf);
   const m = name === 'latest' ? all.filter((c) => !c.failed).pop() : all.find((c) => c.name === name);
-  if (!m) throw noSuchCheckpoint(name === 'latest' ? `container ${id} has no checkpoint in ${dir}` : `no such checkpoint: ${name} (of container ${id} in ${dir})`);
+  if (!m)
+    throw noSuchCheckpoint(name === 'latest' ? `container ${id} has no checkpoint in ${dir}` : `no such checkpoint: ${name} (of container ${id} in ${dir})`);
   return { ...m, path: join(dir, m.name) };
 }
 

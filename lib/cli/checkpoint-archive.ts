@@ -130,7 +130,9 @@ export async function importCheckpoint(fd: number, file: string, dest: string, l
         if (total > limit.bytes) {
           throw limit.by === 'max-size'
             ? usageError(`archive ${file} expands to more than --max-size ${limit.text}: nothing was restored`)
-            : runtimeError(`archive ${file} expands to more than the ${limit.text} free where the state root is: nothing was restored (free some space, or see --max-size)`);
+            : runtimeError(
+                `archive ${file} expands to more than the ${limit.text} free where the state root is: nothing was restored (free some space, or see --max-size)`,
+              );
         }
         if (!isFile) {
           makeDirs(dest, parts, file, entry.path);

@@ -76,7 +76,7 @@ export class LogPrinter {
     let w = 0; // content is compacted to the front of buf, run by run
     let runStart = 0;
     let runStream: EntryStream = 'stdout';
-    for (let start = 0; start < buf.length; ) {
+    for (let start = 0; start < buf.length;) {
       const nl = buf.indexOf(0x0a, start);
       const h = parseHeader(buf, start, nl);
       start = nl + 1;

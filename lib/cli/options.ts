@@ -10,7 +10,8 @@ const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 
 export function parseSize(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
   const unit = m?.[2].toLowerCase() ?? '';
-  if (!m || !Object.hasOwn(SIZE_UNITS, unit) || Number(m[1]) <= 0) throw new InvalidArgumentError(`expected a positive size such as 512k, 10m or 1g, got ${JSON.stringify(value)}`);
+  if (!m || !Object.hasOwn(SIZE_UNITS, unit) || Number(m[1]) <= 0)
+    throw new InvalidArgumentError(`expected a positive size such as 512k, 10m or 1g, got ${JSON.stringify(value)}`);
   return Math.floor(Number(m[1]) * SIZE_UNITS[unit]);
 }
 
@@ -18,7 +19,9 @@ export function parseSize(value: string): number {
 export function parseCount(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(`expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(value)}`);
+      throw new InvalidArgumentError(
+        `expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(value)}`,
+      );
     }
     return Number(value);
   };
@@ -65,7 +68,10 @@ export function parseSince(value: string, now = Date.now()): number {
   // RFC3339 only, with a zone: Date.parse alone would take many loose forms
   const rfc = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value);
   const t = rfc ? Date.parse(value.replace(/(\.\d{3})\d+/, '$1')) : NaN;
-  if (Number.isNaN(t)) throw new InvalidArgumentError(`expected an RFC3339 time such as 2024-01-02T15:04:05Z, Unix seconds, or a duration such as 10m, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(t))
+    throw new InvalidArgumentError(
+      `expected an RFC3339 time such as 2024-01-02T15:04:05Z, Unix seconds, or a duration such as 10m, got ${JSON.stringify(value)}`,
+    );
   return t;
 }
 

@@ -61,4 +61,3 @@ export function buildProgram(argv?: string[]): Command {
   }
   return program;
 }
-

@@ -55,7 +55,10 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
     await createContainer(root, id, async (paths) => {
       mkdirPrivate(paths.checkpoints);
       const free = freeBytes(paths.checkpoints);
-      const limit: ImportLimit = o.maxSize !== undefined && o.maxSize <= free ? { bytes: o.maxSize, by: 'max-size', text: humanSize(o.maxSize) } : { bytes: free, by: 'free-space', text: humanSize(free) };
+      const limit: ImportLimit =
+        o.maxSize !== undefined && o.maxSize <= free
+          ? { bytes: o.maxSize, by: 'max-size', text: humanSize(o.maxSize) }
+          : { bytes: free, by: 'free-space', text: humanSize(free) };
       const staging = join(paths.checkpoints, '.tmp-import');
       await importCheckpoint(fd, file, staging, limit);
       let meta: { name?: unknown };
@@ -74,14 +77,22 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
       }
       const archived = parseRunRequest(value, `request.json in ${file}`);
       // the kind of container decides what the restore needs on this host; its paths are the admin's to give
-      if (archived.rootfs !== null && hostRootfs === null) throw usageError(`the container in ${file} ran over a --rootfs: give the one to restore it over with --rootfs DIR (it was ${JSON.stringify(archived.rootfs)} where it was exported)`);
-      if (archived.bundle !== null && hostBundle === null) throw usageError(`the container in ${file} ran from a --bundle: give the one to restore it from with --bundle DIR (it was ${JSON.stringify(archived.bundle)} where it was exported)`);
+      if (archived.rootfs !== null && hostRootfs === null)
+        throw usageError(
+          `the container in ${file} ran over a --rootfs: give the one to restore it over with --rootfs DIR (it was ${JSON.stringify(archived.rootfs)} where it was exported)`,
+        );
+      if (archived.bundle !== null && hostBundle === null)
+        throw usageError(
+          `the container in ${file} ran from a --bundle: give the one to restore it from with --bundle DIR (it was ${JSON.stringify(archived.bundle)} where it was exported)`,
+        );
       const name = String(meta.name);
       const dest = join(paths.checkpoints, name);
       renameSync(staging, dest);
       const req: RunRequest = { ...archived, id, rootfs: hostRootfs, bundle: hostBundle, runc, start: true, restore: { checkpoint: dest, ...criu } };
       // stdout is the id only (scripts read it): what the archive will run is told on stderr
-      process.stderr.write(`restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : `bundle ${hostBundle}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}\n`);
+      process.stderr.write(
+        `restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : `bundle ${hostBundle}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}\n`,
+      );
       writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
       await launchShim(root, id, paths.shimLog);
     });
@@ -108,11 +119,13 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     // the source's lock is held below: taking it again for the new id would wait on ourselves until it timed out
     if (id === o.id) throw existsError(`container name ${id} is already in use`);
     // the source's lock keeps a concurrent checkpoint --keep or checkpoint rm from removing the checkpoint mid-clone
-    await withContainerLock(source.paths.dir, o.id, () => createContainer(root, id, async (paths) => {
-      const req: RunRequest = { ...base, id, runc, start: true, hostname: base.hostname, restore: { checkpoint: cp.path, ...criu } };
-      writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
-      await launchShim(root, id, paths.shimLog);
-    }));
+    await withContainerLock(source.paths.dir, o.id, () =>
+      createContainer(root, id, async (paths) => {
+        const req: RunRequest = { ...base, id, runc, start: true, hostname: base.hostname, restore: { checkpoint: cp.path, ...criu } };
+        writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
+        await launchShim(root, id, paths.shimLog);
+      }),
+    );
     return id;
   }
 

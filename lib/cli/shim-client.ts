@@ -25,7 +25,9 @@ export function openControl(socketPath: string, id: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect(socketPath);
     s.once('connect', () => resolve(s));
-    s.once('error', (err) => reject(new LrctlError('ERUNTIME', `cannot reach the shim of container ${id}: ${(err as Error).message}`, { kind: 'unreachable' })));
+    s.once('error', (err) =>
+      reject(new LrctlError('ERUNTIME', `cannot reach the shim of container ${id}: ${(err as Error).message}`, { kind: 'unreachable' })),
+    );
   });
 }
 
@@ -33,12 +35,21 @@ export function openControl(socketPath: string, id: string): Promise<Socket> {
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Sends one request and resolves with its result. */
-export async function requestShim(socketPath: string, id: string, req: Body<Request>, timeoutMs = REQUEST_TIMEOUT_MS, version = PROTOCOL_VERSION): Promise<unknown> {
+export async function requestShim(
+  socketPath: string,
+  id: string,
+  req: Body<Request>,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+  version = PROTOCOL_VERSION,
+): Promise<unknown> {
   const sock = await openControl(socketPath, id);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise((resolve, reject) => {
-      timer = setTimeout(() => reject(new LrctlError('ERUNTIME', `the shim of container ${id} did not answer ${req.op} within ${timeoutMs / 1000}s`, { kind: 'timeout' })), timeoutMs);
+      timer = setTimeout(
+        () => reject(new LrctlError('ERUNTIME', `the shim of container ${id} did not answer ${req.op} within ${timeoutMs / 1000}s`, { kind: 'timeout' })),
+        timeoutMs,
+      );
       readMessages(sock, (m) => {
         const r = m as Response;
         if (r.ok) resolve(r.result);
@@ -67,7 +78,13 @@ export interface Attachment {
 }
 
 /** Attaches and calls `onEvent` for each output/exit event. */
-export async function attachShim(socketPath: string, id: string, onEvent: (e: Event, sock: Socket) => void, onEnd: (err?: LrctlError) => void, version = PROTOCOL_VERSION): Promise<Attachment> {
+export async function attachShim(
+  socketPath: string,
+  id: string,
+  onEvent: (e: Event, sock: Socket) => void,
+  onEnd: (err?: LrctlError) => void,
+  version = PROTOCOL_VERSION,
+): Promise<Attachment> {
   const sock = await openControl(socketPath, id);
   return new Promise((resolve, reject) => {
     let attached = false;
@@ -75,7 +92,11 @@ export async function attachShim(socketPath: string, id: string, onEvent: (e: Ev
     const acks: (() => void)[] = [];
     const send = (req: Body<Request>) => writeMessage(sock, { v: version, ...req });
     readMessages(sock, (m) => {
-      const msg = m as Partial<Event> & { ok?: boolean; result?: { tty?: boolean; stdin?: boolean; log?: { ino: number; pos: number; time: string } }; error?: { code: string; message: string } };
+      const msg = m as Partial<Event> & {
+        ok?: boolean;
+        result?: { tty?: boolean; stdin?: boolean; log?: { ino: number; pos: number; time: string } };
+        error?: { code: string; message: string };
+      };
       if (!attached) {
         if (!msg.ok) return reject(shimError(msg.error ?? { code: 'ERUNTIME', message: 'attach refused' }));
         attached = true;

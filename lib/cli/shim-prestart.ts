@@ -36,7 +36,11 @@ export function sparesEnabled(): boolean {
  *  session) and unreferenced: a CLI that fails first exits anyway, and the
  *  shim reads end-of-file and exits too. */
 export function spawnShim(): WaitingShim {
-  const child = spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM_SCRIPT, '--wait'], { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...SHIM_NODE_FLAGS, SHIM_SCRIPT, '--wait'], {
+    detached: true,
+    cwd: '/',
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+  });
   child.unref();
   const conn = child.stdio[3] as Socket;
   conn.unref();

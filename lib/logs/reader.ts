@@ -25,7 +25,7 @@ export interface OpenLogFile {
 export function logFiles(log: string): { path: string; ino: number }[] {
   const base = basename(log);
   const dir = dirname(log);
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
@@ -112,7 +112,7 @@ function timeBefore(fd: number, end: number): string {
 function firstAfter(fd: number, time: string): number {
   const b = Buffer.allocUnsafe(CHUNK);
   let carry: Buffer = Buffer.alloc(0);
-  for (let pos = 0; ; ) {
+  for (let pos = 0; ;) {
     const n = readSync(fd, b, 0, CHUNK, pos);
     if (n <= 0) return -1;
     const { lines, rest } = splitLines(Buffer.concat([carry, b.subarray(0, n)]));

@@ -98,4 +98,3 @@ export function tailStart(log: string, n: number): OpenLogFile[] {
   }
   return files.length ? from(0, 0) : [];
 }
-

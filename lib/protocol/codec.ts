@@ -10,7 +10,12 @@ const MAX_EVENT_LINE = 16 * 1024 * 1024;
 /** Calls `onMessage` for each JSON line arriving on `sock`; malformed lines go
  *  to `onBad`. A line longer than `maxLine` calls `onTooLong` and ends the reading: the
  *  peer is not speaking the protocol, and its bytes must not pile up in memory. */
-export function readMessages(sock: Socket, onMessage: (m: unknown) => void, onBad: (line: string) => void = () => {}, limits: { maxLine?: number; onTooLong?: () => void } = {}): void {
+export function readMessages(
+  sock: Socket,
+  onMessage: (m: unknown) => void,
+  onBad: (line: string) => void = () => {},
+  limits: { maxLine?: number; onTooLong?: () => void } = {},
+): void {
   const maxLine = limits.maxLine ?? MAX_EVENT_LINE;
   // the partial line so far, in pieces: joined once its newline comes (no quadratic re-scan of a long line)
   let parts: string[] = [];

@@ -10,8 +10,7 @@ export const PROTOCOL_VERSION = 2;
 
 /** First line the shim writes on fd 3 to the CLI that launched it. */
 export type Handshake =
-  | { v: number; ok: true; status: string; initPid: number | null; shimPid: number }
-  | { v: number; ok: false; error: { code: string; message: string } };
+  { v: number; ok: true; status: string; initPid: number | null; shimPid: number } | { v: number; ok: false; error: { code: string; message: string } };
 
 /** A request on the control socket. */
 export type Request =
@@ -23,7 +22,17 @@ export type Request =
   | { v: number; op: 'stdin-close' }
   | { v: number; op: 'resize'; rows: number; cols: number }
   | { v: number; op: 'upgrade' }
-  | { v: number; op: 'checkpoint'; name: string; dir: string; sharedDir?: boolean; leaveRunning: boolean; tcpEstablished: boolean; fileLocks: boolean; keep: number | null };
+  | {
+      v: number;
+      op: 'checkpoint';
+      name: string;
+      dir: string;
+      sharedDir?: boolean;
+      leaveRunning: boolean;
+      tcpEstablished: boolean;
+      fileLocks: boolean;
+      keep: number | null;
+    };
 
 /** The answer to a request (attach answers once, then streams events). */
 export type Response = { v: number; ok: true; result?: unknown } | { v: number; ok: false; error: { code: string; message: string } };

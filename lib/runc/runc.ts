@@ -46,7 +46,12 @@ export function runRunc(r: Runc, args: string[], opts: { stdio?: StdioOptions; o
 }
 
 /** runRunc, throwing ERUNTIME with runc's own last error message when it fails. */
-export async function runRuncChecked(r: Runc, args: string[], what: string, opts: { stdio?: StdioOptions; onSpawn?: (pid: number) => void } = {}): Promise<RuncResult> {
+export async function runRuncChecked(
+  r: Runc,
+  args: string[],
+  what: string,
+  opts: { stdio?: StdioOptions; onSpawn?: (pid: number) => void } = {},
+): Promise<RuncResult> {
   const offset = logSize(r.log);
   const res = await runRunc(r, args, opts);
   if (res.exitCode !== 0) {

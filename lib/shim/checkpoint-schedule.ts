@@ -8,7 +8,12 @@ import type { Supervisor } from './supervisor.js';
 
 /** Takes a checkpoint every interval while the container runs; returns the canceller.
  *  `stopped(name)` is told when a checkpoint stopped the container (not leave-running). */
-export function scheduleCheckpoints(sup: Supervisor, s: CheckpointSchedule, where: { dir: string; upper: string | null; requestPath: string }, stopped: (name: string) => void): () => void {
+export function scheduleCheckpoints(
+  sup: Supervisor,
+  s: CheckpointSchedule,
+  where: { dir: string; upper: string | null; requestPath: string },
+  stopped: (name: string) => void,
+): () => void {
   const timer = setInterval(
     () =>
       void sup
@@ -18,7 +23,14 @@ export function scheduleCheckpoints(sup: Supervisor, s: CheckpointSchedule, wher
           const name = defaultCheckpointName();
           try {
             mkdirPrivate(where.dir);
-            await takeCheckpoint(sup, where.upper, where.requestPath, { name, dir: where.dir, leaveRunning: s.leaveRunning, tcpEstablished: false, fileLocks: false, keep: s.keep });
+            await takeCheckpoint(sup, where.upper, where.requestPath, {
+              name,
+              dir: where.dir,
+              leaveRunning: s.leaveRunning,
+              tcpEstablished: false,
+              fileLocks: false,
+              keep: s.keep,
+            });
             if (!s.leaveRunning) stopped(name);
             sup.setStatus(sup.state.status, { lastScheduledCheckpoint: { name, at: new Date().toISOString(), error: null } });
           } catch (err) {

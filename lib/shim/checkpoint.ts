@@ -63,7 +63,10 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
   const id = sup.state.id;
   sup.check('checkpoint');
   if (sup.state.tty) {
-    throw new LrctlError('ESTATE', `cannot checkpoint container ${id}: it has a terminal (-t), and a restored container could not get its pty back; run it without -t to checkpoint it`);
+    throw new LrctlError(
+      'ESTATE',
+      `cannot checkpoint container ${id}: it has a terminal (-t), and a restored container could not get its pty back; run it without -t to checkpoint it`,
+    );
   }
   validateCheckpointName(o.name);
   // the request names a folder: never work in one that is not a real, writable directory
@@ -93,7 +96,17 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
     const t1 = Date.now();
     stage = 'dump';
     try {
-      await runRuncChecked(sup.runc, buildCheckpointArgs(id, { imagePath: join(tmp, 'criu'), workPath: join(tmp, 'criu'), leaveRunning: o.leaveRunning, tcpEstablished: o.tcpEstablished, fileLocks: o.fileLocks }), 'runc checkpoint');
+      await runRuncChecked(
+        sup.runc,
+        buildCheckpointArgs(id, {
+          imagePath: join(tmp, 'criu'),
+          workPath: join(tmp, 'criu'),
+          leaveRunning: o.leaveRunning,
+          tcpEstablished: o.tcpEstablished,
+          fileLocks: o.fileLocks,
+        }),
+        'runc checkpoint',
+      );
     } catch (err) {
       const why = criuError(join(tmp, 'criu', 'dump.log'));
       throw why ? runtimeError(`runc checkpoint failed: ${why}`, err) : err;
@@ -101,7 +114,16 @@ export async function takeCheckpoint(sup: Supervisor, upper: string | null, requ
     const dumpMs = Date.now() - t1;
     stage = 'publish';
     if (upper && !wasPaused && o.leaveRunning) await runRuncChecked(sup.runc, buildPauseArgs(id, false), 'runc resume');
-    const meta = writeMeta(tmp, requestPath, { format: CHECKPOINT_FORMAT, name: o.name, id, createdAt: new Date(t0).toISOString(), leaveRunning: o.leaveRunning, rootfsDiff: Boolean(upper), sizeBytes: 0, durationsMs: { diff: diffMs, dump: dumpMs, total: Date.now() - t0 } });
+    const meta = writeMeta(tmp, requestPath, {
+      format: CHECKPOINT_FORMAT,
+      name: o.name,
+      id,
+      createdAt: new Date(t0).toISOString(),
+      leaveRunning: o.leaveRunning,
+      rootfsDiff: Boolean(upper),
+      sizeBytes: 0,
+      durationsMs: { diff: diffMs, dump: dumpMs, total: Date.now() - t0 },
+    });
     publish(tmp, final, o.name, id);
     const pruned = o.keep ? pruneCheckpoints(o.dir, o.keep, o.sharedDir ? id : null) : [];
     if (o.leaveRunning) sup.setStatus(wasPaused ? 'paused' : 'running');
@@ -146,7 +168,11 @@ function attempt(sup: Supervisor, what: string, step: () => void): void {
 // container and give its status back, whatever else fails. Without
 // --leave-running, CRIU may have dumped and killed the process before the
 // failure: then the images are the only copy and are kept, marked failed.
-async function failed(sup: Supervisor, err: unknown, c: { o: CheckpointRequest; tmp: string; final: string; requestPath: string; wasPaused: boolean; before: Status; t0: number; stage: string }): Promise<LrctlError> {
+async function failed(
+  sup: Supervisor,
+  err: unknown,
+  c: { o: CheckpointRequest; tmp: string; final: string; requestPath: string; wasPaused: boolean; before: Status; t0: number; stage: string },
+): Promise<LrctlError> {
   const { o, tmp } = c;
   const id = sup.state.id;
   const msg = (err as Error).message;
@@ -158,12 +184,22 @@ async function failed(sup: Supervisor, err: unknown, c: { o: CheckpointRequest; 
   let keptLog = false;
   if (lost) {
     attempt(sup, 'keeping the images', () => {
-      writeMeta(tmp, c.requestPath, { format: CHECKPOINT_FORMAT, name: o.name, id, createdAt: new Date(c.t0).toISOString(), leaveRunning: false, rootfsDiff: Boolean(existsSync(join(tmp, 'rootfs-diff.tar'))), sizeBytes: 0, durationsMs: { diff: 0, dump: 0, total: Date.now() - c.t0 }, failed: msg });
+      writeMeta(tmp, c.requestPath, {
+        format: CHECKPOINT_FORMAT,
+        name: o.name,
+        id,
+        createdAt: new Date(c.t0).toISOString(),
+        leaveRunning: false,
+        rootfsDiff: Boolean(existsSync(join(tmp, 'rootfs-diff.tar'))),
+        sizeBytes: 0,
+        durationsMs: { diff: 0, dump: 0, total: Date.now() - c.t0 },
+        failed: msg,
+      });
       publish(tmp, c.final, o.name, id);
       sup.checkpointedAs = o.name;
     });
   } else if (c.stage === 'dump') {
-    attempt(sup, 'keeping CRIU\'s log', () => {
+    attempt(sup, "keeping CRIU's log", () => {
       if (!existsSync(log)) return;
       // only this container's latest failure is kept: a failing cron job must not fill the disk
       const mine = failedLogName(id, '');

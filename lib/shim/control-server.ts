@@ -79,7 +79,8 @@ export function serveControl(path: string, sup: Supervisor, ctx: ControlContext,
         const req = m as Request;
         // stream requests (stdin, resize) get no answer, so a busy tty is not flooded with acks
         const quiet = req.op === 'stdin' || req.op === 'resize';
-        if (!SPOKEN_VERSIONS.includes(req.v)) return refuse(sock, `protocol version ${req.v} is not spoken by this shim (it speaks ${SPOKEN_VERSIONS.join(', ')})`);
+        if (!SPOKEN_VERSIONS.includes(req.v))
+          return refuse(sock, `protocol version ${req.v} is not spoken by this shim (it speaks ${SPOKEN_VERSIONS.join(', ')})`);
         handle(sup, ctx, sock, req).then(
           (result) => quiet || writeMessage(sock, { v: PROTOCOL_VERSION, ok: true, result }),
           (err) => writeMessage(sock, { v: PROTOCOL_VERSION, ok: false, error: wireError(err) }),

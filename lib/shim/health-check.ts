@@ -15,7 +15,9 @@ const KILL_GRACE_MS = 1000;
 export function runHealthCheck(runc: Runc, id: string, cmd: string, timeoutMs: number): Promise<HealthResult> {
   const start = new Date().toISOString();
   return new Promise((resolve) => {
-    const child = trackChild(spawn(runc.bin, [...buildGlobalArgs(runc), ...buildExecArgs({ id, args: ['sh', '-c', cmd] })], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = trackChild(
+      spawn(runc.bin, [...buildGlobalArgs(runc), ...buildExecArgs({ id, args: ['sh', '-c', cmd] })], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     let output = '';
     let timedOut = false;
     const keep = (d: Buffer) => {

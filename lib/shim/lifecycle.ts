@@ -78,10 +78,15 @@ export class Lifecycle {
     const startNow = how.start && !how.restore;
     const created = how.restore
       ? this.restore(how.restore, pipes!)
-      : runRuncChecked(runc, buildCreateArgs({ id, bundle: paths.bundle, pidFile: paths.pidFile, consoleSocket: req.tty ? paths.consoleSocket : null, start: startNow }), startNow ? 'runc run' : 'runc create', {
-          stdio: pipes ? pipes.forRunc : ['ignore', 'pipe', 'pipe'],
-          onSpawn: (pid) => (runcPid = pid),
-        });
+      : runRuncChecked(
+          runc,
+          buildCreateArgs({ id, bundle: paths.bundle, pidFile: paths.pidFile, consoleSocket: req.tty ? paths.consoleSocket : null, start: startNow }),
+          startNow ? 'runc run' : 'runc create',
+          {
+            stdio: pipes ? pipes.forRunc : ['ignore', 'pipe', 'pipe'],
+            onSpawn: (pid) => (runcPid = pid),
+          },
+        );
     let stdio: ContainerStdio | null = pipes;
     try {
       stdio = consoleListener ? consoleListener.receivePty(runcPid) : pipes!;
@@ -104,7 +109,13 @@ export class Lifecycle {
       this.health?.begin();
     }
     // a stop-and-restore checkpoint is a pause in the same run, not a new one
-    if (how.restore) this.sup.setStatus('running', { initPid, pipeSize: stdio.pipeSize, startedAt: how.keepStartedAt ? this.sup.state.startedAt : new Date().toISOString(), nextRestartAt: null });
+    if (how.restore)
+      this.sup.setStatus('running', {
+        initPid,
+        pipeSize: stdio.pipeSize,
+        startedAt: how.keepStartedAt ? this.sup.state.startedAt : new Date().toISOString(),
+        nextRestartAt: null,
+      });
     else if (startNow) this.sup.setStatus('running', { initPid, pipeSize: stdio.pipeSize, startedAt: new Date().toISOString(), nextRestartAt: null });
     else this.sup.setStatus('created', { initPid, pipeSize: stdio.pipeSize, nextRestartAt: null });
   }
@@ -123,7 +134,11 @@ export class Lifecycle {
         }),
     );
     // Installed before the container can run, so an early exit is never lost.
-    watchInit(initPid, (pid) => liveChildren.has(pid), (exit) => void this.sup.enqueue(() => this.onExit(exit, drained)));
+    watchInit(
+      initPid,
+      (pid) => liveChildren.has(pid),
+      (exit) => void this.sup.enqueue(() => this.onExit(exit, drained)),
+    );
     if (cont) this.continueFrom(cont);
   }
 
@@ -138,7 +153,12 @@ export class Lifecycle {
   schedule(): void {
     const every = this.ctx.req.checkpointEvery;
     if (!every || this.cancelSchedule) return;
-    this.cancelSchedule = scheduleCheckpoints(this.sup, every, { dir: this.ctx.paths.checkpoints, upper: this.ctx.upper, requestPath: this.ctx.paths.request }, (name) => (this.restoreFrom = join(this.ctx.paths.checkpoints, name)));
+    this.cancelSchedule = scheduleCheckpoints(
+      this.sup,
+      every,
+      { dir: this.ctx.paths.checkpoints, upper: this.ctx.upper, requestPath: this.ctx.paths.request },
+      (name) => (this.restoreFrom = join(this.ctx.paths.checkpoints, name)),
+    );
   }
 
   /** Where this shim is, for the one that replaces it (lrctl shim upgrade). */
@@ -203,14 +223,22 @@ export class Lifecycle {
     const policy = this.ctx.req.restart ?? NO_RESTART;
     const reason = this.restartReason;
     this.restartReason = null;
-    const again = !s.stoppedByUser && (reason !== null || shouldRestart(policy, { exitCode: record.exitCode, stoppedByUser: false, restartCount: s.restartCount }));
+    const again =
+      !s.stoppedByUser && (reason !== null || shouldRestart(policy, { exitCode: record.exitCode, stoppedByUser: false, restartCount: s.restartCount }));
     if (!again) return this.finish('stopped', record, error);
     const ranFor = Date.parse(record.finishedAt) - this.runSince;
     const delay = backoffMs(this.lastDelayMs, ranFor);
     this.lastDelayMs = delay;
     const count = s.restartCount + 1;
     const why = reason ?? `restart policy ${formatRestartPolicy(policy)}`;
-    const how = record.exitCode === null ? (error ? `could not start (${error})` : 'stopped') : record.signal ? `was killed by ${record.signal}` : `exited with code ${record.exitCode}`;
+    const how =
+      record.exitCode === null
+        ? error
+          ? `could not start (${error})`
+          : 'stopped'
+        : record.signal
+          ? `was killed by ${record.signal}`
+          : `exited with code ${record.exitCode}`;
     this.sup.log?.note(`container ${how}; restart ${count} in ${delay} ms (${why})`);
     this.sup.setStatus('restarting', { ...record, lastExit: record, restartCount: count, error, nextRestartAt: new Date(Date.now() + delay).toISOString() });
     this.restartTimer = setTimeout(() => void this.sup.enqueue(() => this.relaunch()), delay);
@@ -249,7 +277,15 @@ export class Lifecycle {
     if (status === 'checkpointed') {
       // stopped by a checkpoint: restorable, not a failure (no exit code to report)
       this.sup.setStatus('checkpointed', { exitCode: null, signal: null, finishedAt, checkpoint: this.sup.checkpointedAs, nextRestartAt: null });
-    } else this.sup.setStatus('stopped', { exitCode: last?.exitCode ?? null, signal: last?.signal ?? null, finishedAt, lastExit: last, nextRestartAt: null, ...(error ? { error } : {}) });
+    } else
+      this.sup.setStatus('stopped', {
+        exitCode: last?.exitCode ?? null,
+        signal: last?.signal ?? null,
+        finishedAt,
+        lastExit: last,
+        nextRestartAt: null,
+        ...(error ? { error } : {}),
+      });
     this.server?.close();
     rmSync(this.ctx.paths.socket, { force: true });
     rmSync(this.ctx.paths.pidFile, { force: true });
@@ -267,7 +303,19 @@ export class Lifecycle {
     mkdirPrivate(work);
     const { paths, id } = this.ctx;
     try {
-      await runRuncChecked(this.sup.runc, buildRestoreArgs(id, { bundle: paths.bundle, pidFile: paths.pidFile, imagePath: join(r.checkpoint, 'criu'), workPath: work, tcpEstablished: r.tcpEstablished, fileLocks: r.fileLocks }), 'runc restore', { stdio: pipes.forRunc });
+      await runRuncChecked(
+        this.sup.runc,
+        buildRestoreArgs(id, {
+          bundle: paths.bundle,
+          pidFile: paths.pidFile,
+          imagePath: join(r.checkpoint, 'criu'),
+          workPath: work,
+          tcpEstablished: r.tcpEstablished,
+          fileLocks: r.fileLocks,
+        }),
+        'runc restore',
+        { stdio: pipes.forRunc },
+      );
     } catch (err) {
       const why = criuError(join(work, 'restore.log'));
       throw why ? runtimeError(`runc restore failed: ${why} (CRIU log: ${join(work, 'restore.log')})`, err) : err;

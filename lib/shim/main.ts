@@ -146,8 +146,19 @@ function runcOf(req: RunRequest): Runc {
 // The log writer and the control socket, opened (a new shim) or taken over
 // as the open fds an upgraded shim was handed.
 async function openFiles(sup: Supervisor, life: Lifecycle, req: RunRequest, handed: { log: number; server: number } | null): Promise<void> {
-  sup.log = new LogWriter(paths.log, req.logMaxSize, req.logMaxFiles, diag, (dropped) => sup.setStatus(sup.state.status, { logDroppedBytes: dropped }), handed?.log ?? null);
-  const ctx = { upper: req.rootfs ? paths.upper : null, requestPath: paths.request, upgrade: () => sup.enqueue(() => reexecShim(sup, life, server, paths.dir, { root, id })) };
+  sup.log = new LogWriter(
+    paths.log,
+    req.logMaxSize,
+    req.logMaxFiles,
+    diag,
+    (dropped) => sup.setStatus(sup.state.status, { logDroppedBytes: dropped }),
+    handed?.log ?? null,
+  );
+  const ctx = {
+    upper: req.rootfs ? paths.upper : null,
+    requestPath: paths.request,
+    upgrade: () => sup.enqueue(() => reexecShim(sup, life, server, paths.dir, { root, id })),
+  };
   const server = await serveControl(paths.socket, sup, ctx, handed?.server ?? null);
   life.server = server;
 }

@@ -23,7 +23,7 @@ export function signalName(n: number): string {
 function zombieChildren(): number[] {
   const pids: number[] = [];
   for (const tid of readdirSync('/proc/self/task')) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(`/proc/self/task/${tid}/children`, 'utf8');
     } catch {

@@ -109,7 +109,7 @@ export function listenConsole(path: string): { receivePty(runcPid: number): Cont
             master = n.acceptRecvFd(lfd, 100);
           } catch (err) {
             if ((err as { code?: string }).code !== 'ETIMEDOUT') throw err;
-            if (readStartTime(runcPid) === null || waited > 30_000) throw new Error('runc exited without sending the pty');
+            if (readStartTime(runcPid) === null || waited > 30_000) throw new Error('runc exited without sending the pty', { cause: err });
           }
         }
       } finally {

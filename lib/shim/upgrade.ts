@@ -42,13 +42,22 @@ export function takeHandover(path: string): Handover {
 /** Re-executes this shim in place; returns only if that failed (then the old code runs on). */
 export async function reexecShim(sup: Supervisor, life: Lifecycle, server: Server, dir: string, argv: { root: string; id: string }): Promise<void> {
   const s = sup.state;
-  if (!UPGRADABLE.includes(s.status)) throw new LrctlError('ESTATE', `cannot upgrade the shim of ${s.id}: the container is ${s.status}; try again once it is running`);
+  if (!UPGRADABLE.includes(s.status))
+    throw new LrctlError('ESTATE', `cannot upgrade the shim of ${s.id}: the container is ${s.status}; try again once it is running`);
   // restarting: the last run's stdio is closed and its init gone; only the pending restart goes over
   const stdio = s.status === 'restarting' ? null : sup.stdio;
   const serverFd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
   const logFd = sup.log?.openFd ?? -1;
-  if ((!stdio && s.status !== 'restarting') || serverFd === undefined || serverFd < 0 || logFd < 0) throw new LrctlError('EINTERNAL', `the shim of ${s.id} cannot hand over its files`);
-  const h: Handover = { format: 1, initPid: stdio ? s.initPid : null, stdio: stdio?.fds ?? null, log: logFd, server: serverFd, continuation: life.continuation() };
+  if ((!stdio && s.status !== 'restarting') || serverFd === undefined || serverFd < 0 || logFd < 0)
+    throw new LrctlError('EINTERNAL', `the shim of ${s.id} cannot hand over its files`);
+  const h: Handover = {
+    format: 1,
+    initPid: stdio ? s.initPid : null,
+    stdio: stdio?.fds ?? null,
+    log: logFd,
+    server: serverFd,
+    continuation: life.continuation(),
+  };
   const fds = stdio?.fds;
   const keep = [logFd, serverFd, ...(!fds ? [] : fds.kind === 'pty' ? [fds.master] : [fds.out, fds.err, ...(fds.stdin !== null ? [fds.stdin] : [])])];
   const path = handoverPath(dir);

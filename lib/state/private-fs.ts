@@ -34,5 +34,5 @@ export function writePrivateFile(path: string, data: string | Buffer, flags = 'w
 
 /** Writes every byte of `buf` to `fd`, looping over short writes. */
 export function writeAll(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
 }

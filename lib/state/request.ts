@@ -87,13 +87,18 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
   if (net !== null && rootfs === null) throw bad('net', 'applies to --rootfs containers only');
 
   const tty = bool(r.tty, 'tty');
-  const logBufferSize = r.logBufferSize === null || r.logBufferSize === undefined ? null : int(r.logBufferSize, 'logBufferSize', 1, REQUEST_LIMITS.logBufferSize);
+  const logBufferSize =
+    r.logBufferSize === null || r.logBufferSize === undefined ? null : int(r.logBufferSize, 'logBufferSize', 1, REQUEST_LIMITS.logBufferSize);
   if (logBufferSize !== null && tty) throw bad('logBufferSize', 'is set for a -t container');
 
   let restore: RestoreSource | null = null;
   if (r.restore !== null && r.restore !== undefined) {
     const s = obj(r.restore, 'restore');
-    restore = { checkpoint: absPath(s.checkpoint, 'restore.checkpoint'), tcpEstablished: bool(s.tcpEstablished, 'restore.tcpEstablished'), fileLocks: bool(s.fileLocks, 'restore.fileLocks') };
+    restore = {
+      checkpoint: absPath(s.checkpoint, 'restore.checkpoint'),
+      tcpEstablished: bool(s.tcpEstablished, 'restore.tcpEstablished'),
+      fileLocks: bool(s.fileLocks, 'restore.fileLocks'),
+    };
   }
 
   let restart: RestartPolicy | null = null;
@@ -123,7 +128,11 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
   let checkpointEvery: CheckpointSchedule | null = null;
   if (r.checkpointEvery !== null && r.checkpointEvery !== undefined) {
     const c = obj(r.checkpointEvery, 'checkpointEvery');
-    checkpointEvery = { intervalMs: int(c.intervalMs, 'checkpointEvery.intervalMs', 1000, REQUEST_LIMITS.durationMs), keep: int(c.keep, 'checkpointEvery.keep', 1, REQUEST_LIMITS.retries), leaveRunning: bool(c.leaveRunning, 'checkpointEvery.leaveRunning') };
+    checkpointEvery = {
+      intervalMs: int(c.intervalMs, 'checkpointEvery.intervalMs', 1000, REQUEST_LIMITS.durationMs),
+      keep: int(c.keep, 'checkpointEvery.keep', 1, REQUEST_LIMITS.retries),
+      leaveRunning: bool(c.leaveRunning, 'checkpointEvery.leaveRunning'),
+    };
     if (tty) throw bad('checkpointEvery', 'is set for a -t container');
   }
   const restoreOnBoot = bool(r.restoreOnBoot, 'restoreOnBoot', false);

@@ -34,7 +34,8 @@ export function scanContainers(root: string): ScanEntry[] {
         return { id, state: readState(statePath(dir, id), id), problem: null, message: null };
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (code === 'ENOCONTAINER') return { id, state: null, problem: 'incomplete' as const, message: 'no state file yet: creation in progress or interrupted' };
+        if (code === 'ENOCONTAINER')
+          return { id, state: null, problem: 'incomplete' as const, message: 'no state file yet: creation in progress or interrupted' };
         return { id, state: null, problem: 'corrupt' as const, message: (err as Error).message };
       }
     });

@@ -19,7 +19,8 @@ export const BACKOFF_RESET_AFTER_MS = 10_000;
 /** "on-failure:3" -> { name: 'on-failure', maxRetries: 3 }; throws an Error naming the accepted forms. */
 export function parseRestartPolicy(text: string): RestartPolicy {
   const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(text.trim());
-  if (!m || (m[2] !== undefined && m[1] !== 'on-failure')) throw new Error(`expected no, on-failure[:MAX], always or unless-stopped, got ${JSON.stringify(text)}`);
+  if (!m || (m[2] !== undefined && m[1] !== 'on-failure'))
+    throw new Error(`expected no, on-failure[:MAX], always or unless-stopped, got ${JSON.stringify(text)}`);
   const max = m[2] === undefined ? null : Number(m[2]);
   return { name: m[1] as RestartPolicy['name'], maxRetries: max === 0 ? null : max };
 }

@@ -7,7 +7,23 @@ import { waitFor } from '../fixtures/wait-for.js';
 
 t.test('attach streams live output and detaching leaves the container running', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'a', '--rootfs', rootfs, '--', 'sh', '-c', 'i=0; while true; do echo "tick $i"; i=$((i+1)); usleep 50000; done'])).exitCode, 0);
+  t.equal(
+    (
+      await lrctl(root, [
+        'run',
+        '-d',
+        '--name',
+        'a',
+        '--rootfs',
+        rootfs,
+        '--',
+        'sh',
+        '-c',
+        'i=0; while true; do echo "tick $i"; i=$((i+1)); usleep 50000; done',
+      ])
+    ).exitCode,
+    0,
+  );
   const p = execa(process.execPath, [LRCTL, '--root', root, 'attach', 'a'], { reject: false, buffer: true });
   let seen = '';
   p.stdout!.on('data', (d) => (seen += d));
@@ -24,7 +40,10 @@ t.test('attach to a -t container sends keystrokes to its pty and reports its exi
   t.equal((await lrctl(root, ['run', '-d', '-t', '--name', 'tty', '--rootfs', rootfs, '--', 'sh'])).exitCode, 0);
   // script(1) gives the attaching CLI a terminal of its own
   // the attaching terminal is 33x99: the container's pty is resized to match
-  const p = execa('script', ['-qefc', `stty rows 33 cols 99; ${process.execPath} ${LRCTL} --root ${root} attach tty`, '/dev/null'], { reject: false, stdin: 'pipe' });
+  const p = execa('script', ['-qefc', `stty rows 33 cols 99; ${process.execPath} ${LRCTL} --root ${root} attach tty`, '/dev/null'], {
+    reject: false,
+    stdin: 'pipe',
+  });
   let seen = '';
   p.stdout!.on('data', (d) => (seen += d));
   await new Promise((r) => setTimeout(r, 1500));

@@ -14,7 +14,10 @@ const COUNTER = ['sh', '-c', 'i=0; while true; do echo "n $i"; i=$((i+1)); uslee
 
 // The numbers the counter printed, in log order.
 async function numbers(root: string, id: string): Promise<number[]> {
-  return (await lrctl(root, ['logs', id])).stdout.split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]));
+  return (await lrctl(root, ['logs', id])).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Number(l.split(' ')[1]));
 }
 const last = (xs: number[]) => xs[xs.length - 1];
 
@@ -42,7 +45,7 @@ t.test('a restored counter continues from its checkpointed value, twice over', a
   }
   const s = readStateOf(root, 'cnt');
   const ppid = Number(readFileSync(`/proc/${s.initPid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-  t.equal(ppid, s.shimPid, 'the restored init is the new shim\'s child');
+  t.equal(ppid, s.shimPid, "the restored init is the new shim's child");
   t.equal((await lrctl(root, ['kill', '-s', 'TERM', 'cnt'])).exitCode, 0);
   t.equal((await lrctl(root, ['kill', 'cnt'])).exitCode, 0);
   t.equal((await lrctl(root, ['wait', 'cnt'])).stdout, '137\n', 'the exit status of a restored container is known');
@@ -80,7 +83,26 @@ t.test('redis keeps its data across rolling checkpoints, stop and restore', asyn
     });
   });
   const cli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).trim();
-  const r = await lrctl(tr.root, ['run', '-d', '--name', 'redis', '--net', 'host', '--rootfs', rootfs, '--', 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  const r = await lrctl(tr.root, [
+    'run',
+    '-d',
+    '--name',
+    'redis',
+    '--net',
+    'host',
+    '--rootfs',
+    rootfs,
+    '--',
+    'redis-server',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
   t.equal(r.exitCode, 0, r.stderr);
   await waitFor(() => cli('PING') === 'PONG', 'redis up');
   t.equal(cli('SET', 'greeting', 'kept in memory'), 'OK');
@@ -107,7 +129,22 @@ t.test('redis keeps its data across rolling checkpoints, stop and restore', asyn
 t.test('an interrupted checkpoint is never listed and leaves the container running', async (t) => {
   const { root, rootfs } = tempRoot(t);
   // 256 MiB held by awk makes the dump take long enough to interrupt
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'big', '--rootfs', rootfs, '--', 'awk', 'BEGIN { s = sprintf("%268435456s", "x"); print "ready"; fflush(); while (1) system("usleep 100000") }'])).exitCode, 0);
+  t.equal(
+    (
+      await lrctl(root, [
+        'run',
+        '-d',
+        '--name',
+        'big',
+        '--rootfs',
+        rootfs,
+        '--',
+        'awk',
+        'BEGIN { s = sprintf("%268435456s", "x"); print "ready"; fflush(); while (1) system("usleep 100000") }',
+      ])
+    ).exitCode,
+    0,
+  );
   await waitFor(async () => (await lrctl(root, ['logs', 'big'])).stdout === 'ready\n', 'memory filled', 60_000);
   const dir = join(root, 'containers/big/checkpoints');
   const { initPid, shimPid } = readStateOf(root, 'big');
@@ -121,30 +158,46 @@ t.test('an interrupted checkpoint is never listed and leaves the container runni
     await waitFor(() => readStateOf(root, 'big').status === 'running', 'running again', 60_000);
     const names = JSON.parse((await lrctl(root, ['checkpoint', 'ls', '--json', 'big'])).stdout).map((c: { name: string }) => c.name);
     t.ok(names.length === 0 || (names.length === 1 && names[0] === 'cli-killed'), `listed: ${names}`);
-    t.same(readdirSync(dir).filter((n) => n.startsWith('.tmp-')), [], 'no temporary checkpoint left');
+    t.same(
+      readdirSync(dir).filter((n) => n.startsWith('.tmp-')),
+      [],
+      'no temporary checkpoint left',
+    );
     t.ok(alive(initPid), 'container still running');
   });
 
   await t.test('kill -9 of runc checkpoint', async (t) => {
     const p = spawnLrctl(root, ['checkpoint', 'create', '--leave-running', 'big', 'runc-killed']);
     // the runc process is a child of the shim: find it by its parent pid and arguments, kill it by pid
-    const runcPid = await waitFor(() => {
-      const kids = readFileSync(`/proc/${shimPid}/task/${shimPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      return kids.map(Number).find((k) => {
-        try {
-          return readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0').includes('checkpoint');
-        } catch {
-          return false;
-        }
-      });
-    }, 'runc checkpoint running', 30_000, 5);
+    const runcPid = await waitFor(
+      () => {
+        const kids = readFileSync(`/proc/${shimPid}/task/${shimPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        return kids.map(Number).find((k) => {
+          try {
+            return readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0').includes('checkpoint');
+          } catch {
+            return false;
+          }
+        });
+      },
+      'runc checkpoint running',
+      30_000,
+      5,
+    );
     process.kill(runcPid, 'SIGKILL');
     const r = await p;
     t.equal(r.exitCode, 1, 'the checkpoint failed');
     t.match(r.stderr, /^lrctl: runc checkpoint failed/);
     t.equal(r.stderr.trim().split('\n').length, 1);
-    t.notOk(JSON.parse((await lrctl(root, ['checkpoint', 'ls', '--json', 'big'])).stdout).some((c: { name: string }) => c.name === 'runc-killed'), 'not listed');
-    t.same(readdirSync(dir).filter((n) => n.startsWith('.tmp-')), [], 'no temporary checkpoint left');
+    t.notOk(
+      JSON.parse((await lrctl(root, ['checkpoint', 'ls', '--json', 'big'])).stdout).some((c: { name: string }) => c.name === 'runc-killed'),
+      'not listed',
+    );
+    t.same(
+      readdirSync(dir).filter((n) => n.startsWith('.tmp-')),
+      [],
+      'no temporary checkpoint left',
+    );
     t.equal(readStateOf(root, 'big').status, 'running');
     t.ok(alive(initPid), 'container still running');
     const runcState = JSON.parse(execFileSync('runc', ['--root', join(root, 'runc'), 'state', 'big'], { encoding: 'utf8' }));
@@ -175,5 +228,9 @@ t.test('a shared --checkpoint-dir keeps each container to its own checkpoints', 
   await waitFor(() => readStateOf(root, 'a').status === 'stopped', 'a stopped');
   t.equal((await lrctl(root, ['restore', '--checkpoint-dir', dir, 'a'])).exitCode, 0);
   t.same(JSON.parse(readFileSync(join(root, 'containers/a/state.json'), 'utf8')).command, ['sleep', '1000']);
-  t.equal(readStateOf(root, 'a').checkpoint, JSON.parse((await lrctl(root, ['checkpoint', 'ls', '--json', '--checkpoint-dir', dir, 'a'])).stdout)[0].name, 'restored from its own latest');
+  t.equal(
+    readStateOf(root, 'a').checkpoint,
+    JSON.parse((await lrctl(root, ['checkpoint', 'ls', '--json', '--checkpoint-dir', dir, 'a'])).stdout)[0].name,
+    'restored from its own latest',
+  );
 });

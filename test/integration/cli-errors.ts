@@ -13,13 +13,20 @@ t.test('an unknown command is one line, with the suggestion on it', async (t) =>
 
 t.test('with several ids and --json, every failure is a JSON object; the last decides the code', async (t) => {
   const { root } = tempRoot(t);
-  for (const args of [['wait', '--json', 'a', 'b'], ['inspect', 'a', 'b']]) {
+  for (const args of [
+    ['wait', '--json', 'a', 'b'],
+    ['inspect', 'a', 'b'],
+  ]) {
     const json = args.includes('--json');
     const r = await lrctl(root, args);
     t.equal(r.exitCode, 3, `${args.join(' ')}: ENOCONTAINER`);
     const lines = r.stderr.trim().split('\n');
     t.equal(lines.length, 2, 'one line per id');
-    if (json) t.same(lines.map((l) => JSON.parse(l).error.message), ['no such container: a', 'no such container: b']);
+    if (json)
+      t.same(
+        lines.map((l) => JSON.parse(l).error.message),
+        ['no such container: a', 'no such container: b'],
+      );
     else t.same(lines, ['lrctl: no such container: a', 'lrctl: no such container: b']);
   }
 });

@@ -10,7 +10,23 @@ import { waitFor } from '../fixtures/wait-for.js';
 t.test('stop sends SIGTERM first and SIGKILL after the grace period', async (t) => {
   const { root, rootfs } = tempRoot(t);
   // traps TERM: exits 143-like with its own code
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'polite', '--rootfs', rootfs, '--', 'sh', '-c', 'trap "echo got-term; exit 11" TERM; while true; do usleep 20000; done'])).exitCode, 0);
+  t.equal(
+    (
+      await lrctl(root, [
+        'run',
+        '-d',
+        '--name',
+        'polite',
+        '--rootfs',
+        rootfs,
+        '--',
+        'sh',
+        '-c',
+        'trap "echo got-term; exit 11" TERM; while true; do usleep 20000; done',
+      ])
+    ).exitCode,
+    0,
+  );
   t.equal((await lrctl(root, ['stop', 'polite'])).stdout, 'polite\n');
   const s = readStateOf(root, 'polite');
   t.equal(s.exitCode, 11, 'exited by its TERM handler');
@@ -26,7 +42,10 @@ t.test('stop sends SIGTERM first and SIGKILL after the grace period', async (t) 
 
 t.test('kill delivers the signal; wait returns the exit code', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'k', '--rootfs', rootfs, '--', 'sh', '-c', 'trap "exit 42" USR1; while true; do usleep 20000; done'])).exitCode, 0);
+  t.equal(
+    (await lrctl(root, ['run', '-d', '--name', 'k', '--rootfs', rootfs, '--', 'sh', '-c', 'trap "exit 42" USR1; while true; do usleep 20000; done'])).exitCode,
+    0,
+  );
   const waiter = spawnLrctl(root, ['wait', 'k']);
   t.equal((await lrctl(root, ['kill', '-s', 'USR1', 'k'])).exitCode, 0);
   const w = await waiter;

@@ -39,7 +39,8 @@ const repeatDigest = (block: Buffer, times: number) => {
 
 // The container writes /data `times` times, and before and after each write
 // the host's uptime (10 ms resolution) to stderr: "before after".
-const writerScript = (times: number) => `i=0; while [ $i -lt ${times} ]; do read a x < /proc/uptime; cat /data; read b x < /proc/uptime; echo "$a $b" >&2; i=$((i+1)); done`;
+const writerScript = (times: number) =>
+  `i=0; while [ $i -lt ${times} ]; do read a x < /proc/uptime; cat /data; read b x < /proc/uptime; echo "$a $b" >&2; i=$((i+1)); done`;
 
 function writeTimes(stderr: string): { longest: number; total: number; count: number } {
   const pairs = stderr
@@ -76,7 +77,22 @@ t.test('512 MiB with no CLI running: every byte in the log, no write blocked for
   const { root, rootfs } = tempRoot(t);
   const data = randomBytes(MiB);
   writeFileSync(join(rootfs, 'data'), data);
-  const run = await lrctl(root, ['run', '-d', '--name', 'big', '--log-max-size', '256m', '--log-max-files', '4', '--rootfs', rootfs, '--', 'sh', '-c', writerScript(512)]);
+  const run = await lrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'big',
+    '--log-max-size',
+    '256m',
+    '--log-max-files',
+    '4',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    writerScript(512),
+  ]);
   t.equal(run.exitCode, 0, run.stderr);
   // No lrctl process exists from here until the container has exited: only the shim drains.
   await waitFor(() => stateOf(root, 'big')?.status === 'stopped', 'the container to finish writing 512 MiB', 170_000, 200);
@@ -113,9 +129,16 @@ t.test('stopped readers (logs -f and attach under SIGSTOP) never slow the contai
   attacher.stderr.on('data', (d) => (attachErr += d));
   const attachExit = new Promise<number | null>((r) => attacher.on('close', r));
   // both readers connected (the follower has the log open, attach its socket), then stopped
-  const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).flatMap((fd) => { try { return [readlinkSync(`/proc/${pid}/fd/${fd}`)]; } catch { return []; } });
+  const fds = (pid: number) =>
+    readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+      } catch {
+        return [];
+      }
+    });
   await waitFor(() => fds(follower.pid!).some((l) => l.endsWith('/container.log')), 'logs -f to open the log');
-  await waitFor(() => (attachErr === '' && fds(attacher.pid!).filter((l) => l.startsWith('socket:')).length > 2), 'attach to connect');
+  await waitFor(() => attachErr === '' && fds(attacher.pid!).filter((l) => l.startsWith('socket:')).length > 2, 'attach to connect');
   await new Promise((r) => setTimeout(r, 300));
   follower.kill('SIGSTOP');
   attacher.kill('SIGSTOP');
@@ -129,7 +152,10 @@ t.test('stopped readers (logs -f and attach under SIGSTOP) never slow the contai
   t.ok(watched.longest < 1, `longest 1 MiB write with stopped readers: ${watched.longest.toFixed(2)} s`);
   // tolerance as in the benchmark: noise on a 2-core machine, not a reader's effect
   t.ok(watched.total <= alone.total * 1.5 + 1, `256 MiB took ${watched.total.toFixed(2)} s with two stopped readers, ${alone.total.toFixed(2)} s with none`);
-  t.ok(watchedPeak < 160 * MiB, `shim peak RSS ${(watchedPeak / MiB).toFixed(1)} MiB with stopped readers (${(alonePeak / MiB).toFixed(1)} MiB with none), bound 160 MiB`);
+  t.ok(
+    watchedPeak < 160 * MiB,
+    `shim peak RSS ${(watchedPeak / MiB).toFixed(1)} MiB with stopped readers (${(alonePeak / MiB).toFixed(1)} MiB with none), bound 160 MiB`,
+  );
 
   t.equal(await attachExit, 0, 'the resumed attach ends with the container (exit 0)');
   t.equal(attachHash.digest('hex'), repeatDigest(data, 256), 'and printed every byte: live, then from the log where it fell behind');
@@ -160,7 +186,9 @@ t.test('rotation under load (1m x 3) while logs -f runs: the follower sees exact
   for (let i = 1; i <= n; i++) expected += `${i}\n`;
   t.equal(follow.bytes, expected.length);
   t.equal(follow.digest, createHash('sha256').update(expected).digest('hex'), 'sha256 of logs -f output equals the container output');
-  const files = execFileSync('ls', [join(root, 'containers/rot')], { encoding: 'utf8' }).split('\n').filter((f) => f.startsWith('container.log'));
+  const files = execFileSync('ls', [join(root, 'containers/rot')], { encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f.startsWith('container.log'));
   t.equal(files.length, 3, 'three files kept');
 });
 
@@ -170,7 +198,14 @@ t.test('a foreground run whose stdout is slower than the container gets every by
   writeFileSync(join(rootfs, 'data'), data);
   // 64 MiB through a reader that takes a break: far more than the shim keeps for a client
   const out = join(root, 'out');
-  const r = execFileSync('bash', ['-c', `"${process.execPath}" "${LRCTL}" --root "${root}" run --name fg --log-max-size 1g --rootfs "${rootfs}" -- sh -c 'i=0; while [ $i -lt 64 ]; do cat /data; i=$((i+1)); done; exit 3' | (sleep 3; cat > "${out}"); echo \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+  const r = execFileSync(
+    'bash',
+    [
+      '-c',
+      `"${process.execPath}" "${LRCTL}" --root "${root}" run --name fg --log-max-size 1g --rootfs "${rootfs}" -- sh -c 'i=0; while [ $i -lt 64 ]; do cat /data; i=$((i+1)); done; exit 3' | (sleep 3; cat > "${out}"); echo \${PIPESTATUS[0]}`,
+    ],
+    { encoding: 'utf8' },
+  );
   t.equal(String(r).trim(), '3', 'run exits with the container exit code');
   t.equal(createHash('sha256').update(readFileSync(out)).digest('hex'), repeatDigest(data, 64), 'sha256 of what run printed equals the container output');
 });
@@ -193,7 +228,20 @@ t.test('--tail on a 1 GiB log reads only its end', async (t) => {
   for (let i = 0; lines.join('').length < MiB - 100; i++) lines.push(`line ${i} ${'x'.repeat(80)}\n`);
   writeFileSync(join(rootfs, 'data'), lines.join(''));
   // detached: a foreground run would stream 1 GiB into this test's memory
-  const r = await lrctl(root, ['run', '-d', '--name', 'huge', '--log-max-size', '2g', '--rootfs', rootfs, '--', 'sh', '-c', 'i=0; while [ $i -lt 1200 ]; do cat /data; i=$((i+1)); done; echo last >&2']);
+  const r = await lrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'huge',
+    '--log-max-size',
+    '2g',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    'i=0; while [ $i -lt 1200 ]; do cat /data; i=$((i+1)); done; echo last >&2',
+  ]);
   t.equal(r.exitCode, 0);
   t.equal((await lrctl(root, ['wait', 'huge'])).stdout, '0\n');
   const log = join(root, 'containers/huge/container.log');
@@ -224,7 +272,18 @@ t.test('disk full: the container keeps running, the gap is counted and noted, lo
     execFileSync('umount', ['-l', root]);
     rmSync(root, { recursive: true, force: true });
   });
-  const run = await lrctl(root, ['run', '-d', '--name', 'full', '--rootfs', rootfs, '--', 'sh', '-c', 'i=0; while true; do echo "line $i"; i=$((i+1)); usleep 5000; done']);
+  const run = await lrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'full',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    'i=0; while true; do echo "line $i"; i=$((i+1)); usleep 5000; done',
+  ]);
   t.equal(run.exitCode, 0, run.stderr);
   const { initPid } = readStateOf(root, 'full');
   await waitFor(async () => (await lrctl(root, ['logs', 'full'])).stdout.includes('line 20\n'), 'output in the log');
@@ -250,17 +309,21 @@ t.test('disk full: the container keeps running, the gap is counted and noted, lo
   t.ok(alive(initPid), 'the container keeps running with the disk full');
 
   rmSync(filler);
-  const after = await waitFor(
-    async () => {
-      const l = await lrctl(root, ['logs', 'full']);
-      return /bytes of output dropped here/.test(l.stderr) && /line \d+\n(?![^]*dropped)/.test(l.stdout) && l;
-    },
-    'logging to resume after the gap',
-  );
-  const lines = after.stdout.trim().split('\n').map((l) => Number(l.split(' ')[1]));
+  const after = await waitFor(async () => {
+    const l = await lrctl(root, ['logs', 'full']);
+    return /bytes of output dropped here/.test(l.stderr) && /line \d+\n(?![^]*dropped)/.test(l.stdout) && l;
+  }, 'logging to resume after the gap');
+  const lines = after.stdout
+    .trim()
+    .split('\n')
+    .map((l) => Number(l.split(' ')[1]));
   const gapAt = lines.findIndex((n, i) => i > 0 && n !== lines[i - 1] + 1);
   t.ok(gapAt > 0, `a gap in the numbers, after line ${lines[gapAt - 1]}`);
-  t.same(lines.slice(gapAt), lines.slice(gapAt).map((_, i) => lines[gapAt] + i), 'contiguous after the gap');
+  t.same(
+    lines.slice(gapAt),
+    lines.slice(gapAt).map((_, i) => lines[gapAt] + i),
+    'contiguous after the gap',
+  );
   let missing = 0;
   for (let n = lines[gapAt - 1] + 1; n < lines[gapAt]; n++) missing += `line ${n}\n`.length;
   const note = /lrctl: (\d+) bytes of output dropped here: the log could not be written \(ENOSPC\)/.exec(after.stderr);
@@ -287,7 +350,11 @@ t.test('--log-buffer-size sets the pipe capacity, inspect shows it, and the limi
 
 t.test('run -i -d keeps stdin open for scripts: echo cmd | lrctl attach --stdin', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '-i', '--name', 'repl', '--rootfs', rootfs, '--', 'sh', '-c', 'while read l; do echo "got: $l"; done; echo eof'])).exitCode, 0);
+  t.equal(
+    (await lrctl(root, ['run', '-d', '-i', '--name', 'repl', '--rootfs', rootfs, '--', 'sh', '-c', 'while read l; do echo "got: $l"; done; echo eof']))
+      .exitCode,
+    0,
+  );
   const a = await lrctl(root, ['attach', '--stdin', 'repl'], { input: 'one\n' });
   t.equal(a.exitCode, 0, 'detaches at the end of its stdin');
   t.equal((await lrctl(root, ['attach', '--stdin', 'repl'], { input: 'two\nthree\n' })).exitCode, 0);
@@ -307,4 +374,3 @@ t.test('run -i -d keeps stdin open for scripts: echo cmd | lrctl attach --stdin'
   t.match(bad.stderr, /--close-stdin goes with --stdin/);
   await lrctl(root, ['rm', '-f', 'noin']);
 });
-

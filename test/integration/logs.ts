@@ -15,7 +15,22 @@ t.test('rotation keeps files in order, and -f follows across rotations without g
   // ~450 KiB of output, rotated at 16 KiB into at most 100 files: everything fits in the kept files.
   const script = `i=0; while [ $i -lt ${n} ]; do echo "line $i ${'x'.repeat(60)}"; i=$((i+1)); done`;
   // start the follower right away, while the container writes and the log rotates
-  const run = lrctl(root, ['run', '-d', '--name', 'rot', '--log-max-size', '16k', '--log-max-files', '100', '--rootfs', rootfs, '--', 'sh', '-c', `sleep 1; ${script}`]);
+  const run = lrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'rot',
+    '--log-max-size',
+    '16k',
+    '--log-max-files',
+    '100',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    `sleep 1; ${script}`,
+  ]);
   t.equal((await run).exitCode, 0);
   const follow = await lrctl(root, ['logs', '-f', 'rot']);
   t.equal(follow.exitCode, 0, follow.stderr);
@@ -26,24 +41,54 @@ t.test('rotation keeps files in order, and -f follows across rotations without g
   const all = await lrctl(root, ['logs', 'rot']);
   t.equal(sha(all.stdout), sha(expected(n)), 'logs reads the rotated files in order');
   const tail = await lrctl(root, ['logs', '--tail', '3', 'rot']);
-  t.equal(tail.stdout, expected(n).split('\n').slice(n - 3, n).join('\n') + '\n');
+  t.equal(
+    tail.stdout,
+    expected(n)
+      .split('\n')
+      .slice(n - 3, n)
+      .join('\n') + '\n',
+  );
 });
 
 t.test('rotation drops the oldest files beyond --log-max-files', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  const r = await lrctl(root, ['run', '--name', 'drop', '--log-max-size', '4k', '--log-max-files', '2', '--rootfs', rootfs, '--', 'sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo "n $i"; i=$((i+1)); done']);
+  const r = await lrctl(root, [
+    'run',
+    '--name',
+    'drop',
+    '--log-max-size',
+    '4k',
+    '--log-max-files',
+    '2',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    'i=0; while [ $i -lt 2000 ]; do echo "n $i"; i=$((i+1)); done',
+  ]);
   t.equal(r.exitCode, 0);
-  const files = readdirSync(join(root, 'containers/drop')).filter((f) => f.startsWith('container.log')).sort();
+  const files = readdirSync(join(root, 'containers/drop'))
+    .filter((f) => f.startsWith('container.log'))
+    .sort();
   t.same(files, ['container.log', 'container.log.1']);
   const lines = (await lrctl(root, ['logs', 'drop'])).stdout.trim().split('\n');
   t.equal(lines[lines.length - 1], 'n 1999', 'the newest line is kept');
   const nums = lines.map((l) => Number(l.split(' ')[1]));
-  t.same(nums, nums.map((_, i) => nums[0] + i), 'what is kept is contiguous');
+  t.same(
+    nums,
+    nums.map((_, i) => nums[0] + i),
+    'what is kept is contiguous',
+  );
 });
 
 t.test('-t timestamps, --since, stderr and partial lines', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '--name', 'ts', '--rootfs', rootfs, '--', 'sh', '-c', 'echo early; sleep 2; echo late; echo oops >&2; printf no-newline'])).exitCode, 0);
+  t.equal(
+    (await lrctl(root, ['run', '--name', 'ts', '--rootfs', rootfs, '--', 'sh', '-c', 'echo early; sleep 2; echo late; echo oops >&2; printf no-newline']))
+      .exitCode,
+    0,
+  );
   const stamped = await lrctl(root, ['logs', '-t', 'ts']);
   t.match(stamped.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z early\n\S+ late\n\S+ no-newline$/);
   t.match(stamped.stderr, /^\S+Z oops\n$/);

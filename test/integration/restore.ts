@@ -12,7 +12,23 @@ const lastNumber = async (root: string, id: string) => Number((await lrctl(root,
 
 t.test('three clones from one checkpoint run beside the original, each on its own', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'orig', '--rootfs', rootfs, '--', 'sh', '-c', 'i=0; while true; do echo "n $i"; i=$((i+1)); usleep 100000; done'])).exitCode, 0);
+  t.equal(
+    (
+      await lrctl(root, [
+        'run',
+        '-d',
+        '--name',
+        'orig',
+        '--rootfs',
+        rootfs,
+        '--',
+        'sh',
+        '-c',
+        'i=0; while true; do echo "n $i"; i=$((i+1)); usleep 100000; done',
+      ])
+    ).exitCode,
+    0,
+  );
   await waitFor(async () => (await lastNumber(root, 'orig')) > 5, 'counting');
   t.equal((await lrctl(root, ['checkpoint', 'create', '--leave-running', 'orig', 'seed'])).exitCode, 0);
   const seedAt = await lastNumber(root, 'orig');
@@ -34,7 +50,8 @@ t.test('three clones from one checkpoint run beside the original, each on its ow
   }
   // independent state afterwards: a file written in one clone is in none of the others
   t.equal((await lrctl(root, ['exec', 'clone1', 'sh', '-c', 'echo mine > /tmp/only-clone1'])).exitCode, 0);
-  for (const id of ['orig', 'clone2', 'clone3']) t.equal((await lrctl(root, ['exec', id, 'sh', '-c', 'test -e /tmp/only-clone1 && echo yes || echo no'])).stdout, 'no\n', `${id} does not see it`);
+  for (const id of ['orig', 'clone2', 'clone3'])
+    t.equal((await lrctl(root, ['exec', id, 'sh', '-c', 'test -e /tmp/only-clone1 && echo yes || echo no'])).stdout, 'no\n', `${id} does not see it`);
   t.equal((await lrctl(root, ['kill', 'clone2'])).exitCode, 0);
   await waitFor(() => readStateOf(root, 'clone2').status === 'stopped', 'clone2 stopped');
   for (const id of ['orig', 'clone1', 'clone3']) t.ok(alive(readStateOf(root, id).initPid), `${id} unaffected`);
@@ -44,7 +61,23 @@ t.test('three clones from one checkpoint run beside the original, each on its ow
 
 t.test('files written before the checkpoint come back under a new id and on a new root', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'files', '--rootfs', rootfs, '--', 'sh', '-c', 'echo saved > /etc/state.txt; rm /bin/vi; echo ready; sleep 1000'])).exitCode, 0);
+  t.equal(
+    (
+      await lrctl(root, [
+        'run',
+        '-d',
+        '--name',
+        'files',
+        '--rootfs',
+        rootfs,
+        '--',
+        'sh',
+        '-c',
+        'echo saved > /etc/state.txt; rm /bin/vi; echo ready; sleep 1000',
+      ])
+    ).exitCode,
+    0,
+  );
   await waitFor(async () => (await lrctl(root, ['logs', 'files'])).stdout === 'ready\n', 'ready');
   const archive = join(root, 'files.tar.gz');
   const cp = await lrctl(root, ['checkpoint', 'create', '--leave-running', '--export', archive, 'files', 'fs']);
@@ -77,7 +110,10 @@ t.test('archives that could escape their target are refused before extraction', 
   writeFileSync(join(work, 'd/meta.json'), '{}');
   symlinkSync('/etc', join(work, 'd/link'));
   // GNU tar strips '..' when creating: write that one with Python's tarfile
-  execFileSync('python3', ['-c', `import tarfile\nt = tarfile.open(${JSON.stringify(join(root, 'dotdot.tar.gz'))}, 'w:gz')\nt.add(${JSON.stringify(join(work, 'd/meta.json'))}, arcname='../escaped.json')\nt.close()`]);
+  execFileSync('python3', [
+    '-c',
+    `import tarfile\nt = tarfile.open(${JSON.stringify(join(root, 'dotdot.tar.gz'))}, 'w:gz')\nt.add(${JSON.stringify(join(work, 'd/meta.json'))}, arcname='../escaped.json')\nt.close()`,
+  ]);
   const cases: [string, string[] | null, RegExp][] = [
     ['dotdot.tar.gz', null, /path with '\.\.'/],
     ['plain.tar.gz', ['-C', work, '-czf', join(root, 'plain.tar.gz'), 'd/meta.json'], /not an lrctl checkpoint archive/],
@@ -91,7 +127,11 @@ t.test('archives that could escape their target are refused before extraction', 
     t.match(r.stderr, why);
     t.notOk(existsSync(join(root, 'containers/x')), 'nothing left behind');
   }
-  t.same(readdirSync(root).filter((n) => n === 'etc' || n === 'escaped.json'), [], 'nothing extracted');
+  t.same(
+    readdirSync(root).filter((n) => n === 'etc' || n === 'escaped.json'),
+    [],
+    'nothing extracted',
+  );
   const both = await lrctl(root, ['restore', '--import', join(root, 'plain.tar.gz'), '--checkpoint', 'other', 'x']);
   t.equal(both.exitCode, 2);
   t.equal(both.stderr, 'lrctl: --import restores the checkpoint in the archive: --checkpoint and --checkpoint-dir do not apply\n');

@@ -19,7 +19,9 @@ t.test('run -d starts a real container under its shim', async (t) => {
   const ppid = Number(readFileSync(`/proc/${s.initPid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
   t.equal(ppid, s.shimPid, 'init is a child of the shim');
   await waitFor(() => readFileSync(join(root, 'containers/web1/container.log'), 'utf8').includes(' stdout F started'), 'log line');
-  const runcState = JSON.parse((await import('node:child_process')).execFileSync('runc', ['--root', join(root, 'runc'), 'state', 'web1'], { encoding: 'utf8' }));
+  const runcState = JSON.parse(
+    (await import('node:child_process')).execFileSync('runc', ['--root', join(root, 'runc'), 'state', 'web1'], { encoding: 'utf8' }),
+  );
   t.equal(runcState.status, 'running', 'runc agrees');
   t.equal(runcState.pid, s.initPid);
 });
@@ -41,7 +43,23 @@ t.test('run -i passes stdin; env, workdir, user and hostname reach the process',
   const r = await lrctl(root, ['run', '-i', '--rootfs', rootfs, 'cat'], { input: 'through stdin\n' });
   t.equal(r.exitCode, 0, r.stderr);
   t.equal(r.stdout, 'through stdin\n');
-  const e = await lrctl(root, ['run', '-e', 'FOO=bar', '-w', '/tmp', '-u', '1000:1001', '--hostname', 'box', '--rootfs', rootfs, '--', 'sh', '-c', 'echo $FOO $(pwd) $(id -u):$(id -g) $(hostname)']);
+  const e = await lrctl(root, [
+    'run',
+    '-e',
+    'FOO=bar',
+    '-w',
+    '/tmp',
+    '-u',
+    '1000:1001',
+    '--hostname',
+    'box',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    'echo $FOO $(pwd) $(id -u):$(id -g) $(hostname)',
+  ]);
   t.equal(e.stdout, 'bar /tmp 1000:1001 box\n', e.stderr);
 });
 

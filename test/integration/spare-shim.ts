@@ -135,7 +135,11 @@ t.test('a spare exits once its root is removed', async (t) => {
 // the spare's abstract address (argv holds no NUL) as ADDR; its output collected.
 const NOBODY = 65534;
 function asNobody(script: string, address: string): { pid: number; output: () => string; exited: Promise<void> } {
-  const p = spawn(process.execPath, ['-e', `const ADDR = '\\0' + process.argv[1]; ${script}`, address.slice(1)], { uid: NOBODY, gid: NOBODY, stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, ['-e', `const ADDR = '\\0' + process.argv[1]; ${script}`, address.slice(1)], {
+    uid: NOBODY,
+    gid: NOBODY,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   p.stdout.setEncoding('utf8');
   p.stdout.on('data', (d: string) => (out += d));

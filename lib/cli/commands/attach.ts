@@ -18,7 +18,10 @@ export function attachCommand(): Command {
       if (o.closeStdin && !o.stdin) throw usageError('--close-stdin goes with --stdin');
       const v = loadContainer(globals(cmd).root, id);
       assertAccepts('attach', id, effectiveStatus(v));
-      const end = await attachSession(globals(cmd).root, id, { stdin: Boolean(o.stdin) || v.state.tty, onStdinEnd: o.closeStdin || (v.state.tty && !o.stdin) ? 'close' : 'detach' });
+      const end = await attachSession(globals(cmd).root, id, {
+        stdin: Boolean(o.stdin) || v.state.tty,
+        onStdinEnd: o.closeStdin || (v.state.tty && !o.stdin) ? 'close' : 'detach',
+      });
       if (end.kind === 'exit') process.exitCode = end.exitCode ?? 0;
       else if (end.kind === 'lost' && end.error) throw end.error;
       else if (end.kind === 'lost') throw new LrctlError('ERUNTIME', `lost the connection to the shim of ${id}`);

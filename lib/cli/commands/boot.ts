@@ -53,7 +53,12 @@ async function bootOne(root: string, id: string, wasLive: boolean, stoppedByUser
   const req = readRunRequest(paths.request);
   const policy = req.restart ?? NO_RESTART;
   if (!restartsOnBoot(policy, wasLive, stoppedByUser)) {
-    const why = policy.name === 'no' ? 'restart policy no' : stoppedByUser ? `stopped by the user (restart policy ${policy.name})` : `it was not running (restart policy ${policy.name})`;
+    const why =
+      policy.name === 'no'
+        ? 'restart policy no'
+        : stoppedByUser
+          ? `stopped by the user (restart policy ${policy.name})`
+          : `it was not running (restart policy ${policy.name})`;
     return { id, action: 'left', why };
   }
   let restoreError = '';
@@ -85,19 +90,30 @@ export function bootCommand(): Command {
       // one boot at a time per root (a systemd unit and an @reboot cron line both run it): the second
       // waits, then finds every container already back; each container is checked again under its lock too
       // a root with no containers yet has nothing to bring back (and no folder to lock in)
-      if (existsSync(rootPaths(root).containers)) await withBootLock(root, async () => {
-        for (const e of scanContainers(root)) {
-          if (!e.state || viewOf(root, e.state, bootId).health !== 'rebooted') continue;
-          try {
-            results.push(await bootOne(root, e.id, LIVE.includes(e.state.status), Boolean(e.state.stoppedByUser)));
-          } catch (err) {
-            results.push({ id: e.id, action: 'failed', why: (err as Error).message });
+      if (existsSync(rootPaths(root).containers))
+        await withBootLock(root, async () => {
+          for (const e of scanContainers(root)) {
+            if (!e.state || viewOf(root, e.state, bootId).health !== 'rebooted') continue;
+            try {
+              results.push(await bootOne(root, e.id, LIVE.includes(e.state.status), Boolean(e.state.stoppedByUser)));
+            } catch (err) {
+              results.push({ id: e.id, action: 'failed', why: (err as Error).message });
+            }
           }
-        }
-      });
+        });
       if (o.json) printJson(results);
-      else if (results.length) process.stdout.write(renderTable(['CONTAINER ID', 'ACTION', 'WHY'], results.map((r) => [r.id, r.action, r.why])));
+      else if (results.length)
+        process.stdout.write(
+          renderTable(
+            ['CONTAINER ID', 'ACTION', 'WHY'],
+            results.map((r) => [r.id, r.action, r.why]),
+          ),
+        );
       const failed = results.filter((r) => r.action === 'failed');
-      if (failed.length) throw new LrctlError('ERUNTIME', `${failed.length} container${failed.length > 1 ? 's' : ''} could not be brought back: ${failed.map((r) => r.id).join(', ')}`);
+      if (failed.length)
+        throw new LrctlError(
+          'ERUNTIME',
+          `${failed.length} container${failed.length > 1 ? 's' : ''} could not be brought back: ${failed.map((r) => r.id).join(', ')}`,
+        );
     });
 }

@@ -3,7 +3,15 @@
 import { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkCheckpointDir, defaultCheckpointName, duSync, listCheckpoints, removeCheckpoint, tmpCheckpointPrefix, validateCheckpointName } from '../../checkpoint/store.js';
+import {
+  checkCheckpointDir,
+  defaultCheckpointName,
+  duSync,
+  listCheckpoints,
+  removeCheckpoint,
+  tmpCheckpointPrefix,
+  validateCheckpointName,
+} from '../../checkpoint/store.js';
 import { LrctlError, noSuchCheckpoint, runtimeError } from '../../errors.js';
 import { withContainerLock } from '../../state/lock.js';
 import { mkdirPrivate } from '../../state/private-fs.js';
@@ -59,15 +67,31 @@ function createCommand(): Command {
         // Progress on a terminal: what CRIU has written so far.
         const tmpPrefix = tmpCheckpointPrefix(name, id);
         const started = Date.now();
-        const progress = process.stderr.isTTY && !o.json
-          ? setInterval(() => {
-              const tmp = readdirSync(dir).find((n) => n.startsWith(tmpPrefix));
-              const size = tmp ? duSync(join(dir, tmp)) : 0;
-              process.stderr.write(`\rcheckpointing ${id}: ${humanSize(size)} written, ${((Date.now() - started) / 1000).toFixed(1)} s`);
-            }, 200)
-          : null;
+        const progress =
+          process.stderr.isTTY && !o.json
+            ? setInterval(() => {
+                const tmp = readdirSync(dir).find((n) => n.startsWith(tmpPrefix));
+                const size = tmp ? duSync(join(dir, tmp)) : 0;
+                process.stderr.write(`\rcheckpointing ${id}: ${humanSize(size)} written, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+              }, 200)
+            : null;
         try {
-          return (await requestShim(v.paths.socket, id, { op: 'checkpoint', name, dir, sharedDir: Boolean(o.checkpointDir), leaveRunning: Boolean(o.leaveRunning), tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks), keep: o.keep ?? null }, CHECKPOINT_TIMEOUT_MS, shimProtocol(v.state))) as { path: string; sizeBytes: number; durationsMs: { total: number }; pruned: string[] };
+          return (await requestShim(
+            v.paths.socket,
+            id,
+            {
+              op: 'checkpoint',
+              name,
+              dir,
+              sharedDir: Boolean(o.checkpointDir),
+              leaveRunning: Boolean(o.leaveRunning),
+              tcpEstablished: Boolean(o.tcpEstablished),
+              fileLocks: Boolean(o.fileLocks),
+              keep: o.keep ?? null,
+            },
+            CHECKPOINT_TIMEOUT_MS,
+            shimProtocol(v.state),
+          )) as { path: string; sizeBytes: number; durationsMs: { total: number }; pruned: string[] };
         } finally {
           if (progress) {
             clearInterval(progress);
@@ -78,7 +102,10 @@ function createCommand(): Command {
       if (exportFile) exportCheckpoint(result.path, exportFile);
       if (o.json) return printJson({ ...result, exported: exportFile });
       process.stdout.write(name + '\n');
-      if (process.stderr.isTTY) process.stderr.write(`checkpoint ${name} of ${id}: ${humanSize(result.sizeBytes)} in ${(result.durationsMs.total / 1000).toFixed(2)} s${result.pruned.length ? `, removed ${result.pruned.length} older` : ''}${exportFile ? `, exported to ${exportFile}` : ''}\n`);
+      if (process.stderr.isTTY)
+        process.stderr.write(
+          `checkpoint ${name} of ${id}: ${humanSize(result.sizeBytes)} in ${(result.durationsMs.total / 1000).toFixed(2)} s${result.pruned.length ? `, removed ${result.pruned.length} older` : ''}${exportFile ? `, exported to ${exportFile}` : ''}\n`,
+        );
     });
 }
 
@@ -93,7 +120,18 @@ function lsCommand(): Command {
       const all = o.checkpointDir ? listCheckpoints(resolve(o.checkpointDir), id) : listCheckpoints(v.paths.checkpoints);
       if (o.json) return printJson(all);
       const now = Date.now();
-      process.stdout.write(renderTable(['NAME', 'CREATED', 'SIZE', 'CONTAINER', 'ROOTFS CHANGES'], all.map((c) => [c.name, `${humanDuration(now - Date.parse(c.createdAt))} ago`, humanSize(c.sizeBytes), c.failed ? 'stopped (failed: kept)' : c.leaveRunning ? 'left running' : 'stopped', c.rootfsDiff ? 'included' : '-'])));
+      process.stdout.write(
+        renderTable(
+          ['NAME', 'CREATED', 'SIZE', 'CONTAINER', 'ROOTFS CHANGES'],
+          all.map((c) => [
+            c.name,
+            `${humanDuration(now - Date.parse(c.createdAt))} ago`,
+            humanSize(c.sizeBytes),
+            c.failed ? 'stopped (failed: kept)' : c.leaveRunning ? 'left running' : 'stopped',
+            c.rootfsDiff ? 'included' : '-',
+          ]),
+        ),
+      );
     });
 }
 
@@ -109,7 +147,8 @@ function rmCommand(): Command {
       const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
       await withContainerLock(v.paths.dir, id, () =>
         forEachId(names, async (name) => {
-          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === name)) throw noSuchCheckpoint(`no such checkpoint: ${name} (of container ${id})`);
+          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === name))
+            throw noSuchCheckpoint(`no such checkpoint: ${name} (of container ${id})`);
           removeCheckpoint(dir, name);
           process.stdout.write(name + '\n');
         }),
@@ -125,4 +164,3 @@ export function checkpointCommand(): Command {
     .addCommand(lsCommand())
     .addCommand(rmCommand());
 }
-

@@ -33,7 +33,14 @@ export function inspectCommand(): Command {
         const v = loadContainer(root, id);
         // outputDiscarded: the shim (the only reader of the output pipes) is gone while the init runs:
         // as PID 1 it ignores SIGPIPE, so whatever it writes now fails with EPIPE and is lost
-        out.push({ ...(await liveState(v)), effectiveStatus: effectiveStatus(v), shim: v.health, initAlive: v.initAlive, outputDiscarded: v.health === 'lost' && v.initAlive, paths: v.paths });
+        out.push({
+          ...(await liveState(v)),
+          effectiveStatus: effectiveStatus(v),
+          shim: v.health,
+          initAlive: v.initAlive,
+          outputDiscarded: v.health === 'lost' && v.initAlive,
+          paths: v.paths,
+        });
       }).finally(() => printJson(out));
     });
 }

@@ -38,7 +38,25 @@ export function psRows(root: string, all: boolean): PsRow[] {
   const rows: PsRow[] = [];
   for (const e of scanContainers(root)) {
     if (!e.state) {
-      if (all) rows.push({ id: e.id, status: e.problem === 'corrupt' ? 'Corrupt state file' : 'Created (incomplete)', state: e.problem!, initPid: null, shim: '-', shimPid: null, createdAt: null, startedAt: null, finishedAt: null, exitCode: null, signal: null, command: [], restartPolicy: 'no', restartCount: 0, lastExit: null, health: null });
+      if (all)
+        rows.push({
+          id: e.id,
+          status: e.problem === 'corrupt' ? 'Corrupt state file' : 'Created (incomplete)',
+          state: e.problem!,
+          initPid: null,
+          shim: '-',
+          shimPid: null,
+          createdAt: null,
+          startedAt: null,
+          finishedAt: null,
+          exitCode: null,
+          signal: null,
+          command: [],
+          restartPolicy: 'no',
+          restartCount: 0,
+          lastExit: null,
+          health: null,
+        });
       continue;
     }
     const v = viewOf(root, e.state, bootId);
@@ -48,7 +66,15 @@ export function psRows(root: string, all: boolean): PsRow[] {
     const checked = status === 'running' ? (s.healthCheck?.status ?? null) : null;
     rows.push({
       id: s.id,
-      status: describeStatus({ status: s.status, startedAt: s.startedAt, finishedAt: s.finishedAt, exitCode: s.exitCode, health: v.health, initAlive: v.initAlive, healthCheck: checked }),
+      status: describeStatus({
+        status: s.status,
+        startedAt: s.startedAt,
+        finishedAt: s.finishedAt,
+        exitCode: s.exitCode,
+        health: v.health,
+        initAlive: v.initAlive,
+        healthCheck: checked,
+      }),
       state: status,
       // restarting: the init of the last run is gone, the next has not started
       initPid: LIVE.includes(status) && status !== 'restarting' ? s.initPid : null,
@@ -92,7 +118,15 @@ export function psCommand(): Command {
       process.stdout.write(
         renderTable(
           ['CONTAINER ID', 'STATUS', 'PID', 'SHIM', 'RESTARTS', 'CREATED', 'COMMAND'],
-          rows.map((r) => [r.id, r.status, r.initPid ? String(r.initPid) : '-', shimCell(r.shim), restartsCell(r), r.createdAt ? `${humanDuration(now - Date.parse(r.createdAt))} ago` : '-', JSON.stringify(r.command.join(' '))]),
+          rows.map((r) => [
+            r.id,
+            r.status,
+            r.initPid ? String(r.initPid) : '-',
+            shimCell(r.shim),
+            restartsCell(r),
+            r.createdAt ? `${humanDuration(now - Date.parse(r.createdAt))} ago` : '-',
+            JSON.stringify(r.command.join(' ')),
+          ]),
         ),
       );
     });

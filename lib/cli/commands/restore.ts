@@ -20,13 +20,42 @@ export function restoreCommand(): Command {
     .option('--max-size <size>', 'with --import: extract at most this much (k, m, g; default: the free space where the state root is)', parseSize)
     .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them)')
     .option('--file-locks', 'restore file locks')
-    .action(async (id: string, o: { checkpoint: string; checkpointDir?: string; name?: string; import?: string; rootfs?: string; bundle?: string; maxSize?: number; tcpEstablished?: boolean; fileLocks?: boolean }, cmd: Command) => {
-      // an archive holds exactly one checkpoint: choosing one makes no sense there
-      if (o.import && (o.checkpoint !== 'latest' || o.checkpointDir)) throw usageError('--import restores the checkpoint in the archive: --checkpoint and --checkpoint-dir do not apply');
-      // a checkpoint on this host restores over the rootfs or bundle it was taken over
-      if (!o.import && (o.rootfs !== undefined || o.bundle !== undefined || o.maxSize !== undefined)) throw usageError('--rootfs, --bundle and --max-size go with --import');
-      if (o.rootfs !== undefined && o.bundle !== undefined) throw usageError('give one of --rootfs DIR or --bundle DIR');
-      const restored = await restoreContainer(globals(cmd).root, { id, checkpoint: o.checkpoint, checkpointDir: o.checkpointDir, newId: o.name, importFile: o.import, rootfs: o.rootfs, bundle: o.bundle, maxSize: o.maxSize, tcpEstablished: o.tcpEstablished, fileLocks: o.fileLocks });
-      process.stdout.write(restored + '\n');
-    });
+    .action(
+      async (
+        id: string,
+        o: {
+          checkpoint: string;
+          checkpointDir?: string;
+          name?: string;
+          import?: string;
+          rootfs?: string;
+          bundle?: string;
+          maxSize?: number;
+          tcpEstablished?: boolean;
+          fileLocks?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        // an archive holds exactly one checkpoint: choosing one makes no sense there
+        if (o.import && (o.checkpoint !== 'latest' || o.checkpointDir))
+          throw usageError('--import restores the checkpoint in the archive: --checkpoint and --checkpoint-dir do not apply');
+        // a checkpoint on this host restores over the rootfs or bundle it was taken over
+        if (!o.import && (o.rootfs !== undefined || o.bundle !== undefined || o.maxSize !== undefined))
+          throw usageError('--rootfs, --bundle and --max-size go with --import');
+        if (o.rootfs !== undefined && o.bundle !== undefined) throw usageError('give one of --rootfs DIR or --bundle DIR');
+        const restored = await restoreContainer(globals(cmd).root, {
+          id,
+          checkpoint: o.checkpoint,
+          checkpointDir: o.checkpointDir,
+          newId: o.name,
+          importFile: o.import,
+          rootfs: o.rootfs,
+          bundle: o.bundle,
+          maxSize: o.maxSize,
+          tcpEstablished: o.tcpEstablished,
+          fileLocks: o.fileLocks,
+        });
+        process.stdout.write(restored + '\n');
+      },
+    );
 }

@@ -1,26 +1,25 @@
 // lrctl run: create a container under its own shim, then start it detached
 // (-d) or attached, streaming its output and exiting with its exit code.
-import { MAX_LOG_FILES } from '../../logs/rotation.js';
 import { Command } from 'commander';
 import { LrctlError, usageError } from '../../errors.js';
+import { pipeMaxSize } from '../../logs/buffer.js';
+import { MAX_LOG_FILES } from '../../logs/rotation.js';
 import { generateId, validateId } from '../../state/id.js';
 import { containerPaths } from '../../state/paths.js';
 import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
+import { HEALTH_DEFAULTS } from '../../supervision/health.js';
+import { NO_RESTART, type RestartPolicy } from '../../supervision/restart-policy.js';
 import { attachSession } from '../attach-session.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
+import { createContainer } from '../new-container.js';
 import { collectEnv, parseCount, parseDuration, parseNet, parseOnUnhealthy, parseRestart, parseSize, parseUser } from '../options.js';
-import { HEALTH_DEFAULTS } from '../../supervision/health.js';
-import { NO_RESTART, type RestartPolicy } from '../../supervision/restart-policy.js';
-
-// Rolling checkpoints kept by default (Docker has none; CRIU images are large).
-const DEFAULT_CHECKPOINT_KEEP = 3;
-
 import { checkBundle, checkRootfs } from '../run-source.js';
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
-import { createContainer } from '../new-container.js';
-import { pipeMaxSize } from '../../logs/buffer.js';
+
+// Rolling checkpoints kept by default (Docker has none; CRIU images are large).
+const DEFAULT_CHECKPOINT_KEEP = 3;
 
 interface RunOptions {
   detach?: boolean;
@@ -53,12 +52,15 @@ interface RunOptions {
 // The supervision flags, checked together.
 function supervision(o: RunOptions): Pick<RunRequest, 'restart' | 'health' | 'checkpointEvery' | 'restoreOnBoot'> {
   const healthFlags = [o.healthInterval, o.healthTimeout, o.healthRetries, o.healthStartPeriod, o.healthOnUnhealthy].some((v) => v !== undefined);
-  if (healthFlags && !o.healthCmd) throw usageError('--health-interval, --health-timeout, --health-retries, --health-start-period and --health-on-unhealthy need --health-cmd');
-  if ((o.checkpointKeep !== undefined || o.checkpointLeaveRunning) && !o.checkpointEvery) throw usageError('--checkpoint-keep and --checkpoint-leave-running need --checkpoint-every');
+  if (healthFlags && !o.healthCmd)
+    throw usageError('--health-interval, --health-timeout, --health-retries, --health-start-period and --health-on-unhealthy need --health-cmd');
+  if ((o.checkpointKeep !== undefined || o.checkpointLeaveRunning) && !o.checkpointEvery)
+    throw usageError('--checkpoint-keep and --checkpoint-leave-running need --checkpoint-every');
   if (o.checkpointEvery && o.tty) throw usageError('--checkpoint-every cannot checkpoint a -t container: a restored container could not get its terminal back');
   if (o.checkpointEvery !== undefined && o.checkpointEvery < 1000) throw usageError('--checkpoint-every must be at least 1s');
   const restart = o.restart ?? NO_RESTART;
-  if (o.restoreOnBoot && restart.name === 'no') throw usageError('--restore-on-boot needs a --restart policy: lrctl boot brings back only containers whose policy asks for it');
+  if (o.restoreOnBoot && restart.name === 'no')
+    throw usageError('--restore-on-boot needs a --restart policy: lrctl boot brings back only containers whose policy asks for it');
   return {
     restart,
     health: o.healthCmd
@@ -71,7 +73,9 @@ function supervision(o: RunOptions): Pick<RunRequest, 'restart' | 'health' | 'ch
           onUnhealthy: o.healthOnUnhealthy ?? 'none',
         }
       : null,
-    checkpointEvery: o.checkpointEvery ? { intervalMs: o.checkpointEvery, keep: o.checkpointKeep ?? DEFAULT_CHECKPOINT_KEEP, leaveRunning: Boolean(o.checkpointLeaveRunning) } : null,
+    checkpointEvery: o.checkpointEvery
+      ? { intervalMs: o.checkpointEvery, keep: o.checkpointKeep ?? DEFAULT_CHECKPOINT_KEEP, leaveRunning: Boolean(o.checkpointLeaveRunning) }
+      : null,
     restoreOnBoot: Boolean(o.restoreOnBoot),
   };
 }
@@ -81,7 +85,10 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
   if (o.logBufferSize !== undefined) {
     if (o.tty) throw usageError('--log-buffer-size applies to pipes: a -t container writes to a terminal');
     const max = pipeMaxSize();
-    if (o.logBufferSize > max) throw usageError(`--log-buffer-size ${o.logBufferSize} is above the kernel's limit of ${max} bytes (/proc/sys/fs/pipe-max-size); raise it with sysctl fs.pipe-max-size or ask for less`);
+    if (o.logBufferSize > max)
+      throw usageError(
+        `--log-buffer-size ${o.logBufferSize} is above the kernel's limit of ${max} bytes (/proc/sys/fs/pipe-max-size); raise it with sysctl fs.pipe-max-size or ask for less`,
+      );
   }
   if (Boolean(o.rootfs) === Boolean(o.bundle)) throw usageError('give exactly one of --rootfs DIR or --bundle DIR');
   let rootfs: string | null = null;
@@ -133,7 +140,11 @@ export function runCommand(): Command {
     .option('-i, --interactive', 'keep the container stdin open')
     .option('--log-max-size <size>', 'rotate the container log at this size (k, m, g)', parseSize, 10 * 1024 * 1024)
     .option('--log-max-files <n>', `number of log files to keep, the current one included (1 to ${MAX_LOG_FILES})`, parseCount(1, MAX_LOG_FILES), 5)
-    .option('--log-buffer-size <size>', 'capacity of the output pipes, which absorb output while the shim is busy (default 1m, at most fs.pipe-max-size)', parseSize)
+    .option(
+      '--log-buffer-size <size>',
+      'capacity of the output pipes, which absorb output while the shim is busy (default 1m, at most fs.pipe-max-size)',
+      parseSize,
+    )
     .option('--restart <policy>', 'no (default), on-failure[:MAX], always or unless-stopped; applied by the shim with back-off', parseRestart)
     .option('--health-cmd <cmd>', 'health check, run in the container with sh -c by the shim')
     .option('--health-interval <duration>', 'time between checks (default 30s)', parseDuration)
@@ -165,6 +176,7 @@ export function runCommand(): Command {
         ready: () => requestShim(paths.socket, id, { op: 'start' }).then(() => {}),
       });
       if (end.kind === 'exit') process.exitCode = end.exitCode ?? 125;
-      else if (end.kind === 'lost') throw end.error ?? new LrctlError('ERUNTIME', `lost the connection to the shim of ${id}; the container may still run (lrctl ps)`);
+      else if (end.kind === 'lost')
+        throw end.error ?? new LrctlError('ERUNTIME', `lost the connection to the shim of ${id}; the container may still run (lrctl ps)`);
     });
 }

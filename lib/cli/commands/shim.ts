@@ -21,9 +21,17 @@ async function upgradeShim(root: string, id: string): Promise<StateFile> {
   const v0 = loadContainer(root, id);
   return withContainerLock(v0.paths.dir, id, async () => {
     const v = loadContainer(root, id);
-    if (v.health !== 'ok' || !LIVE.includes(v.state.status)) throw new LrctlError('ESTATE', `cannot upgrade the shim of ${id}: ${v.health === 'ok' ? `the container is ${v.state.status}` : `its shim is ${v.health}`}`);
+    if (v.health !== 'ok' || !LIVE.includes(v.state.status))
+      throw new LrctlError(
+        'ESTATE',
+        `cannot upgrade the shim of ${id}: ${v.health === 'ok' ? `the container is ${v.state.status}` : `its shim is ${v.health}`}`,
+      );
     const version = shimProtocol(v.state);
-    if (version < UPGRADE_SINCE) throw new LrctlError('ESTATE', `cannot upgrade the shim of ${id} in place: it speaks protocol ${version}, which has no upgrade; it keeps running on its old code (stop and start the container to move it to this version)`);
+    if (version < UPGRADE_SINCE)
+      throw new LrctlError(
+        'ESTATE',
+        `cannot upgrade the shim of ${id} in place: it speaks protocol ${version}, which has no upgrade; it keeps running on its old code (stop and start the container to move it to this version)`,
+      );
     const before = v.state.shimGeneration ?? 0;
     try {
       await requestShim(v.paths.socket, id, { op: 'upgrade' }, 10_000, version);
@@ -39,7 +47,8 @@ async function upgradeShim(root: string, id: string): Promise<StateFile> {
       } catch {
         // between exec and the new code listening: requests wait in the socket's backlog, or fail here
       }
-      if (Date.now() > deadline) throw new LrctlError('ERUNTIME', `the shim of ${id} did not come back after its upgrade within ${COME_BACK_MS / 1000}s (see ${v.paths.shimLog})`);
+      if (Date.now() > deadline)
+        throw new LrctlError('ERUNTIME', `the shim of ${id} did not come back after its upgrade within ${COME_BACK_MS / 1000}s (see ${v.paths.shimLog})`);
       await new Promise((r) => setTimeout(r, 50));
     }
   });
@@ -54,7 +63,8 @@ function upgradeCommand(): Command {
     .action(async (ids: string[], o: { all?: boolean; json?: boolean }, cmd: Command) => {
       const { root } = globals(cmd);
       if (Boolean(o.all) === Boolean(ids.length)) throw usageError('give container ids or --all, not both');
-      if (o.all) ids = scanContainers(root).flatMap((e) => (e.state && LIVE.includes(e.state.status) && loadContainer(root, e.id).health === 'ok' ? [e.id] : []));
+      if (o.all)
+        ids = scanContainers(root).flatMap((e) => (e.state && LIVE.includes(e.state.status) && loadContainer(root, e.id).health === 'ok' ? [e.id] : []));
       const done: { id: string; shimPid: number; shimGeneration: number; shimVersion: string | undefined }[] = [];
       await forEachId(ids, async (id) => {
         const s = await upgradeShim(root, id);

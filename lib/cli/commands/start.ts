@@ -19,7 +19,10 @@ export function startCommand(): Command {
     .action(async (ids: string[], o: { checkpoint?: string; checkpointDir?: string }, cmd: Command) => {
       const { root } = globals(cmd);
       if (o.checkpoint) {
-        await forEachId(ids, async (id) => void process.stdout.write((await restoreContainer(root, { id, checkpoint: o.checkpoint!, checkpointDir: o.checkpointDir })) + '\n'));
+        await forEachId(
+          ids,
+          async (id) => void process.stdout.write((await restoreContainer(root, { id, checkpoint: o.checkpoint!, checkpointDir: o.checkpointDir })) + '\n'),
+        );
         return;
       }
       if (o.checkpointDir) throw usageError('--checkpoint-dir goes with --checkpoint');

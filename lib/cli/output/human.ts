@@ -14,7 +14,18 @@ export function humanDuration(ms: number): string {
 }
 
 /** The status column of `ps`, derived from the stored state and what the machine says now. */
-export function describeStatus(v: { status: string; startedAt: string | null; finishedAt: string | null; exitCode: number | null; health: string; initAlive: boolean; healthCheck?: string | null }, now = Date.now()): string {
+export function describeStatus(
+  v: {
+    status: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+    exitCode: number | null;
+    health: string;
+    initAlive: boolean;
+    healthCheck?: string | null;
+  },
+  now = Date.now(),
+): string {
   if (v.health === 'rebooted') return 'Exited (host rebooted)';
   const since = (t: string | null) => humanDuration(now - Date.parse(t ?? new Date(now).toISOString()));
   if (v.health === 'lost' && !v.initAlive) return 'Exited (unknown: shim lost)';

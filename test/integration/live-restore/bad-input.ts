@@ -56,11 +56,21 @@ t.test('bad input: one line, documented code, nothing destroyed', async (t) => {
     oneLine(t, await lrctl(root, ['run', '-d', '--name', 'keep', '--rootfs', rootfs, 'true']), 125, 'lrctl: container name keep is already in use');
   });
   await t.test('a bad id', async (t) => {
-    oneLine(t, await lrctl(root, ['run', '--name', 'bad/id', '--rootfs', rootfs, 'true']), 125, 'lrctl: invalid container id "bad/id": must match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}');
+    oneLine(
+      t,
+      await lrctl(root, ['run', '--name', 'bad/id', '--rootfs', rootfs, 'true']),
+      125,
+      'lrctl: invalid container id "bad/id": must match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}',
+    );
   });
   await t.test('an unbounded log file count', async (t) => {
     // 20,000,000 files made every rotation spin: bounded, with one clear line
-    oneLine(t, await lrctl(root, ['run', '-d', '--log-max-files', '20000000', '--rootfs', rootfs, 'true']), 125, /^lrctl: option '--log-max-files <n>' argument '20000000' is invalid\. expected a whole number from 1 to 100, got "20000000"\n$/);
+    oneLine(
+      t,
+      await lrctl(root, ['run', '-d', '--log-max-files', '20000000', '--rootfs', rootfs, 'true']),
+      125,
+      /^lrctl: option '--log-max-files <n>' argument '20000000' is invalid\. expected a whole number from 1 to 100, got "20000000"\n$/,
+    );
   });
   await t.test('a missing rootfs', async (t) => {
     oneLine(t, await lrctl(root, ['run', '--rootfs', '/nonexistent/rootfs', 'true']), 125, 'lrctl: rootfs not found: /nonexistent/rootfs is not a directory');
@@ -69,13 +79,33 @@ t.test('bad input: one line, documented code, nothing destroyed', async (t) => {
     oneLine(t, await lrctl(root, ['run', '--bundle', bundleNoConfig, 'true']), 125, `lrctl: invalid bundle ${bundleNoConfig}: no config.json`);
   });
   await t.test('runc or criu missing', async (t) => {
-    oneLine(t, await lrctl(root, ['run', '--rootfs', rootfs, 'true'], { env: { LRCTL_RUNC: '/nonexistent/runc' } }), 125, 'lrctl: /nonexistent/runc not found: install it with scripts/setup.sh, or point LRCTL_RUNC at it');
+    oneLine(
+      t,
+      await lrctl(root, ['run', '--rootfs', rootfs, 'true'], { env: { LRCTL_RUNC: '/nonexistent/runc' } }),
+      125,
+      'lrctl: /nonexistent/runc not found: install it with scripts/setup.sh, or point LRCTL_RUNC at it',
+    );
     oneLine(t, await lrctl(root, ['rm', '-f', 'keep'], { env: { LRCTL_RUNC: '/nonexistent/runc' } }), 7, /^lrctl: \/nonexistent\/runc not found/);
-    oneLine(t, await lrctl(root, ['check'], { env: { LRCTL_CRIU: '/nonexistent/criu' } }), 7, 'lrctl: /nonexistent/criu not found: install it with scripts/setup.sh, or point LRCTL_CRIU at it');
+    oneLine(
+      t,
+      await lrctl(root, ['check'], { env: { LRCTL_CRIU: '/nonexistent/criu' } }),
+      7,
+      'lrctl: /nonexistent/criu not found: install it with scripts/setup.sh, or point LRCTL_CRIU at it',
+    );
   });
   await t.test('an invalid signal or size', async (t) => {
-    oneLine(t, await lrctl(root, ['kill', '-s', 'FOO', 'keep']), 2, `lrctl: option '-s, --signal <signal>' argument 'FOO' is invalid. invalid signal "FOO": expected a name such as TERM or SIGKILL, or a number from 1 to 31`);
-    oneLine(t, await lrctl(root, ['run', '--log-max-size', '10x', '--rootfs', rootfs, 'true']), 125, `lrctl: option '--log-max-size <size>' argument '10x' is invalid. expected a positive size such as 512k, 10m or 1g, got "10x"`);
+    oneLine(
+      t,
+      await lrctl(root, ['kill', '-s', 'FOO', 'keep']),
+      2,
+      `lrctl: option '-s, --signal <signal>' argument 'FOO' is invalid. invalid signal "FOO": expected a name such as TERM or SIGKILL, or a number from 1 to 31`,
+    );
+    oneLine(
+      t,
+      await lrctl(root, ['run', '--log-max-size', '10x', '--rootfs', rootfs, 'true']),
+      125,
+      `lrctl: option '--log-max-size <size>' argument '10x' is invalid. expected a positive size such as 512k, 10m or 1g, got "10x"`,
+    );
     oneLine(t, await lrctl(root, ['stop', '-t', 'soon', 'keep']), 2, /^lrctl: option '-t, --time <seconds>' argument 'soon' is invalid/);
     oneLine(t, await lrctl(root, ['ps', '--bogus']), 2, "lrctl: unknown option '--bogus'");
   });

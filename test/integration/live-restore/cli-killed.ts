@@ -68,7 +68,11 @@ t.test('containers survive CLIs killed with SIGKILL at random points', async (t)
   for (const row of ps) {
     const nums = numbersInLog(root, row.id);
     t.ok(nums.length > 50, `${row.id} wrote ${nums.length} lines`);
-    t.same(nums, nums.map((_, i) => i), `${row.id}: every line 0..${nums.length - 1} is in the log, in order, once`);
+    t.same(
+      nums,
+      nums.map((_, i) => i),
+      `${row.id}: every line 0..${nums.length - 1} is in the log, in order, once`,
+    );
     const s = readStateOf(root, row.id);
     t.equal(s.status, 'stopped');
     t.equal(s.exitCode, 137, 'stopped by SIGKILL after the grace period');

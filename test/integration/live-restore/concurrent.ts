@@ -9,16 +9,33 @@ import { alive, readStateOf, tempRoot } from '../../fixtures/root.js';
 
 t.test('10 parallel stop/kill/rm on one container', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'busy', '--rootfs', rootfs, '--', 'sh', '-c', 'while true; do echo tick; usleep 10000; done'])).exitCode, 0);
+  t.equal(
+    (await lrctl(root, ['run', '-d', '--name', 'busy', '--rootfs', rootfs, '--', 'sh', '-c', 'while true; do echo tick; usleep 10000; done'])).exitCode,
+    0,
+  );
   const s = readStateOf(root, 'busy');
-  const ops = [['stop', '-t', '1'], ['kill'], ['rm'], ['stop', '-t', '1'], ['kill', '-s', 'TERM'], ['rm'], ['stop', '-t', '1'], ['kill'], ['rm', '-f'], ['stop', '-t', '1']];
+  const ops = [
+    ['stop', '-t', '1'],
+    ['kill'],
+    ['rm'],
+    ['stop', '-t', '1'],
+    ['kill', '-s', 'TERM'],
+    ['rm'],
+    ['stop', '-t', '1'],
+    ['kill'],
+    ['rm', '-f'],
+    ['stop', '-t', '1'],
+  ];
   const results = await Promise.all(ops.map((op) => lrctl(root, [...op, 'busy'])));
   for (const [i, r] of results.entries()) {
     // success, no such container (removed by a sibling), or not allowed in the current status
     t.ok([0, 3, 4].includes(r.exitCode), `${ops[i].join(' ')} -> ${r.exitCode} ${r.stderr.trim()}`);
     t.notMatch(r.stderr, /internal error|corrupt|\n.*\n/, 'one clean line at most');
   }
-  t.ok(results.some((r, i) => ops[i][0] === 'rm' && r.exitCode === 0), 'an rm succeeded');
+  t.ok(
+    results.some((r, i) => ops[i][0] === 'rm' && r.exitCode === 0),
+    'an rm succeeded',
+  );
   t.notOk(existsSync(join(root, 'containers/busy')), 'container removed');
   t.notOk(alive(s.initPid), 'container process gone');
   t.notOk(alive(s.shimPid), 'shim gone');

@@ -56,7 +56,11 @@ t.test('a checkpoint that runs out of disk leaves the container running, thawed 
     t.ok(alive(initPid), `${id}: the process lives`);
     const n = await lines(root, id);
     await waitFor(async () => (await lines(root, id)) > n + 3, `${id}: output goes on`);
-    t.same(readdirSync(disk).filter((f) => f.startsWith('.tmp-') || f === 'full'), [], `${id}: nothing half-written is left or listed`);
+    t.same(
+      readdirSync(disk).filter((f) => f.startsWith('.tmp-') || f === 'full'),
+      [],
+      `${id}: nothing half-written is left or listed`,
+    );
     t.ok(existsSync(join(disk, 'other.cp.failed-dump.log')), `${id}: another container's failure log is kept`);
 
     // and every later command works at once
@@ -94,7 +98,9 @@ t.test('two containers checkpointing one name into a shared folder: one wins, th
   const { root, rootfs } = tempRoot(t);
   const shared = join(root, 'shared');
   for (const id of ['a', 'b']) t.equal((await lrctl(root, ['run', '-d', '--name', id, '--rootfs', rootfs, '--', ...COUNTER])).exitCode, 0);
-  const [ra, rb] = await Promise.all(['a', 'b'].map((id) => spawnLrctl(root, ['checkpoint', 'create', '--leave-running', '--checkpoint-dir', shared, id, 'same'])));
+  const [ra, rb] = await Promise.all(
+    ['a', 'b'].map((id) => spawnLrctl(root, ['checkpoint', 'create', '--leave-running', '--checkpoint-dir', shared, id, 'same'])),
+  );
   const codes = [ra.exitCode, rb.exitCode].sort();
   t.same(codes, [0, 5], `one succeeds, the other gets EEXIST: ${ra.stderr}${rb.stderr}`);
   t.match(String(ra.exitCode === 5 ? ra.stderr : rb.stderr), /^lrctl: checkpoint same of container [ab] already exists\n$/);
@@ -102,7 +108,11 @@ t.test('two containers checkpointing one name into a shared folder: one wins, th
     t.equal(readStateOf(root, id).status, 'running', `${id} runs`);
     t.equal(runcStatus(root, id), 'running', `${id} is not frozen`);
   }
-  t.same(readdirSync(shared).filter((f) => f.startsWith('.tmp-')), [], 'no temporary folder left');
+  t.same(
+    readdirSync(shared).filter((f) => f.startsWith('.tmp-')),
+    [],
+    'no temporary folder left',
+  );
 });
 
 t.test('a checkpoint that fails after CRIU dumped and killed the process keeps its images, marked failed, and they restore', async (t) => {
@@ -129,6 +139,9 @@ t.test('a checkpoint that fails after CRIU dumped and killed the process keeps i
   const r = await lrctl(root, ['restore', '--checkpoint', 'only-copy', 'c']);
   t.equal(r.exitCode, 0, `but it can be restored by name: ${r.stderr}`);
   await waitFor(async () => (await lines(root, 'c')) > before + 3, 'the restored counter runs on');
-  const nums = (await lrctl(root, ['logs', 'c'])).stdout.split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]));
+  const nums = (await lrctl(root, ['logs', 'c'])).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Number(l.split(' ')[1]));
   t.equal(nums[before], nums[before - 1] + 1, `it continued from its saved count (${nums[before - 1]} then ${nums[before]})`);
 });

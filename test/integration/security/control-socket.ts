@@ -32,7 +32,14 @@ function exchange(path: string, data: string | Buffer): Promise<{ lines: unknown
     const s = connect(path);
     let buf = '';
     let closed = false;
-    const done = () => resolve({ lines: buf.split('\n').filter(Boolean).map((l) => JSON.parse(l)), closed });
+    const done = () =>
+      resolve({
+        lines: buf
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+        closed,
+      });
     const timer = setTimeout(() => (s.destroy(), done()), 2000);
     s.on('data', (d) => (buf += d));
     s.on('error', () => {});
@@ -51,7 +58,11 @@ t.test('under umask 000 the socket and its folder are root-only, also under /run
   const user = localUser(t);
   // a root whose path is too long for a socket: the socket falls back to /run/lrctl
   for (const root of [join(base, 'short'), join(base, 'l'.repeat(90))]) {
-    const r = await execa('sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, LRCTL, '--root', root, 'run', '-d', '--name', 'c', '--rootfs', rootfs, '--', 'sleep', '1000'], { reject: false, stdin: 'ignore' });
+    const r = await execa(
+      'sh',
+      ['-c', 'umask 000; exec "$0" "$@"', process.execPath, LRCTL, '--root', root, 'run', '-d', '--name', 'c', '--rootfs', rootfs, '--', 'sleep', '1000'],
+      { reject: false, stdin: 'ignore' },
+    );
     t.equal(r.exitCode, 0, String(r.stderr));
     const { socket, initPid } = readStateOf(root, 'c');
     t.equal(statSync(socket).mode & 0o777, 0o600, `${socket} is 0600`);

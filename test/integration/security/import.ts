@@ -68,12 +68,20 @@ t.test('checkpoint --export writes a 0600 file whatever the umask, also over an 
   const out = join(root, 'e.tar.gz');
   writeFileSync(out, 'old', { mode: 0o644 });
   chmodSync(out, 0o644);
-  const r = await execa('sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, LRCTL, '--root', root, 'checkpoint', 'create', '--leave-running', '--export', out, 'a', 'e1'], { reject: false });
+  const r = await execa(
+    'sh',
+    ['-c', 'umask 000; exec "$0" "$@"', process.execPath, LRCTL, '--root', root, 'checkpoint', 'create', '--leave-running', '--export', out, 'a', 'e1'],
+    { reject: false },
+  );
   t.equal(r.exitCode, 0, r.stderr);
   t.equal(statSync(out).mode & 0o7777, 0o600, 'mode 0600');
   t.equal(statSync(out).uid, 0);
   t.ok(statSync(out).size > 1000, 'the archive itself, not the old content');
-  t.same(readdirSync(root).filter((n) => n.endsWith('.tmp')), [], 'no temp file left');
+  t.same(
+    readdirSync(root).filter((n) => n.endsWith('.tmp')),
+    [],
+    'no temp file left',
+  );
 });
 
 // Every entry under `dir`: [relative path, type, mode].
@@ -100,7 +108,11 @@ t.test('an import never keeps the archive modes: setuid, setgid and 0777 become 
   t.equal(statSync(cps).mode & 0o7777, 0o700, 'checkpoints/ 0700');
   const entries = walk(cps);
   t.ok(entries.length > 10, `${entries.length} entries`);
-  t.same(entries.filter(([, type, mode]) => !(type === 'dir' && mode === 0o700) && !(type === 'file' && mode === 0o600)), [], 'only 0700 folders and 0600 files');
+  t.same(
+    entries.filter(([, type, mode]) => !(type === 'dir' && mode === 0o700) && !(type === 'file' && mode === 0o600)),
+    [],
+    'only 0700 folders and 0600 files',
+  );
   t.equal(readStateOf(root, 'modes1').status, 'running', 'and it restores');
 });
 
@@ -157,9 +169,16 @@ t.test('an import is bounded: --max-size (exit 2), and by default the free space
   });
   const d = await lrctl(join(small, 'root'), ['restore', '--import', big, '--rootfs', rootfs, 'big2']);
   t.equal(d.exitCode, 1, d.stderr);
-  t.match(d.stderr, /^lrctl: archive .* expands to more than the [\d.]+ MiB free where the state root is: nothing was restored \(free some space, or see --max-size\)\n$/);
+  t.match(
+    d.stderr,
+    /^lrctl: archive .* expands to more than the [\d.]+ MiB free where the state root is: nothing was restored \(free some space, or see --max-size\)\n$/,
+  );
   t.notOk(existsSync(join(small, 'root/containers/big2')), 'nothing left behind');
-  t.same(walk(small).filter(([, type]) => type === 'file'), [], 'no file written on that filesystem');
+  t.same(
+    walk(small).filter(([, type]) => type === 'file'),
+    [],
+    'no file written on that filesystem',
+  );
 });
 
 t.test("an archive's request.json is untrusted: validated, and no host path (rootfs, bundle, runc) taken from it", async (t) => {
@@ -193,7 +212,10 @@ t.test("an archive's request.json is untrusted: validated, and no host path (roo
   const foreign = pack('foreign.tar.gz', { ...good, rootfs: '/etc', runc: '/tmp/not-runc' });
   const none = await lrctl(root, ['restore', '--import', foreign, 'req2']);
   t.equal(none.exitCode, 2, none.stderr);
-  t.equal(none.stderr, `lrctl: the container in ${foreign} ran over a --rootfs: give the one to restore it over with --rootfs DIR (it was "/etc" where it was exported)\n`);
+  t.equal(
+    none.stderr,
+    `lrctl: the container in ${foreign} ran over a --rootfs: give the one to restore it over with --rootfs DIR (it was "/etc" where it was exported)\n`,
+  );
   const wrongKind = await lrctl(root, ['restore', '--import', foreign, '--bundle', rootfs, 'req2']);
   t.equal(wrongKind.exitCode, 2, wrongKind.stderr);
   t.notOk(existsSync(join(root, 'containers/req2')), 'nothing left behind');
@@ -204,11 +226,19 @@ t.test("an archive's request.json is untrusted: validated, and no host path (roo
   const r = await lrctl(root, ['restore', '--import', foreign, '--rootfs', rootfs, 'req2']);
   t.equal(r.exitCode, 0, r.stderr);
   t.equal(r.stdout, 'req2\n', 'stdout: the id only');
-  t.equal(r.stderr, `restoring req2 from ${foreign} (checkpoint seed): rootfs ${rootfs}, command ${JSON.stringify(COUNTER)}, net none\n`, 'stderr: what is used, one line');
+  t.equal(
+    r.stderr,
+    `restoring req2 from ${foreign} (checkpoint seed): rootfs ${rootfs}, command ${JSON.stringify(COUNTER)}, net none\n`,
+    'stderr: what is used, one line',
+  );
   const used = JSON.parse(readFileSync(join(root, 'containers/req2/request.json'), 'utf8'));
   t.equal(used.rootfs, rootfs, 'the rootfs given here');
   t.equal(used.bundle, null);
   t.not(used.runc, '/tmp/not-runc', "this host's runc");
   t.equal(readStateOf(root, 'req2').status, 'running');
-  t.match(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(`lowerdir=${rootfs},upperdir=${join(root, 'containers/req2/upper')},`), 'the overlay is over the given rootfs');
+  t.match(
+    readFileSync('/proc/self/mountinfo', 'utf8'),
+    new RegExp(`lowerdir=${rootfs},upperdir=${join(root, 'containers/req2/upper')},`),
+    'the overlay is over the given rootfs',
+  );
 });

@@ -40,14 +40,30 @@ t.test('a local user reaches nothing under the state root, not even a setuid fil
   chmodSync(shared, 0o755);
   const user = localUser(t);
 
-  const run = await lrctlUmask000(root, ['run', '-d', '--name', 'evil', '--rootfs', rootfs, '-e', 'SECRET=hunter2', '--', 'sh', '-c', 'cp /bin/busybox /suid && chmod 4755 /suid && echo planted && exec sleep 1000']);
+  const run = await lrctlUmask000(root, [
+    'run',
+    '-d',
+    '--name',
+    'evil',
+    '--rootfs',
+    rootfs,
+    '-e',
+    'SECRET=hunter2',
+    '--',
+    'sh',
+    '-c',
+    'cp /bin/busybox /suid && chmod 4755 /suid && echo planted && exec sleep 1000',
+  ]);
   t.equal(run.exitCode, 0, run.stderr);
   await waitFor(async () => (await lrctl(root, ['logs', 'evil'])).stdout === 'planted\n', 'the container planted its file');
   const suid = join(root, 'containers/evil/upper/suid');
   const st = statSync(suid);
   t.equal(st.mode & 0o7777, 0o4755, 'the container did write a setuid file into its writable layer');
   t.equal(st.uid, 0, 'owned by root');
-  for (const args of [['checkpoint', 'create', '--leave-running', 'evil', 'own'], ['checkpoint', 'create', '--leave-running', '--checkpoint-dir', shared, 'evil', 'shared']]) {
+  for (const args of [
+    ['checkpoint', 'create', '--leave-running', 'evil', 'own'],
+    ['checkpoint', 'create', '--leave-running', '--checkpoint-dir', shared, 'evil', 'shared'],
+  ]) {
     const cp = await lrctlUmask000(root, args);
     t.equal(cp.exitCode, 0, cp.stderr);
   }
@@ -60,7 +76,13 @@ t.test('a local user reaches nothing under the state root, not even a setuid fil
       const ls = await user.run('/bin/ls', [p]);
       t.not(ls.exitCode, 0, `ls ${p} is refused`);
     }
-    const secrets = ['containers/evil/request.json', 'containers/evil/bundle/config.json', 'containers/evil/shim.log', 'containers/evil/container.log', 'containers/evil/state.json'].map((p) => join(root, p));
+    const secrets = [
+      'containers/evil/request.json',
+      'containers/evil/bundle/config.json',
+      'containers/evil/shim.log',
+      'containers/evil/container.log',
+      'containers/evil/state.json',
+    ].map((p) => join(root, p));
     const pages = readdirSync(join(shared, 'shared/criu')).filter((n) => n.startsWith('pages-'));
     t.ok(pages.length > 0, 'the checkpoint holds memory pages');
     for (const p of [...secrets, ...pages.map((n) => join(shared, 'shared/criu', n))]) {
@@ -71,9 +93,13 @@ t.test('a local user reaches nothing under the state root, not even a setuid fil
   });
 
   await t.test('every folder is 0700 and every file 0600, under umask 000', async (t) => {
-    for (const [rel, m] of Object.entries({ ...modes(root), ...Object.fromEntries(Object.entries(modes(join(shared, 'shared'))).map(([k, v]) => [`cps/shared/${k}`, v])) })) {
-      if (rel === 'containers/evil/upper') t.equal(m.mode, 0o755, 'upper/ is the container\'s /: 0755, behind the 0700 container folder');
-      else if (rel === 'containers/evil/bundle/rootfs') continue; // the overlay mount shows the container's /
+    for (const [rel, m] of Object.entries({
+      ...modes(root),
+      ...Object.fromEntries(Object.entries(modes(join(shared, 'shared'))).map(([k, v]) => [`cps/shared/${k}`, v])),
+    })) {
+      if (rel === 'containers/evil/upper') t.equal(m.mode, 0o755, "upper/ is the container's /: 0755, behind the 0700 container folder");
+      else if (rel === 'containers/evil/bundle/rootfs')
+        continue; // the overlay mount shows the container's /
       else t.equal(m.mode, m.kind === 'dir' ? 0o700 : 0o600, `${rel} (${m.kind}) is ${m.kind === 'dir' ? '0700' : '0600'}`);
     }
     t.equal(statSync(join(shared, 'shared')).mode & 0o777, 0o700, 'a checkpoint in a shared 0755 folder is 0700');

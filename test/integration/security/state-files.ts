@@ -31,7 +31,11 @@ t.test('a copied container folder is corrupt, and rm -f of the copy leaves the o
 
   mkdirSync(copy, { mode: 0o700 });
   cpSync(join(root, 'containers/c2/state.json'), join(copy, 'state.json'));
-  for (const args of [['kill', 'c2bak'], ['stop', 'c2bak'], ['inspect', 'c2bak']]) {
+  for (const args of [
+    ['kill', 'c2bak'],
+    ['stop', 'c2bak'],
+    ['inspect', 'c2bak'],
+  ]) {
     const r = await lrctl(root, args);
     t.equal(r.exitCode, 8, `${args[0]} c2bak: ECORRUPT`);
     t.match(r.stderr, /^lrctl: corrupt state file .*c2bak\/state\.json: it names container "c2", not c2bak\n$/);
@@ -47,7 +51,14 @@ t.test('a forged shimPid never gets an unrelated process killed', async (t) => {
   const forged = join(root, 'containers/forged');
   mkdirSync(forged, { mode: 0o700 });
   // a record whose shim pid and start time are the victim's, as a copy or a forger could make
-  const s = { ...readStateOf(root, 'real'), id: 'forged', shimPid: victim.pid, shimStartTime: startTime(victim.pid!), initPid: null, socket: join(forged, 'ctl.sock') };
+  const s = {
+    ...readStateOf(root, 'real'),
+    id: 'forged',
+    shimPid: victim.pid,
+    shimStartTime: startTime(victim.pid!),
+    initPid: null,
+    socket: join(forged, 'ctl.sock'),
+  };
   writeFileSync(join(forged, 'state.json'), JSON.stringify(s));
   const rm = await lrctl(root, ['rm', '-f', 'forged']);
   t.equal(rm.exitCode, 0, rm.stderr);
@@ -59,7 +70,12 @@ t.test('one bad record does not break ps -a: it is listed as corrupt, the rest a
   const { root, rootfs } = tempRoot(t);
   t.equal((await lrctl(root, ['run', '-d', '--name', 'good', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
   const s = readStateOf(root, 'good');
-  const bad: Record<string, unknown> = { nocommand: { ...s, id: 'nocommand', command: undefined }, strcommand: { ...s, id: 'strcommand', command: 'sleep' }, nullstate: null, nopid: { ...s, id: 'nopid', shimPid: 'x' } };
+  const bad: Record<string, unknown> = {
+    nocommand: { ...s, id: 'nocommand', command: undefined },
+    strcommand: { ...s, id: 'strcommand', command: 'sleep' },
+    nullstate: null,
+    nopid: { ...s, id: 'nopid', shimPid: 'x' },
+  };
   for (const [id, content] of Object.entries(bad)) {
     mkdirSync(join(root, 'containers', id), { mode: 0o700 });
     writeFileSync(join(root, 'containers', id, 'state.json'), JSON.stringify(content));
@@ -92,7 +108,10 @@ t.test('an id ending in .lock is refused at once and blocks nothing', async (t) 
 
 t.test('a container whose shim died says that its output is being lost', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'talk', '--rootfs', rootfs, '--', 'sh', '-c', 'while true; do echo hi; usleep 100000; done'])).exitCode, 0);
+  t.equal(
+    (await lrctl(root, ['run', '-d', '--name', 'talk', '--rootfs', rootfs, '--', 'sh', '-c', 'while true; do echo hi; usleep 100000; done'])).exitCode,
+    0,
+  );
   const { shimPid, initPid } = readStateOf(root, 'talk');
   process.kill(shimPid, 'SIGKILL');
   await waitFor(() => !alive(shimPid), 'the shim is gone');

@@ -33,7 +33,8 @@ const COUNTER = 'i=0; while true; do i=$((i+1)); echo $i; usleep 100000; done';
 
 t.test('boot brings back the right containers after a reboot and leaves the rest exited', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  const run = async (id: string, flags: string[], cmd = ['sleep', '1000']) => t.equal((await lrctl(root, ['run', '-d', '--name', id, ...flags, '--rootfs', rootfs, '--', ...cmd])).exitCode, 0, `run ${id}`);
+  const run = async (id: string, flags: string[], cmd = ['sleep', '1000']) =>
+    t.equal((await lrctl(root, ['run', '-d', '--name', id, ...flags, '--rootfs', rootfs, '--', ...cmd])).exitCode, 0, `run ${id}`);
   await run('always', ['--restart', 'always']);
   await run('always-stopped', ['--restart', 'always']);
   await run('unless', ['--restart', 'unless-stopped']);
@@ -74,11 +75,14 @@ t.test('boot brings back the right containers after a reboot and leaves the rest
     } else t.equal(readStateOf(root, id).bootId, OTHER_BOOT, `${id} is left as it was`);
   }
   const ps = JSON.parse((await lrctl(root, ['ps', '-a', '--json'])).stdout);
-  t.same(ps.filter((r: { shim: string }) => r.shim === 'rebooted').map((r: { id: string; status: string }) => [r.id, r.status]), [
-    ['onfail-done', 'Exited (host rebooted)'],
-    ['plain', 'Exited (host rebooted)'],
-    ['unless-stopped', 'Exited (host rebooted)'],
-  ]);
+  t.same(
+    ps.filter((r: { shim: string }) => r.shim === 'rebooted').map((r: { id: string; status: string }) => [r.id, r.status]),
+    [
+      ['onfail-done', 'Exited (host rebooted)'],
+      ['plain', 'Exited (host rebooted)'],
+      ['unless-stopped', 'Exited (host rebooted)'],
+    ],
+  );
   // memory came back from its checkpoint: the counter goes on
   await waitFor(async () => (await lrctl(root, ['logs', 'memory'])).stdout.split('\n').filter(Boolean).length > before, 'memory counts again');
   const first = Number((await lrctl(root, ['logs', 'memory'])).stdout.split('\n').filter(Boolean)[before]);
@@ -87,7 +91,11 @@ t.test('boot brings back the right containers after a reboot and leaves the rest
   // a second boot in the same boot does nothing
   const again = await lrctl(root, ['boot', '--json']);
   t.equal(again.exitCode, 0);
-  t.same(JSON.parse(again.stdout).filter((r: { action: string }) => r.action !== 'left'), [], 'nothing brought back twice');
+  t.same(
+    JSON.parse(again.stdout).filter((r: { action: string }) => r.action !== 'left'),
+    [],
+    'nothing brought back twice',
+  );
 });
 
 // Every live shim process of container `id` under `root`, found by the title a shim carries ("lrctl-shim ROOT ID").
@@ -112,7 +120,9 @@ t.test('two boots at once (a systemd unit and an @reboot cron line) bring each c
   const [one, two] = await Promise.all([lrctl(root, ['boot', '--json']), lrctl(root, ['boot', '--json'])]);
   t.equal(one.exitCode, 0, one.stderr);
   t.equal(two.exitCode, 0, two.stderr);
-  const started = [...JSON.parse(one.stdout), ...JSON.parse(two.stdout)].filter((r: { action: string }) => r.action === 'started').map((r: { id: string }) => r.id);
+  const started = [...JSON.parse(one.stdout), ...JSON.parse(two.stdout)]
+    .filter((r: { action: string }) => r.action === 'started')
+    .map((r: { id: string }) => r.id);
   t.same(started.sort(), ids, 'each container started by exactly one of the boots');
   for (const id of ids) {
     const s = await waitFor(() => readStateOf(root, id).status === 'running' && readStateOf(root, id), `${id} runs`);

@@ -13,7 +13,21 @@ for (const tty of [false, true]) {
   t.test(`failed relaunches leak no fds (${tty ? 'terminal' : 'pipes'})`, async (t) => {
     const { root, rootfs } = tempRoot(t);
     // the first run removes its own shell from its writable layer: every relaunch then fails in runc
-    const run = await lrctl(root, ['run', '-d', '--name', 'gone', '--restart', 'always', ...(tty ? ['-t'] : []), '--rootfs', rootfs, '--', '/bin/sh', '-c', 'rm /bin/sh; exit 1']);
+    const run = await lrctl(root, [
+      'run',
+      '-d',
+      '--name',
+      'gone',
+      '--restart',
+      'always',
+      ...(tty ? ['-t'] : []),
+      '--rootfs',
+      rootfs,
+      '--',
+      '/bin/sh',
+      '-c',
+      'rm /bin/sh; exit 1',
+    ]);
     t.equal(run.exitCode, 0, run.stderr);
     const { shimPid } = readStateOf(root, 'gone');
     await waitFor(() => readStateOf(root, 'gone').restartCount >= 3, 'three failed relaunches', 30_000);

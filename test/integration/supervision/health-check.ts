@@ -9,7 +9,24 @@ const SCRIPT = 'touch /tmp/ok; trap "exit 0" TERM; n=0; while true; do usleep 10
 
 t.test('a check that starts failing turns the container unhealthy within interval x retries, with no CLI running', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  const r = await lrctl(root, ['run', '-d', '--name', 'h', '--health-cmd', 'test -f /tmp/ok && echo fine', '--health-interval', '500ms', '--health-retries', '3', '--rootfs', rootfs, '--', 'sh', '-c', SCRIPT]);
+  const r = await lrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'h',
+    '--health-cmd',
+    'test -f /tmp/ok && echo fine',
+    '--health-interval',
+    '500ms',
+    '--health-retries',
+    '3',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    SCRIPT,
+  ]);
   t.equal(r.exitCode, 0, r.stderr);
   t.equal(readStateOf(root, 'h').healthCheck.status, 'starting');
   await waitFor(() => readStateOf(root, 'h').healthCheck?.status === 'healthy', 'healthy');
@@ -34,7 +51,26 @@ t.test('a check that starts failing turns the container unhealthy within interva
 
 t.test('--health-on-unhealthy restart restarts an unhealthy container', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  const r = await lrctl(root, ['run', '-d', '--name', 'heal', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '500ms', '--health-retries', '2', '--health-on-unhealthy', 'restart', '--rootfs', rootfs, '--', 'sh', '-c', SCRIPT]);
+  const r = await lrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'heal',
+    '--health-cmd',
+    'test -f /tmp/ok',
+    '--health-interval',
+    '500ms',
+    '--health-retries',
+    '2',
+    '--health-on-unhealthy',
+    'restart',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    SCRIPT,
+  ]);
   t.equal(r.exitCode, 0, r.stderr);
   const first = readStateOf(root, 'heal');
   await waitFor(() => readStateOf(root, 'heal').restartCount === 1 && readStateOf(root, 'heal').status === 'running', 'restarted', 20_000);
@@ -49,7 +85,25 @@ t.test('--health-on-unhealthy restart restarts an unhealthy container', async (t
 
 t.test('a check that hangs is cut at the timeout and counts as a failure', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  const r = await lrctl(root, ['run', '-d', '--name', 'slow', '--health-cmd', 'sleep 30', '--health-interval', '1s', '--health-timeout', '300ms', '--health-retries', '1', '--rootfs', rootfs, '--', 'sleep', '1000']);
+  const r = await lrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'slow',
+    '--health-cmd',
+    'sleep 30',
+    '--health-interval',
+    '1s',
+    '--health-timeout',
+    '300ms',
+    '--health-retries',
+    '1',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sleep',
+    '1000',
+  ]);
   t.equal(r.exitCode, 0, r.stderr);
   await waitFor(() => readStateOf(root, 'slow').healthCheck?.status === 'unhealthy', 'unhealthy', 15_000);
   const e = readStateOf(root, 'slow').healthCheck.log[0];

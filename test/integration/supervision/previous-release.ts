@@ -19,7 +19,18 @@ async function oldLrctl(root: string, args: string[]) {
 t.test('a state directory left by the previous protocol version is read and managed by the new CLI', async (t) => {
   t.equal(old.protocolVersion, 1, 'the fixture is a protocol 1 release');
   const { root, rootfs } = tempRoot(t);
-  const a = await oldLrctl(root, ['run', '-d', '--name', 'legacy', '--rootfs', rootfs, '--', 'sh', '-c', 'trap "echo bye; exit 7" TERM; echo hello; while true; do usleep 50000; done']);
+  const a = await oldLrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'legacy',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    'trap "echo bye; exit 7" TERM; echo hello; while true; do usleep 50000; done',
+  ]);
   t.equal(a.exitCode, 0, a.stderr);
   const b = await oldLrctl(root, ['run', '-d', '--name', 'finished', '--rootfs', rootfs, '--', 'sh', '-c', 'echo done; exit 3']);
   t.equal(b.exitCode, 0, b.stderr);
@@ -29,7 +40,13 @@ t.test('a state directory left by the previous protocol version is read and mana
   t.notOk('restartPolicy' in s, 'a state file of the old layout');
 
   const ps = JSON.parse((await lrctl(root, ['ps', '-a', '--json'])).stdout);
-  t.same(ps.map((r: { id: string; state: string; shim: string }) => [r.id, r.state]), [['finished', 'stopped'], ['legacy', 'running']]);
+  t.same(
+    ps.map((r: { id: string; state: string; shim: string }) => [r.id, r.state]),
+    [
+      ['finished', 'stopped'],
+      ['legacy', 'running'],
+    ],
+  );
   t.equal(ps[1].shim, 'ok');
   t.equal(ps[1].restartPolicy, 'no', 'absent fields read as their defaults');
   t.equal(ps[0].exitCode, 3);
@@ -68,7 +85,10 @@ t.test('a state directory left by the previous protocol version is read and mana
 
 t.test('the old CLI still manages containers of the new shim for the requests it knows', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'fresh', '--rootfs', rootfs, '--', 'sh', '-c', 'echo hi; while true; do usleep 50000; done'])).exitCode, 0);
+  t.equal(
+    (await lrctl(root, ['run', '-d', '--name', 'fresh', '--rootfs', rootfs, '--', 'sh', '-c', 'echo hi; while true; do usleep 50000; done'])).exitCode,
+    0,
+  );
   const ps = await oldLrctl(root, ['ps']);
   t.match(ps.stdout, /fresh\s+Up/);
   await waitFor(async () => (await oldLrctl(root, ['logs', 'fresh'])).stdout === 'hi\n', 'the old CLI reads the new log');

@@ -7,12 +7,18 @@ import { waitFor } from '../../fixtures/wait-for.js';
 // Times (ms since the epoch) of the container's output lines, from `logs -t`.
 async function outputTimes(root: string, id: string): Promise<number[]> {
   const r = await lrctl(root, ['logs', '-t', id]);
-  return r.stdout.split('\n').filter(Boolean).map((l) => Date.parse(l.split(' ')[0]));
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Date.parse(l.split(' ')[0]));
 }
 
 t.test('on-failure:3 restarts a failing container exactly 3 times, with growing delays, then leaves it stopped', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'fails', '--restart', 'on-failure:3', '--rootfs', rootfs, '--', 'sh', '-c', 'echo run; exit 1'])).exitCode, 0);
+  t.equal(
+    (await lrctl(root, ['run', '-d', '--name', 'fails', '--restart', 'on-failure:3', '--rootfs', rootfs, '--', 'sh', '-c', 'echo run; exit 1'])).exitCode,
+    0,
+  );
   // no CLI process from here until it has stopped: the state file is read directly
   await waitFor(() => readStateOf(root, 'fails').status === 'stopped', 'stopped after the retries', 30_000);
   const s = readStateOf(root, 'fails');
@@ -22,7 +28,11 @@ t.test('on-failure:3 restarts a failing container exactly 3 times, with growing 
   t.notOk(alive(s.shimPid) && s.status !== 'stopped', 'the shim has finished');
   const logs = await lrctl(root, ['logs', 'fails']);
   t.equal(logs.stdout, 'run\n'.repeat(4), 'the first run and 3 restarts, in the same log');
-  t.match(logs.stderr, /restart 1 in 100 ms \(restart policy on-failure:3\)\n.*restart 2 in 200 ms.*\n.*restart 3 in 400 ms/, 'each restart is noted in the log');
+  t.match(
+    logs.stderr,
+    /restart 1 in 100 ms \(restart policy on-failure:3\)\n.*restart 2 in 200 ms.*\n.*restart 3 in 400 ms/,
+    'each restart is noted in the log',
+  );
   const times = await outputTimes(root, 'fails');
   const gaps = times.slice(1).map((x, i) => x - times[i]);
   t.equal(gaps.length, 3);
@@ -37,7 +47,25 @@ t.test('on-failure:3 restarts a failing container exactly 3 times, with growing 
 
 t.test('always restarts after kill -9 of the container process, keeps id and log, and not after lrctl stop', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'keeps', '--restart', 'always', '--rootfs', rootfs, '--', 'sh', '-c', 'echo up; trap "exit 0" TERM; while true; do usleep 50000; done'])).exitCode, 0);
+  t.equal(
+    (
+      await lrctl(root, [
+        'run',
+        '-d',
+        '--name',
+        'keeps',
+        '--restart',
+        'always',
+        '--rootfs',
+        rootfs,
+        '--',
+        'sh',
+        '-c',
+        'echo up; trap "exit 0" TERM; while true; do usleep 50000; done',
+      ])
+    ).exitCode,
+    0,
+  );
   const first = readStateOf(root, 'keeps');
   process.kill(first.initPid, 'SIGKILL');
   await waitFor(() => {
@@ -83,7 +111,11 @@ t.test('unless-stopped stays stopped after stop; stop during the back-off cancel
 
 t.test('a checkpoint that stops the container does not trigger its restart policy', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'cp', '--restart', 'always', '--rootfs', rootfs, '--', 'sh', '-c', 'while true; do usleep 50000; done'])).exitCode, 0);
+  t.equal(
+    (await lrctl(root, ['run', '-d', '--name', 'cp', '--restart', 'always', '--rootfs', rootfs, '--', 'sh', '-c', 'while true; do usleep 50000; done']))
+      .exitCode,
+    0,
+  );
   const c = await lrctl(root, ['checkpoint', 'cp', 'snap']);
   t.equal(c.exitCode, 0, c.stderr);
   await waitFor(() => readStateOf(root, 'cp').status === 'checkpointed', 'checkpointed');

@@ -7,7 +7,24 @@ import { waitFor } from '../../fixtures/wait-for.js';
 t.test('five upgrades under load: every number once and in order, the same pids, supervision goes on', async (t) => {
   const { root, rootfs } = tempRoot(t);
   // a numbered line every millisecond
-  const r = await lrctl(root, ['run', '-d', '--name', 'busy', '--restart', 'always', '--health-cmd', 'true', '--health-interval', '200ms', '--rootfs', rootfs, '--', 'sh', '-c', 'i=0; while [ $i -lt 8000 ]; do i=$((i+1)); echo $i; usleep 1000; done; sleep 1000']);
+  const r = await lrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'busy',
+    '--restart',
+    'always',
+    '--health-cmd',
+    'true',
+    '--health-interval',
+    '200ms',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    'i=0; while [ $i -lt 8000 ]; do i=$((i+1)); echo $i; usleep 1000; done; sleep 1000',
+  ]);
   t.equal(r.exitCode, 0, r.stderr);
   const s0 = readStateOf(root, 'busy');
   await waitFor(() => readStateOf(root, 'busy').healthCheck?.status === 'healthy', 'healthy');
@@ -30,13 +47,22 @@ t.test('five upgrades under load: every number once and in order, the same pids,
   await waitFor(async () => (await lrctl(root, ['logs', '--tail', '1', 'busy'])).stdout === '8000\n', 'all lines written', 60_000);
   const out = (await lrctl(root, ['logs', 'busy'])).stdout.split('\n').filter(Boolean).map(Number);
   t.equal(out.length, 8000, 'every line');
-  t.ok(out.every((n, i) => n === i + 1), 'each number exactly once, in order');
+  t.ok(
+    out.every((n, i) => n === i + 1),
+    'each number exactly once, in order',
+  );
   await waitFor(() => (attached.pid ? true : false), 'attach started');
   await new Promise((r) => setTimeout(r, 1000));
   attached.kill('SIGKILL');
-  const seen = String((await attached).stdout).split('\n').filter(Boolean).map(Number);
+  const seen = String((await attached).stdout)
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
   t.ok(seen.length > 1000 && seen.at(-1) === 8000, `attach printed through the upgrades to the end (${seen.length} lines)`);
-  t.ok(seen.every((n, i) => i === 0 || n === seen[i - 1] + 1), 'with no gap and no repeat');
+  t.ok(
+    seen.every((n, i) => i === 0 || n === seen[i - 1] + 1),
+    'with no gap and no repeat',
+  );
 
   // the new code still supervises: health, attach, and the restart policy after kill -9
   const h = readStateOf(root, 'busy').healthCheck;
@@ -50,7 +76,10 @@ t.test('five upgrades under load: every number once and in order, the same pids,
 
 t.test('an upgrade during a restart back-off keeps the pending restart', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 'flap', '--restart', 'on-failure:8', '--rootfs', rootfs, '--', 'sh', '-c', 'echo go; exit 2'])).exitCode, 0);
+  t.equal(
+    (await lrctl(root, ['run', '-d', '--name', 'flap', '--restart', 'on-failure:8', '--rootfs', rootfs, '--', 'sh', '-c', 'echo go; exit 2'])).exitCode,
+    0,
+  );
   await waitFor(() => readStateOf(root, 'flap').status === 'restarting' && readStateOf(root, 'flap').restartCount >= 4, 'in a longer back-off', 30_000);
   const before = readStateOf(root, 'flap').restartCount;
   const u = await lrctl(root, ['shim', 'upgrade', 'flap']);

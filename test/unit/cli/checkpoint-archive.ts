@@ -38,7 +38,12 @@ writeFileSync(join(src, 'criu/pages-1.img'), 'x'.repeat(5000));
 t.test('modes are ours: 0700 folders, 0600 files, whatever the archive says', async (t) => {
   const { dest, err } = await importOf(pack('modes.tgz', src, ['--mode=6777', '--owner=1234', '--group=1234']));
   t.equal(err, null);
-  for (const [p, mode] of [['.', 0o700], ['criu', 0o700], ['meta.json', 0o600], ['criu/pages-1.img', 0o600]] as const) {
+  for (const [p, mode] of [
+    ['.', 0o700],
+    ['criu', 0o700],
+    ['meta.json', 0o600],
+    ['criu/pages-1.img', 0o600],
+  ] as const) {
     const st = lstatSync(join(dest, p));
     t.equal(st.mode & 0o7777, mode, `${p} ${mode.toString(8)}`);
     t.equal(st.uid, 0, `${p} owned by root`);

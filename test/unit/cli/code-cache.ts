@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { runWithCodeCache, writeCodeCache } from '../../../dist/cli/code-cache.js';
 
 const seen = globalThis as { codeCacheSeen?: unknown };
-const program = (word: string) => `globalThis.codeCacheSeen = { word: '${word}', file: __filename, dir: __dirname, req: typeof require('node:path').join, mod: typeof module.exports };\n`;
+const program = (word: string) =>
+  `globalThis.codeCacheSeen = { word: '${word}', file: __filename, dir: __dirname, req: typeof require('node:path').join, mod: typeof module.exports };\n`;
 
 t.test('a bundle runs as CommonJS, from its cache when it matches', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lrctl-cc-'));
@@ -42,6 +43,9 @@ t.test("the build's cache for the CLI is taken by this node", async (t) => {
   const nl = data.indexOf(10);
   const st = statSync(file);
   t.equal(data.toString('latin1', 0, nl), `${st.size} ${st.mtimeMs}`, 'the cache is stamped with the bundle it was written for');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'utf8')}\n})`, { filename: file, cachedData: data.subarray(nl + 1) });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'utf8')}\n})`, {
+    filename: file,
+    cachedData: data.subarray(nl + 1),
+  });
   t.equal(script.cachedDataRejected, false, 'V8 accepts it');
 });

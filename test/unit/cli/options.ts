@@ -138,7 +138,30 @@ t.test('parseDuration', async (t) => {
   ];
   for (const [v, ms] of good) t.equal(parseDuration(v), ms, JSON.stringify(v));
   // 0.4ms rounds to 0: not a positive duration
-  for (const v of ['0s', '0ms', '0.0m', '0.4ms', '10', '-1s', 'abc', '', ' ', 's', 'ms', '1d', '10S', '1H', '5 m', '.5s', '1.s', '1e3ms', '1s30', '1m30s', 'Infinitys', 'NaNs']) {
+  for (const v of [
+    '0s',
+    '0ms',
+    '0.0m',
+    '0.4ms',
+    '10',
+    '-1s',
+    'abc',
+    '',
+    ' ',
+    's',
+    'ms',
+    '1d',
+    '10S',
+    '1H',
+    '5 m',
+    '.5s',
+    '1.s',
+    '1e3ms',
+    '1s30',
+    '1m30s',
+    'Infinitys',
+    'NaNs',
+  ]) {
     rejects(t, () => parseDuration(v), JSON.stringify(v), `expected a duration such as 500ms, 30s, 5m or 1h, got ${JSON.stringify(v)}`);
   }
 });

@@ -5,10 +5,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { buildProgram } from '../../../dist/cli/program.js';
 
 const root = new URL('../../../', import.meta.url);
-const files = readdirSync(new URL('lib/cli/commands/', root)).map((f) => f.replace(/\.ts$/, '')).sort();
+const files = readdirSync(new URL('lib/cli/commands/', root))
+  .map((f) => f.replace(/\.ts$/, ''))
+  .sort();
 const program = buildProgram();
 
-t.same(program.commands.map((c) => c.name()), files, 'each lib/cli/commands/<x>.ts is registered, alphabetically');
+t.same(
+  program.commands.map((c) => c.name()),
+  files,
+  'each lib/cli/commands/<x>.ts is registered, alphabetically',
+);
 for (const c of program.commands) {
   t.test(c.name(), async (t) => {
     t.ok(c.description().length > 10, 'has a description');

@@ -19,7 +19,11 @@ function walk(file: string): void {
 walk(join(dist, 'shim/main.js'));
 
 t.same([...packages], [], 'the shim imports no npm package at all');
-t.same([...seen].filter((f) => f.includes('/cli/')), [], 'the shim imports nothing from lib/cli');
+t.same(
+  [...seen].filter((f) => f.includes('/cli/')),
+  [],
+  'the shim imports nothing from lib/cli',
+);
 t.ok(seen.size > 5, `walked ${seen.size} modules`);
 
 // The shim reaps adopted orphans: any child it spawns asynchronously must be

@@ -134,7 +134,10 @@ t.test('openLogAt resumes where the writer was, and never before', async (t) => 
   t.equal(r.skipped, true, 'says output may be missing');
   const { entries, text } = await readAll(log, r.files);
   t.ok(entries.length > 0);
-  t.ok(entries.every((e) => e.time > at.time), 'no entry at or before the position');
+  t.ok(
+    entries.every((e) => e.time > at.time),
+    'no entry at or before the position',
+  );
   t.equal(text, kept, 'reads on from the oldest kept entry');
 
   // an inode in the listing with another file's contents (a reused inode) is not trusted
@@ -142,7 +145,10 @@ t.test('openLogAt resumes where the writer was, and never before', async (t) => 
   const fake = { ino: files[0].ino, pos: 50, time: at.time };
   r = openLogAt(log, fake);
   const e2 = (await readAll(log, r.files)).entries;
-  t.ok(e2.every((e) => e.time > at.time), 'reused inode: still nothing at or before the time');
+  t.ok(
+    e2.every((e) => e.time > at.time),
+    'reused inode: still nothing at or before the time',
+  );
 
   // a position later than everything in the log: nothing to read, nothing skipped
   r = openLogAt(log, { ino: -1, pos: 0, time: '2999-01-01T00:00:00.000000000Z' });

@@ -27,11 +27,7 @@ t.test('rotate with maxFiles 3 shifts container.log -> .1 -> .2 and drops the ol
   t.same(readdirSync(dir).sort(), ['container.log.1', 'container.log.2', 'shim.log']);
   t.equal(read(`${log}.1`), 'fresh');
   t.equal(read(`${log}.2`), 'newest');
-  t.same(
-    logFilesOldestFirst(log, 3).filter(existsSync).map(read),
-    ['newest', 'fresh'],
-    'read oldest first',
-  );
+  t.same(logFilesOldestFirst(log, 3).filter(existsSync).map(read), ['newest', 'fresh'], 'read oldest first');
 });
 
 t.test('rotate before the chain is full', async (t) => {

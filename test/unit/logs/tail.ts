@@ -143,7 +143,10 @@ t.test('tail of a 64 MiB file reads at most 256 KiB', async (t) => {
   t.ok(from[0].pos > size - 256 * 1024, 'starts near the end');
   const got = joinLines(await readEntries(log, from));
   t.ok(got.length >= 10, `${got.length} lines`);
-  t.same(got.slice(-10), lines.slice(-10).map((l) => `stdout ${l}`));
+  t.same(
+    got.slice(-10),
+    lines.slice(-10).map((l) => `stdout ${l}`),
+  );
 });
 
 t.test('an unfinished last line (a write in progress) is not counted', async (t) => {

@@ -21,7 +21,13 @@ t.test('an overlay mounts, takes writes in its upper layer, and unmounts', async
   mountOverlay(p);
   t.ok(isMounted(p.target), 'mounted');
   mountOverlay(p);
-  t.equal(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === p.target).length, 1, 'mounting again does nothing');
+  t.equal(
+    readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .filter((l) => l.split(' ')[4] === p.target).length,
+    1,
+    'mounting again does nothing',
+  );
   t.equal(readFileSync(join(p.target, 'base'), 'utf8'), 'lower\n', 'the lower layer shows through');
   writeFileSync(join(p.target, 'new'), 'upper\n');
   t.ok(existsSync(join(p.upper, 'new')), 'a write lands in the upper layer');
@@ -35,7 +41,10 @@ t.test('an overlay mounts, takes writes in its upper layer, and unmounts', async
 t.test('failures are one line with the reason', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lrctl-mount-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  t.throws(() => mountOverlay({ lower: join(dir, 'missing'), upper: join(dir, 'u'), work: join(dir, 'w'), target: join(dir, 'm') }), { code: 'ERUNTIME', message: /^mounting the rootfs overlay on .*\/m failed: mount: No such file or directory$/ });
+  t.throws(() => mountOverlay({ lower: join(dir, 'missing'), upper: join(dir, 'u'), work: join(dir, 'w'), target: join(dir, 'm') }), {
+    code: 'ERUNTIME',
+    message: /^mounting the rootfs overlay on .*\/m failed: mount: No such file or directory$/,
+  });
   t.throws(() => native().mount('overlay', join(dir, 'nowhere'), 'overlay', 'lowerdir=/'), { message: 'mount: No such file or directory' });
   t.throws(() => native().umountDetach(dir), { message: 'umount: Invalid argument' }, 'not a mount point');
   t.throws(() => (native().mount as (...a: unknown[]) => void)('overlay', 1, 'overlay', ''), { name: 'TypeError' });

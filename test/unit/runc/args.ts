@@ -1,25 +1,37 @@
 import t from 'tap';
-import {
-  buildCreateArgs,
-  buildDeleteArgs,
-  buildExecArgs,
-  buildGlobalArgs,
-  buildKillArgs,
-  buildStartArgs,
-  buildStateArgs,
-} from '../../../dist/runc/args.js';
+import { buildCreateArgs, buildDeleteArgs, buildExecArgs, buildGlobalArgs, buildKillArgs, buildStartArgs, buildStateArgs } from '../../../dist/runc/args.js';
 
 const cases: [string, () => string[], string[]][] = [
-  ['global', () => buildGlobalArgs({ root: '/var/lib/lrctl/runc', log: '/c/runc.log.json' }), ['--root', '/var/lib/lrctl/runc', '--log', '/c/runc.log.json', '--log-format', 'json']],
-  ['create', () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid' }), ['create', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', 'web']],
-  ['create, null console socket', () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', consoleSocket: null }), ['create', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', 'web']],
-  ['create, empty console socket', () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', consoleSocket: '' }), ['create', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', 'web']],
+  [
+    'global',
+    () => buildGlobalArgs({ root: '/var/lib/lrctl/runc', log: '/c/runc.log.json' }),
+    ['--root', '/var/lib/lrctl/runc', '--log', '/c/runc.log.json', '--log-format', 'json'],
+  ],
+  [
+    'create',
+    () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid' }),
+    ['create', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', 'web'],
+  ],
+  [
+    'create, null console socket',
+    () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', consoleSocket: null }),
+    ['create', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', 'web'],
+  ],
+  [
+    'create, empty console socket',
+    () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', consoleSocket: '' }),
+    ['create', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', 'web'],
+  ],
   [
     'create with console socket',
     () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', consoleSocket: '/c/console.sock' }),
     ['create', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', '--console-socket', '/c/console.sock', 'web'],
   ],
-  ['create and start', () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', start: true }), ['run', '--detach', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', 'web']],
+  [
+    'create and start',
+    () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', start: true }),
+    ['run', '--detach', '--bundle', '/c/bundle', '--pid-file', '/c/init.pid', 'web'],
+  ],
   [
     'create and start with console socket',
     () => buildCreateArgs({ id: 'web', bundle: '/c/bundle', pidFile: '/c/init.pid', consoleSocket: '/c/console.sock', start: true }),
@@ -38,11 +50,7 @@ const cases: [string, () => string[], string[]][] = [
     () => buildExecArgs({ id: 'web', args: ['sh', '-c', 'echo $A --tty'], tty: true, cwd: '/tmp', env: ['A=1', 'B=x y'], user: '1000:1000' }),
     ['exec', '--tty', '--cwd', '/tmp', '--env', 'A=1', '--env', 'B=x y', '--user', '1000:1000', 'web', 'sh', '-c', 'echo $A --tty'],
   ],
-  [
-    'exec with empty/null options',
-    () => buildExecArgs({ id: 'web', args: ['true'], tty: false, cwd: null, env: [], user: null }),
-    ['exec', 'web', 'true'],
-  ],
+  ['exec with empty/null options', () => buildExecArgs({ id: 'web', args: ['true'], tty: false, cwd: null, env: [], user: null }), ['exec', 'web', 'true']],
   ['exec user 0:0 is passed', () => buildExecArgs({ id: 'web', args: ['id'], user: '0:0' }), ['exec', '--user', '0:0', 'web', 'id']],
 ];
 

@@ -11,7 +11,10 @@ const debugOkLog = readFileSync(join(fixtures, 'runc-1.1.5-debug-ok.log'), 'utf8
 const CREATE_FAILED = 'runc create failed: chdir /tmp/nobundle: no such file or directory';
 
 t.test('the fixtures are what the README says', async (t) => {
-  const lines = errorsLog.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = errorsLog
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.equal(lines.length, 3);
   t.same(
     lines.map((l) => [l.level, l.msg]),
@@ -21,7 +24,10 @@ t.test('the fixtures are what the README says', async (t) => {
       ['error', CREATE_FAILED],
     ],
   );
-  const debug = debugOkLog.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const debug = debugOkLog
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.ok(debug.length > 10);
   t.same([...new Set(debug.map((l) => l.level))], ['debug']);
 });

@@ -16,7 +16,10 @@ const tmp = (t: Test) => {
 // A diag that remembers what it was told.
 const recorder = () => {
   const said: string[] = [];
-  return { said, diag: { info: (m: string) => said.push(`info ${m}`), warn: (m: string) => said.push(`warn ${m}`), error: (m: string) => said.push(`error ${m}`) } };
+  return {
+    said,
+    diag: { info: (m: string) => said.push(`info ${m}`), warn: (m: string) => said.push(`warn ${m}`), error: (m: string) => said.push(`error ${m}`) },
+  };
 };
 
 // `n` bytes of numbered lines, starting at line `first`.
@@ -107,7 +110,11 @@ t.test('a full disk: output is dropped, never torn, and the gap is noted', async
   t.ok(Buffer.concat(out.map((e) => Buffer.concat([e.content, Buffer.from(e.full ? '\n' : '')]))).equals(Buffer.concat(written)), 'exactly the chunks written');
   // notes written into the page slack while the disk was full account for the earlier drops
   const early = notes(full).map((e) => Number(NOTE.exec(e.content.toString())?.[1]));
-  t.equal(early.reduce((a, b) => a + b, 0), gapBase, `notes written while full (${early.length}) add up`);
+  t.equal(
+    early.reduce((a, b) => a + b, 0),
+    gapBase,
+    `notes written while full (${early.length}) add up`,
+  );
 
   // space again: the gap is noted, then the new chunk
   const gap = w.dropped - gapBase;
@@ -126,7 +133,11 @@ t.test('a full disk: output is dropped, never torn, and the gap is noted', async
   t.match(said.at(-1), `info log writable again after dropping ${gap} bytes`);
   const all = checkWhole(t, log);
   const counted = notes(all).map((e) => Number(NOTE.exec(e.content.toString())?.[1]));
-  t.equal(counted.reduce((a, b) => a + b, 0), w.dropped, 'the notes add up to the dropped counter');
+  t.equal(
+    counted.reduce((a, b) => a + b, 0),
+    w.dropped,
+    'the notes add up to the dropped counter',
+  );
 
   // a second gap: its note counts from where it began, the counter goes on
   fill('again');
@@ -236,6 +247,9 @@ t.test('while output is dropped, the count is told at least once a second, not o
   t.ok(w.dropped > 0, `dropped ${w.dropped}`);
   t.ok(changes.length >= 3, `told ${changes.length} times during a 2.6 s gap: ${JSON.stringify(changes)}`);
   t.ok(changes.length <= 5, 'but not for every chunk');
-  t.ok(changes.every((c, i) => i === 0 || c > changes[i - 1]), 'a rising count');
+  t.ok(
+    changes.every((c, i) => i === 0 || c > changes[i - 1]),
+    'a rising count',
+  );
   t.ok(w.dropped - changes.at(-1)! <= 4096 * 11, 'the last count told is at most a second of chunks old');
 });

@@ -92,7 +92,7 @@ t.test('readStartTime and isAlive are null/false for a zombie and for a reaped c
   let zombie: number | null = null;
   for (let i = 0; i < 200 && zombie === null; i++) {
     await new Promise((r) => setTimeout(r, 10));
-    let kids: string[] = [];
+    let kids: string[];
     try {
       kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
     } catch {

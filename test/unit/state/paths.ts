@@ -36,7 +36,10 @@ t.test('a long root moves sockets to short hashed names under /run/lrctl', async
   const p = containerPaths(root, 'web');
   t.equal(p.dir, `${root}/containers/web`, 'the dir itself stays under the root');
   t.equal(p.state, `${root}/containers/web/state.json`);
-  for (const [key, name] of [['socket', 'ctl.sock'], ['consoleSocket', 'console.sock']] as const) {
+  for (const [key, name] of [
+    ['socket', 'ctl.sock'],
+    ['consoleSocket', 'console.sock'],
+  ] as const) {
     const s = p[key];
     t.match(s, new RegExp(`^/run/lrctl/[0-9a-f]{24}\\.${name.replace('.', '\\.')}$`), `${key} hashed`);
     t.ok(Buffer.byteLength(s) <= 107, `${key} fits sun_path (${Buffer.byteLength(s)} bytes)`);

@@ -111,7 +111,11 @@ t.test('restarting: the shim waits out a back-off before the next run', async (t
     code: 'ESTATE',
     message: 'cannot rm container web: it is restarting; rm needs created, stopped or checkpointed',
   });
-  t.same([...NEXT.restarting].sort(), ['created', 'restoring', 'running', 'stopped'], 'restarting -> the next run (created, running: runc run -d, or restoring), or stopped');
+  t.same(
+    [...NEXT.restarting].sort(),
+    ['created', 'restoring', 'running', 'stopped'],
+    'restarting -> the next run (created, running: runc run -d, or restoring), or stopped',
+  );
   for (const from of ['created', 'running', 'paused', 'checkpointing', 'restoring'] as St[]) {
     t.doesNotThrow(() => assertNext(from, 'restarting'), `${from} -> restarting`);
   }

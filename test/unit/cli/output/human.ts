@@ -47,9 +47,16 @@ t.test('describeStatus', async (t) => {
   t.equal(describeStatus(v({}), now), 'Up 3 minutes');
   t.equal(describeStatus(v({ startedAt: ago(2 * S) }), now), 'Up 2 seconds');
   t.equal(describeStatus(v({ status: 'paused' }), now), 'Up 3 minutes (Paused)');
-  t.equal(describeStatus(v({ status: 'stopped', finishedAt: ago(2 * M), exitCode: 137, health: 'exited', initAlive: false }), now), 'Exited (137) 2 minutes ago');
+  t.equal(
+    describeStatus(v({ status: 'stopped', finishedAt: ago(2 * M), exitCode: 137, health: 'exited', initAlive: false }), now),
+    'Exited (137) 2 minutes ago',
+  );
   t.equal(describeStatus(v({ status: 'stopped', finishedAt: ago(5 * H), exitCode: 0, health: 'exited', initAlive: false }), now), 'Exited (0) 5 hours ago');
-  t.equal(describeStatus(v({ status: 'stopped', finishedAt: ago(2 * M), exitCode: null, health: 'exited', initAlive: false }), now), 'Exited 2 minutes ago', 'no exit code');
+  t.equal(
+    describeStatus(v({ status: 'stopped', finishedAt: ago(2 * M), exitCode: null, health: 'exited', initAlive: false }), now),
+    'Exited 2 minutes ago',
+    'no exit code',
+  );
   t.equal(describeStatus(v({ status: 'created', startedAt: null }), now), 'Created');
   t.equal(describeStatus(v({ status: 'checkpointed', health: 'exited', initAlive: false }), now), 'Checkpointed');
   t.equal(describeStatus(v({ status: 'creating', startedAt: null }), now), 'Creating');
@@ -69,6 +76,13 @@ t.test('describeStatus', async (t) => {
 });
 
 t.test('describeStatus defaults now to the clock', async (t) => {
-  const s = describeStatus({ status: 'running', startedAt: new Date(Date.now() - 3 * M).toISOString(), finishedAt: null, exitCode: null, health: 'ok', initAlive: true });
+  const s = describeStatus({
+    status: 'running',
+    startedAt: new Date(Date.now() - 3 * M).toISOString(),
+    finishedAt: null,
+    exitCode: null,
+    health: 'ok',
+    initAlive: true,
+  });
   t.equal(s, 'Up 3 minutes');
 });
