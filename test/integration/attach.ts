@@ -46,7 +46,16 @@ t.test('attach to a -t container sends keystrokes to its pty and reports its exi
   });
   let seen = '';
   p.stdout!.on('data', (d) => (seen += d));
-  await new Promise((r) => setTimeout(r, 1500));
+  // attached once the shell answers a keystroke with its prompt
+  await waitFor(
+    () => {
+      p.stdin!.write('\r');
+      return /# /.test(seen);
+    },
+    'the shell prompt through attach',
+    20_000,
+    200,
+  );
   p.stdin!.write('echo $((6*7))-answer; stty size; exit 3\r');
   const r = await p;
   t.match(seen, /42-answer/);

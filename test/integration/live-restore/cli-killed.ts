@@ -10,7 +10,18 @@ import { waitFor } from '../../fixtures/wait-for.js';
 
 const N = 4;
 const counter = (name: string) => ['sh', '-c', `i=0; while true; do echo "${name} $i"; i=$((i+1)); usleep 20000; done`];
-const randomMs = (max: number) => Math.floor(Math.random() * max);
+// The kill points come from a seeded generator (mulberry32): the seed is
+// printed, and LRCTL_TEST_SEED=<seed> replays a failing run's kill points.
+const SEED = Number(process.env.LRCTL_TEST_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+let state = SEED;
+function random(): number {
+  state = (state + 0x6d2b79f5) >>> 0;
+  let x = state;
+  x = Math.imul(x ^ (x >>> 15), x | 1);
+  x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+  return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
+}
+const randomMs = (max: number) => Math.floor(random() * max);
 
 async function killCliAfter(root: string, args: string[], ms: number): Promise<void> {
   const p = spawnLrctl(root, args);
@@ -29,7 +40,8 @@ function numbersInLog(root: string, id: string): number[] {
     .map((l) => Number(l.split(' ').pop()));
 }
 
-t.test('containers survive CLIs killed with SIGKILL at random points', async (t) => {
+t.test(`containers survive CLIs killed with SIGKILL at random points (LRCTL_TEST_SEED=${SEED})`, async (t) => {
+  t.comment(`kill points from seed ${SEED}: LRCTL_TEST_SEED=${SEED} replays them`);
   const { root, rootfs } = tempRoot(t);
   // run: killed at a random point; the container exists and runs, or never was created, or is left incomplete.
   for (let i = 0; i < N; i++) await killCliAfter(root, ['run', '-d', '--name', `c${i}`, '--rootfs', rootfs, '--', ...counter(`c${i}`)], 100 + randomMs(1100));

@@ -45,10 +45,12 @@ t.test('boot brings back the right containers after a reboot and leaves the rest
   await run('memory', ['--restart', 'always', '--restore-on-boot'], ['sh', '-c', COUNTER]);
   t.equal((await lrctl(root, ['stop', '-t', '0', 'always-stopped', 'unless-stopped'])).exitCode, 0);
   await waitFor(() => readStateOf(root, 'onfail-done').status === 'stopped', 'onfail-done exited 0');
-  await new Promise((r) => setTimeout(r, 1000));
+  const counted = async () => (await lrctl(root, ['logs', 'memory'])).stdout.split('\n').filter(Boolean).length;
+  await waitFor(async () => (await counted()) > 5, 'memory has counted a while');
   const cp = await lrctl(root, ['checkpoint', 'create', '--leave-running', 'memory']);
   t.equal(cp.exitCode, 0, cp.stderr);
-  await new Promise((r) => setTimeout(r, 1000));
+  const atCheckpoint = await counted();
+  await waitFor(async () => (await counted()) > atCheckpoint + 5, 'memory counts on past its checkpoint');
   const ids = ['always', 'always-stopped', 'memory', 'onfail', 'onfail-done', 'plain', 'unless', 'unless-stopped'];
   await simulateReboot(root, ids);
   const before = (await lrctl(root, ['logs', 'memory'])).stdout.split('\n').filter(Boolean).length;

@@ -30,13 +30,21 @@ t.test('five upgrades under load: every number once and in order, the same pids,
   await waitFor(() => readStateOf(root, 'busy').healthCheck?.status === 'healthy', 'healthy');
   // an attached client loses its connection at each exec and reads on from the log
   const attached = spawnLrctl(root, ['attach', 'busy']);
+  let attachOut = '';
+  attached.stdout!.on('data', (d) => (attachOut += d));
+  const logged = async () => (await lrctl(root, ['logs', 'busy'])).stdout.split('\n').filter(Boolean);
   for (let k = 1; k <= 5; k++) {
     const u = await lrctl(root, ['shim', 'upgrade', '--json', 'busy']);
     t.equal(u.exitCode, 0, u.stderr);
     const [done] = JSON.parse(u.stdout);
     t.equal(done.shimGeneration, k, `upgrade ${k}: generation ${k}`);
     t.equal(done.shimPid, s0.shimPid, `upgrade ${k}: the same shim pid`);
-    await new Promise((r) => setTimeout(r, 300));
+    // output flows under the new code before the next upgrade
+    const before = (await logged()).length;
+    await waitFor(async () => {
+      const now = await logged();
+      return now.length > before + 5 || now.at(-1) === '8000';
+    }, `output after upgrade ${k}`);
   }
   const s = readStateOf(root, 'busy');
   t.equal(s.initPid, s0.initPid, 'the container process never changed');
@@ -51,8 +59,8 @@ t.test('five upgrades under load: every number once and in order, the same pids,
     out.every((n, i) => n === i + 1),
     'each number exactly once, in order',
   );
-  await waitFor(() => (attached.pid ? true : false), 'attach started');
-  await new Promise((r) => setTimeout(r, 1000));
+  // the attached client reads on through every upgrade to the last line
+  await waitFor(() => attachOut.split('\n').includes('8000'), 'attach printed the last line', 30_000);
   attached.kill('SIGKILL');
   const seen = String((await attached).stdout)
     .split('\n')
