@@ -3,7 +3,7 @@
     {
       "target_name": "lrctl_native",
       "sources": ["lib/native/addon.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2"]
+      "cflags": ["-Wall", "-Wextra", "-Werror", "-O2"]
     }
   ]
 }

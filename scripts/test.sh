@@ -2,8 +2,10 @@
 # The whole test suite on a fresh Debian 12 machine, as root: installs what
 # lrctl needs (scripts/setup.sh), installs and builds the project (npm ci also
 # builds the native addon), checks lint and format (npm run lint), runs every
-# test with tap, and ends with the totals as "N passed, N failed, N skipped"
-# (a lint failure counts as one failed). Exits non-zero if anything failed.
+# test with tap, then the addon's tests again under AddressSanitizer and UBSan
+# (scripts/sanitize-addon.sh), and ends with the totals as "N passed, N
+# failed, N skipped" (a lint or sanitizer failure counts as one failed).
+# Exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,10 @@ lint_rc=$?
 out=$(mktemp)
 npm test 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
+
+bash scripts/sanitize-addon.sh >/tmp/lrctl-sanitize.log 2>&1
+san_rc=$?
+[ "$san_rc" -eq 0 ] || tail -n 40 /tmp/lrctl-sanitize.log
 
 # tap's closing line: "# { total: N, pass: N, fail: N, skip: N, todo: N }" (zero counts omitted)
 summary=$(grep -E '^# \{ total: ' "$out" | tail -n1)
@@ -30,6 +36,7 @@ elif [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
   fail=1
 fi
 [ "$lint_rc" -ne 0 ] && { echo "npm run lint failed"; fail=$((fail + 1)); rc=1; }
+[ "$san_rc" -ne 0 ] && { echo "the addon's tests under ASan/UBSan failed (scripts/sanitize-addon.sh)"; fail=$((fail + 1)); rc=1; }
 # A skipped test is not a passing one.
 [ "$skip" -gt 0 ] && [ "$fail" -eq 0 ] && fail=$skip
 echo "$pass passed, $fail failed, $skip skipped"

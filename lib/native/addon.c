@@ -3,18 +3,25 @@
  * master over a unix socket (runc --console-socket), and setting a pty's
  * window size, execve for a shim that upgrades itself in place, malloc_trim,
  * the uid at the other end of a unix socket, and mount/umount for a
- * container's overlay (the mount(8) process cost ~10 ms of each launch). Plus one hot loop: encoding output into log entries, which in
- * JavaScript costs more CPU than the write itself. Every function is
- * synchronous and short. */
+ * container's overlay (the mount(8) process cost ~10 ms of each launch).
+ * Plus one hot loop: encoding output into log entries, which in JavaScript
+ * costs more CPU than the write itself. Every function is synchronous; the
+ * two that wait (acceptRecvFd, and mount on a slow filesystem) are bounded
+ * by their caller's timeout or the kernel. Arguments are checked strictly:
+ * an fd that is NaN or 1.5 is a TypeError, never fd 0. */
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -24,22 +31,42 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* Throws an Error whose code is the errno name, like Node's own fs errors. */
+/* Throws an Error whose code is the errno name (strerrorname_np, glibc
+ * 2.32+), like Node's own fs errors; "E<number>" for one glibc cannot name. */
 static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char msg[256];
+  char msg[512];
+  char unnamed[16];
+  const char *code = strerrorname_np(err);
+  if (code == NULL) {
+    snprintf(unnamed, sizeof unnamed, "E%d", err);
+    code = unnamed;
+  }
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  const char *code = err == EINVAL ? "EINVAL" : err == EPERM ? "EPERM" : err == ECHILD ? "ECHILD"
-                   : err == ETIMEDOUT ? "ETIMEDOUT" : err == EBADF ? "EBADF" : err == ENAMETOOLONG ? "ENAMETOOLONG"
-                   : "ENATIVE";
   napi_throw_error(env, code, msg);
   return NULL;
+}
+
+/* A whole number in int32's range: NaN, Infinity, 1.5 and non-numbers are
+ * refused (napi_get_value_int32 would turn NaN into 0, which is stdin). */
+static int value_int(napi_env env, napi_value v, int32_t *out) {
+  napi_valuetype t;
+  double d;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number || napi_get_value_double(env, v, &d) != napi_ok) return -1;
+  if (!isfinite(d) || d != trunc(d) || d < INT32_MIN || d > INT32_MAX) return -1;
+  *out = (int32_t)d;
+  return 0;
 }
 
 static int arg_int(napi_env env, napi_callback_info info, size_t n, int32_t *out) {
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n + 1) return -1;
-  return napi_get_value_int32(env, argv[n], out) == napi_ok ? 0 : -1;
+  return value_int(env, argv[n], out);
+}
+
+/* An fd argument: a whole number >= 0. */
+static int arg_fd(napi_env env, napi_callback_info info, size_t n, int32_t *out) {
+  return arg_int(env, info, n, out) != 0 || *out < 0 ? -1 : 0;
 }
 
 static napi_value make_int(napi_env env, int64_t v) {
@@ -62,7 +89,7 @@ static napi_value set_child_subreaper(napi_env env, napi_callback_info info) {
  * side checks that the other runs as its own user. */
 static napi_value peer_uid(napi_env env, napi_callback_info info) {
   int32_t fd;
-  if (arg_int(env, info, 0, &fd) != 0 || fd < 0) { napi_throw_type_error(env, NULL, "peerUid: fd must be a non-negative integer"); return NULL; }
+  if (arg_fd(env, info, 0, &fd) != 0) { napi_throw_type_error(env, NULL, "peerUid: fd must be a non-negative integer"); return NULL; }
   struct ucred cred;
   socklen_t len = sizeof cred;
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return throw_errno(env, "getsockopt(SO_PEERCRED)", errno);
@@ -115,7 +142,7 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
 /* getPipeSize(fd) -> bytes */
 static napi_value get_pipe_size(napi_env env, napi_callback_info info) {
   int32_t fd;
-  if (arg_int(env, info, 0, &fd) != 0) { napi_throw_type_error(env, NULL, "getPipeSize: fd must be an integer"); return NULL; }
+  if (arg_fd(env, info, 0, &fd) != 0) { napi_throw_type_error(env, NULL, "getPipeSize: fd must be a non-negative integer"); return NULL; }
   int r = fcntl(fd, F_GETPIPE_SZ);
   if (r < 0) return throw_errno(env, "fcntl(F_GETPIPE_SZ)", errno);
   return make_int(env, r);
@@ -135,7 +162,7 @@ static napi_value encode_entries(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
       napi_get_buffer_info(env, argv[0], (void **)&chunk, &clen) != napi_ok ||
       napi_get_buffer_info(env, argv[1], (void **)&header, &hlen) != napi_ok || hlen < 2 ||
-      napi_get_value_int32(env, argv[2], &max) != napi_ok || max <= 0) {
+      value_int(env, argv[2], &max) != 0 || max <= 0) {
     napi_throw_type_error(env, NULL, "encodeEntries: (chunk: Buffer, header: Buffer, maxEntry > 0)");
     return NULL;
   }
@@ -174,7 +201,10 @@ static napi_value encode_entries(napi_env env, napi_callback_info info) {
 /* setPipeSize(fd, bytes) -> the capacity the kernel granted (rounded up to pages). */
 static napi_value set_pipe_size(napi_env env, napi_callback_info info) {
   int32_t fd, size;
-  if (arg_int(env, info, 0, &fd) != 0 || arg_int(env, info, 1, &size) != 0) { napi_throw_type_error(env, NULL, "setPipeSize: fd and size must be integers"); return NULL; }
+  if (arg_fd(env, info, 0, &fd) != 0 || arg_int(env, info, 1, &size) != 0 || size <= 0) {
+    napi_throw_type_error(env, NULL, "setPipeSize: fd and size must be positive integers");
+    return NULL;
+  }
   int r = fcntl(fd, F_SETPIPE_SZ, size);
   if (r < 0) return throw_errno(env, "fcntl(F_SETPIPE_SZ)", errno);
   return make_int(env, r);
@@ -242,29 +272,80 @@ static napi_value listen_unix(napi_env env, napi_callback_info info) {
   return make_int(env, fd);
 }
 
-/* acceptRecvFd(listenFd, timeoutMs) -> the fd runc sends (the pty master).
- * Blocks up to timeoutMs: used once, while the container is being created. */
+/* Milliseconds left until `deadline` (CLOCK_MONOTONIC), at least 0. */
+static int ms_left(const struct timespec *deadline) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long long ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+  return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* poll() one fd for input until `deadline`: 1 ready, 0 timed out, -1 errno. */
+static int wait_readable(int fd, const struct timespec *deadline) {
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  int r;
+  do { r = poll(&p, 1, ms_left(deadline)); } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+/* Closes every fd an SCM_RIGHTS message of `msg` carried. */
+static void close_received(struct msghdr *msg) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < n; i++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+      close(fd);
+    }
+  }
+}
+
+/* acceptRecvFd(listenFd, timeoutMs) -> the one fd runc sends (the pty
+ * master). The whole exchange, the connection and then its message, is
+ * bounded by timeoutMs (ETIMEDOUT): a peer that connects and sends nothing
+ * cannot hold the shim. A message with more than one fd, or cut short
+ * (MSG_CTRUNC), is refused and whatever it carried is closed. */
 static napi_value accept_recv_fd(napi_env env, napi_callback_info info) {
   int32_t lfd, timeout;
-  if (arg_int(env, info, 0, &lfd) != 0 || arg_int(env, info, 1, &timeout) != 0) { napi_throw_type_error(env, NULL, "acceptRecvFd: fd and timeout must be integers"); return NULL; }
-  struct pollfd p = { .fd = lfd, .events = POLLIN };
-  int r;
-  do { r = poll(&p, 1, timeout); } while (r < 0 && errno == EINTR);
+  if (arg_fd(env, info, 0, &lfd) != 0 || arg_int(env, info, 1, &timeout) != 0 || timeout < 0) {
+    napi_throw_type_error(env, NULL, "acceptRecvFd: fd and timeout must be non-negative integers");
+    return NULL;
+  }
+  struct timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += timeout / 1000;
+  deadline.tv_nsec += (long)(timeout % 1000) * 1000000;
+  if (deadline.tv_nsec >= 1000000000) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000; }
+  int r = wait_readable(lfd, &deadline);
   if (r < 0) return throw_errno(env, "poll console socket", errno);
   if (r == 0) return throw_errno(env, "waiting for runc to send the pty", ETIMEDOUT);
   int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
   if (cfd < 0) return throw_errno(env, "accept console socket", errno);
+  r = wait_readable(cfd, &deadline);
+  if (r <= 0) {
+    int e = r == 0 ? ETIMEDOUT : errno;
+    close(cfd);
+    return throw_errno(env, "waiting for runc's message on the console socket", e);
+  }
   char name[256];
   struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
   union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
   ssize_t n;
-  do { n = recvmsg(cfd, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+  do { n = recvmsg(cfd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT); } while (n < 0 && errno == EINTR);
   int e = errno;
   close(cfd);
   if (n < 0) return throw_errno(env, "recvmsg console socket", e);
+  if (msg.msg_flags & MSG_CTRUNC) {
+    close_received(&msg);
+    return throw_errno(env, "the console socket's message carried more than one fd", EMSGSIZE);
+  }
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return throw_errno(env, "runc sent no fd on the console socket", EBADF);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+    close_received(&msg);
+    return throw_errno(env, "runc sent no fd on the console socket", EBADMSG);
+  }
   int fd;
   memcpy(&fd, CMSG_DATA(c), sizeof fd);
   return make_int(env, fd);
@@ -273,8 +354,9 @@ static napi_value accept_recv_fd(napi_env env, napi_callback_info info) {
 /* setWinsize(fd, rows, cols): resize a pty (TIOCSWINSZ on the master). */
 static napi_value set_winsize(napi_env env, napi_callback_info info) {
   int32_t fd, rows, cols;
-  if (arg_int(env, info, 0, &fd) != 0 || arg_int(env, info, 1, &rows) != 0 || arg_int(env, info, 2, &cols) != 0) {
-    napi_throw_type_error(env, NULL, "setWinsize: fd, rows and cols must be integers");
+  if (arg_fd(env, info, 0, &fd) != 0 || arg_int(env, info, 1, &rows) != 0 || arg_int(env, info, 2, &cols) != 0 || rows < 0 || rows > USHRT_MAX
+      || cols < 0 || cols > USHRT_MAX) {
+    napi_throw_type_error(env, NULL, "setWinsize: fd, rows and cols must be integers (rows and cols 0 to 65535)");
     return NULL;
   }
   struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
@@ -282,50 +364,101 @@ static napi_value set_winsize(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A string argument copied to the heap at its full length (free() it); NULL
+ * if it is not a string, holds a NUL, or would pass `*budget` bytes, which
+ * it is charged against (execve's ARG_MAX). */
+static char *arg_heap_string(napi_env env, napi_value v, size_t *budget) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || len + 1 > *budget) return NULL;
+  char *s = malloc(len + 1);
+  if (s == NULL) return NULL;
+  size_t got;
+  if (napi_get_value_string_utf8(env, v, s, len + 1, &got) != napi_ok || got != len || strlen(s) != len) {
+    free(s);
+    return NULL;
+  }
+  *budget -= len + 1;
+  return s;
+}
+
+static void free_strings(char **v, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) free(v[i]);
+}
+
+/* Gives back close-on-exec to the first `n` fds of `fds` (an exec that failed). */
+static void restore_cloexec(const int32_t *fds, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    int flags = fcntl(fds[i], F_GETFD);
+    if (flags >= 0) fcntl(fds[i], F_SETFD, flags | FD_CLOEXEC);
+  }
+}
+
+#define EXEC_MAX_ARGS 64
+#define EXEC_MAX_FDS 64
+
 /* execve(path, argv, keepFds): replace this process (same pid, same children)
  * with `path`, keeping the fds in keepFds open across the exec (Node opens
- * everything close-on-exec). Returns only on failure, by throwing. Used by
- * `lrctl shim upgrade`: the shim re-executes the installed code in place. */
+ * everything close-on-exec). Strings are copied whole, however long (a long
+ * --root must not be cut), within ARG_MAX (E2BIG). Returns only on failure,
+ * by throwing, with keepFds close-on-exec again. Used by `lrctl shim
+ * upgrade`: the shim re-executes the installed code in place. */
 extern char **environ;
 static napi_value exec_ve(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value a[3];
   uint32_t n = 0, nfds = 0;
-  char path[4096];
-  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc < 3
-      || napi_get_value_string_utf8(env, a[0], path, sizeof path, NULL) != napi_ok
-      || napi_get_array_length(env, a[1], &n) != napi_ok || n == 0 || n > 64
-      || napi_get_array_length(env, a[2], &nfds) != napi_ok) {
-    napi_throw_type_error(env, NULL, "execve: path, argv (1-64 strings) and keepFds (integers)");
+  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc < 3 || napi_get_array_length(env, a[1], &n) != napi_ok || n == 0
+      || n > EXEC_MAX_ARGS || napi_get_array_length(env, a[2], &nfds) != napi_ok || nfds > EXEC_MAX_FDS) {
+    napi_throw_type_error(env, NULL, "execve: path, argv (1-64 strings) and keepFds (at most 64 fds)");
     return NULL;
   }
-  char *args[65];
-  char bufs[64][1024];
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value v;
-    if (napi_get_element(env, a[1], i, &v) != napi_ok || napi_get_value_string_utf8(env, v, bufs[i], sizeof bufs[i], NULL) != napi_ok) {
-      napi_throw_type_error(env, NULL, "execve: argv must hold strings");
-      return NULL;
-    }
-    args[i] = bufs[i];
-  }
-  args[n] = NULL;
+  long arg_max = sysconf(_SC_ARG_MAX);
+  size_t budget = arg_max > 0 ? (size_t)arg_max : 131072;
+  int32_t fds[EXEC_MAX_FDS];
   for (uint32_t i = 0; i < nfds; i++) {
     napi_value v;
-    int32_t fd;
-    if (napi_get_element(env, a[2], i, &v) != napi_ok || napi_get_value_int32(env, v, &fd) != napi_ok) {
-      napi_throw_type_error(env, NULL, "execve: keepFds must hold integers");
+    if (napi_get_element(env, a[2], i, &v) != napi_ok || value_int(env, v, &fds[i]) != 0 || fds[i] < 0) {
+      napi_throw_type_error(env, NULL, "execve: keepFds must hold non-negative integers");
       return NULL;
     }
-    int flags = fcntl(fd, F_GETFD);
-    if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) != 0) return throw_errno(env, "fcntl(F_SETFD)", errno);
   }
-  /* a blocked signal would stay blocked in the new program */
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  execve(path, args, environ);
-  return throw_errno(env, "execve", errno);
+  char *path = arg_heap_string(env, a[0], &budget);
+  if (path == NULL) return throw_errno(env, "execve: the path is not a string, or too long", E2BIG);
+  char *args[EXEC_MAX_ARGS + 1];
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    args[i] = napi_get_element(env, a[1], i, &v) == napi_ok ? arg_heap_string(env, v, &budget) : NULL;
+    if (args[i] == NULL) {
+      free_strings(args, i);
+      free(path);
+      return throw_errno(env, "execve: an argument is not a string, or the arguments pass ARG_MAX", E2BIG);
+    }
+  }
+  args[n] = NULL;
+  int err = 0;
+  const char *what = "fcntl(F_SETFD) on a kept fd";
+  uint32_t cleared = 0;
+  for (; cleared < nfds; cleared++) {
+    int flags = fcntl(fds[cleared], F_GETFD);
+    if (flags < 0 || fcntl(fds[cleared], F_SETFD, flags & ~FD_CLOEXEC) != 0) {
+      err = errno;
+      break;
+    }
+  }
+  if (err == 0) {
+    /* a blocked signal would stay blocked in the new program */
+    sigset_t none, old;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, &old);
+    execve(path, args, environ);
+    err = errno;
+    what = "execve";
+    sigprocmask(SIG_SETMASK, &old, NULL);
+  }
+  restore_cloexec(fds, cleared);
+  free_strings(args, n);
+  free(path);
+  return throw_errno(env, what, err);
 }
 
 static napi_value init(napi_env env, napi_value exports) {

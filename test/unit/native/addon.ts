@@ -1,0 +1,124 @@
+// The addon's contracts where it meets untrusted or odd input: execve copies
+// strings whole and gives fds back their close-on-exec when it fails;
+// acceptRecvFd is bounded in time and refuses what is not one fd; numbers
+// that are not whole are refused, never fd 0; errors carry errno's name.
+import t from 'tap';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { native } from '../../../dist/native/index.js';
+
+const ADDON = fileURLToPath(new URL('../../../build/Release/lrctl_native.node', import.meta.url));
+
+function tmp(t: Tap.Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lrctl-addon-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const cloexec = (fd: number) => (parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8) & 0o2000000) !== 0;
+
+t.test('execve passes arguments and the path whole, however long', async (t) => {
+  const dir = tmp(t);
+  const long = 'r'.repeat(5000);
+  const out = join(dir, 'out');
+  // a process that execs into sh, which writes its argument out
+  execFileSync(process.execPath, [
+    '-e',
+    `require(${JSON.stringify(ADDON)}).execve('/bin/sh', ['sh', '-c', 'printf %s "$1" > "$2"', 'sh', ${JSON.stringify(long)}, ${JSON.stringify(out)}], [])`,
+  ]);
+  t.equal(readFileSync(out, 'utf8'), long, 'all 5000 bytes arrived (they were cut at 1023)');
+  const deep = join(dir, 'd'.repeat(200), 'e'.repeat(200), 'f'.repeat(200), 'g'.repeat(200), 'h'.repeat(200), 'i'.repeat(200));
+  execFileSync('mkdir', ['-p', deep]);
+  execFileSync('ln', ['-s', '/bin/sh', join(deep, 'sh')]);
+  t.ok(join(deep, 'sh').length > 1023, 'a path past 1023 bytes');
+  execFileSync(process.execPath, [
+    '-e',
+    `require(${JSON.stringify(ADDON)}).execve(${JSON.stringify(join(deep, 'sh'))}, ['sh', '-c', 'echo ok > "$1"', 'sh', ${JSON.stringify(out)}], [])`,
+  ]);
+  t.equal(readFileSync(out, 'utf8'), 'ok\n', 'a long path is run');
+});
+
+t.test('execve refuses arguments past ARG_MAX with E2BIG, and a failed exec leaves the kept fds close-on-exec', async (t) => {
+  const dir = tmp(t);
+  const fd = openSync(join(dir, 'f'), 'w');
+  t.teardown(() => closeSync(fd));
+  t.ok(cloexec(fd), 'Node opens fds close-on-exec');
+  t.throws(() => native().execve('/nonexistent/program', ['x'], [fd]), { code: 'ENOENT' });
+  t.ok(cloexec(fd), 'close-on-exec again after the exec failed');
+  t.throws(() => native().execve('/bin/sh', ['sh', 'x'.repeat(64 * 1024 * 1024)], []), { code: 'E2BIG' });
+  t.throws(() => native().execve('/bin/sh', ['sh'], [Number.NaN]), TypeError);
+  t.ok(cloexec(fd));
+});
+
+t.test('numbers that are not whole are refused: NaN is never fd 0', async (t) => {
+  const n = native();
+  for (const bad of [Number.NaN, Infinity, 1.5, -1, '3' as unknown as number]) {
+    t.throws(() => n.getPipeSize(bad), TypeError, `getPipeSize(${String(bad)})`);
+    t.throws(() => n.peerUid(bad), TypeError, `peerUid(${String(bad)})`);
+    t.throws(() => n.setPipeSize(bad, 65536), TypeError, `setPipeSize(${String(bad)})`);
+    t.throws(() => n.setWinsize(bad, 24, 80), TypeError, `setWinsize(${String(bad)})`);
+    t.throws(() => n.acceptRecvFd(bad, 10), TypeError, `acceptRecvFd(${String(bad)})`);
+  }
+  t.throws(() => n.waitpid(Number.NaN), TypeError);
+  t.throws(() => n.setWinsize(0, 70000, 80), TypeError, 'rows past 65535');
+});
+
+t.test('errors carry the real errno name', async (t) => {
+  const dir = tmp(t);
+  const fd = openSync(join(dir, 'f'), 'w');
+  t.teardown(() => closeSync(fd));
+  t.throws(() => native().peerUid(fd), { code: 'ENOTSOCK' }, 'was ENATIVE');
+  t.throws(() => native().getPipeSize(fd), { code: 'EBADF' });
+  t.throws(() => native().setWinsize(fd, 24, 80), { code: 'ENOTTY' }, 'was ENATIVE');
+});
+
+// A peer on the console socket, in Python (Node cannot send fds over a unix socket): it connects, then sends `fds` fds, or nothing.
+function peer(path: string, fds: number): ReturnType<typeof spawn> {
+  const script = `
+import socket, sys, time, os
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+n = int(sys.argv[2])
+if n == 0:
+    time.sleep(5)
+else:
+    socket.send_fds(s, [b'pty'], [os.open('/dev/null', os.O_RDONLY) for _ in range(n)])
+time.sleep(1)
+`;
+  return spawn('python3', ['-c', script, path, String(fds)], { stdio: 'ignore' });
+}
+
+t.test('acceptRecvFd: one fd in time, or a clear refusal', async (t) => {
+  const dir = tmp(t);
+  const n = native();
+  const accept = async (fds: number, timeoutMs: number) => {
+    const path = join(dir, `s${fds}`);
+    const lfd = n.listenUnix(path);
+    const p = peer(path, fds);
+    t.teardown(() => void p.kill('SIGKILL'));
+    // the peer needs a moment to start: poll in slices, as the shim does
+    try {
+      for (let waited = 0; ; waited += 100) {
+        try {
+          return n.acceptRecvFd(lfd, fds === 0 ? timeoutMs : 100);
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'ETIMEDOUT' || fds === 0 || waited > 10_000) throw err;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+    } finally {
+      closeSync(lfd);
+    }
+  };
+  const fd = await accept(1, 0);
+  t.ok(fd > 2, `one fd received (${fd})`);
+  t.ok(cloexec(fd), 'close-on-exec');
+  closeSync(fd);
+  await t.rejects(accept(3, 0), { code: 'EMSGSIZE' }, 'three fds: refused (MSG_CTRUNC), not the first taken');
+  const started = Date.now();
+  await t.rejects(accept(0, 2000), { code: 'ETIMEDOUT' }, 'a peer that connects and sends nothing times out');
+  t.ok(Date.now() - started < 4000, `within its timeout (${Date.now() - started} ms), not blocked on recvmsg`);
+});
