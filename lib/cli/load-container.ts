@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { noSuchContainer } from '../errors.js';
 import { ID_PATTERN } from '../state/id.js';
+import { withContainerLock } from '../state/lock.js';
 import { isAlive, readBootId, shimHealth, type Health } from '../state/liveness.js';
 import { containerPaths, type ContainerPaths } from '../state/paths.js';
 import { readState, type StateFile } from '../state/state-file.js';
@@ -41,6 +42,13 @@ export function loadContainer(root: string, id: string): ContainerView {
   const paths = containerPaths(root, id);
   if (!existsSync(paths.dir)) throw noSuchContainer(id);
   return viewOf(root, readState(paths.state, id));
+}
+
+/** Runs `fn` on the container as it is once its lock is held: looked up
+ *  first (ENOCONTAINER without waiting for a lock), read again under the lock
+ *  (another lrctl may have changed it while this one waited). */
+export function withLockedContainer<T>(root: string, id: string, fn: (v: ContainerView) => Promise<T>): Promise<T> {
+  return withContainerLock(loadContainer(root, id).paths.dir, id, () => fn(loadContainer(root, id)));
 }
 
 /** The status the table should judge: a container whose shim is gone with

@@ -60,10 +60,14 @@ export function parseNet(value: string): 'host' | 'none' {
   return value;
 }
 
+/** Milliseconds per duration unit: one table for every duration flag. */
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+type Unit = keyof typeof UNIT_MS;
+
 /** --since: an RFC3339 time, Unix seconds (as Docker), or a duration ago such as 10s, 5m, 2h. Returns epoch ms. */
 export function parseSince(value: string, now = Date.now()): number {
   const d = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
-  if (d) return now - Number(d[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d[2] as 'ms']!;
+  if (d) return now - Number(d[1]) * UNIT_MS[d[2] as Unit];
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
   // RFC3339 only, with a zone: Date.parse alone would take many loose forms
   const rfc = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value);
@@ -78,7 +82,7 @@ export function parseSince(value: string, now = Date.now()): number {
 /** "30s" -> 30000; units ms, s, m, h (as Docker's --health-interval). */
 export function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  const ms = m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms']) : NaN;
+  const ms = m ? Math.round(Number(m[1]) * UNIT_MS[m[2] as Unit]) : NaN;
   if (!(ms > 0)) throw new InvalidArgumentError(`expected a duration such as 500ms, 30s, 5m or 1h, got ${JSON.stringify(value)}`);
   return ms;
 }

@@ -12,7 +12,7 @@ import { type RunRequest, writeFileAtomic } from '../state/state-file.js';
 import { assertAccepts } from '../state/status.js';
 import { type ImportLimit, importCheckpoint, openArchive } from './checkpoint-archive.js';
 import { findRunc } from './deps.js';
-import { effectiveStatus, loadContainer } from './load-container.js';
+import { effectiveStatus, loadContainer, withLockedContainer } from './load-container.js';
 import { humanSize } from './output/human.js';
 import { checkBundle, checkRootfs } from './run-source.js';
 import { launchShim } from './shim-launcher.js';
@@ -129,8 +129,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     return id;
   }
 
-  await withContainerLock(source.paths.dir, o.id, async () => {
-    const v = loadContainer(root, o.id);
+  await withLockedContainer(root, o.id, async (v) => {
     assertAccepts('restore', o.id, effectiveStatus(v));
     await waitForShimExit(v);
     const req: RunRequest = { ...readRunRequest(v.paths.request), runc, start: true, restore: { checkpoint: cp.path, ...criu } };

@@ -3,7 +3,7 @@
 import { connect, type Socket } from 'node:net';
 import { ERROR_KINDS, EXIT, LrctlError, type ErrorCode } from '../errors.js';
 import { readMessages, writeMessage } from '../protocol/codec.js';
-import { PROTOCOL_VERSION, type Event, type Request, type Response } from '../protocol/messages.js';
+import { PROTOCOL_VERSION, type Event, type Request, type Response, type Results } from '../protocol/messages.js';
 
 type Body<R> = R extends unknown ? Omit<R, 'v'> : never;
 
@@ -34,14 +34,14 @@ export function openControl(socketPath: string, id: string): Promise<Socket> {
 // A live shim answers in milliseconds; one that does not is stuck, and is reported as such.
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Sends one request and resolves with its result. */
-export async function requestShim(
+/** Sends one request and resolves with its result, typed by its op. */
+export async function requestShim<R extends Body<Request>>(
   socketPath: string,
   id: string,
-  req: Body<Request>,
+  req: R,
   timeoutMs = REQUEST_TIMEOUT_MS,
   version = PROTOCOL_VERSION,
-): Promise<unknown> {
+): Promise<Results[R['op']]> {
   const sock = await openControl(socketPath, id);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -52,7 +52,8 @@ export async function requestShim(
       );
       readMessages(sock, (m) => {
         const r = m as Response;
-        if (r.ok) resolve(r.result);
+        // the one place a result is given its type: the shim answers each op with Results[op]
+        if (r.ok) resolve(r.result as Results[R['op']]);
         else reject(shimError(r.error));
       });
       sock.once('close', () => reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`, { kind: 'closed' })));

@@ -6,13 +6,6 @@ import { renameSync, rmSync } from 'node:fs';
  *  of them (20,000,000 made every rotation spin), and readers open each. */
 export const MAX_LOG_FILES = 100;
 
-/** The files of a log, oldest first (the order to read them in). */
-export function logFilesOldestFirst(log: string, maxFiles: number): string[] {
-  const names = [log];
-  for (let i = 1; i < maxFiles; i++) names.push(`${log}.${i}`);
-  return names.reverse();
-}
-
 /** Shifts log -> log.1 -> ... -> log.<maxFiles-1>, dropping the oldest. */
 export function rotate(log: string, maxFiles: number): void {
   if (maxFiles <= 1) {

@@ -1,6 +1,8 @@
 // The CLI <-> shim wire format. Every message carries `v`; a shim answers any
 // request with a `v` it does not speak with an error naming both versions.
 import { fileURLToPath } from 'node:url';
+import type { CheckpointMeta } from '../checkpoint/store.js';
+import type { StateFile } from '../state/state-file.js';
 
 /** Version of the control protocol this build speaks. */
 export const PROTOCOL_VERSION = 2;
@@ -22,17 +24,38 @@ export type Request =
   | { v: number; op: 'stdin-close' }
   | { v: number; op: 'resize'; rows: number; cols: number }
   | { v: number; op: 'upgrade' }
-  | {
-      v: number;
-      op: 'checkpoint';
-      name: string;
-      dir: string;
-      sharedDir?: boolean;
-      leaveRunning: boolean;
-      tcpEstablished: boolean;
-      fileLocks: boolean;
-      keep: number | null;
-    };
+  | ({ v: number; op: 'checkpoint' } & CheckpointRequest);
+
+/** What `lrctl checkpoint create` (or the shim's own schedule) asks a checkpoint of. */
+export interface CheckpointRequest {
+  name: string;
+  dir: string;
+  /** true when dir is a --checkpoint-dir that other containers may share */
+  sharedDir?: boolean;
+  leaveRunning: boolean;
+  tcpEstablished: boolean;
+  fileLocks: boolean;
+  keep: number | null;
+}
+
+/** What a checkpoint produced: its meta.json, where it is, and what --keep removed. */
+export interface CheckpointResult extends CheckpointMeta {
+  path: string;
+  pruned: string[];
+}
+
+/** The result each request answers with, by op. */
+export interface Results {
+  state: StateFile;
+  start: void;
+  kill: void;
+  attach: { tty: boolean; stdin: boolean; log?: { ino: number; pos: number; time: string } };
+  stdin: void;
+  'stdin-close': void;
+  resize: void;
+  upgrade: unknown;
+  checkpoint: CheckpointResult;
+}
 
 /** The answer to a request (attach answers once, then streams events). */
 export type Response = { v: number; ok: true; result?: unknown } | { v: number; ok: false; error: { code: string; message: string } };

@@ -34,11 +34,6 @@ export function buildDeleteArgs(id: string, force = false): string[] {
   return ['delete', ...(force ? ['--force'] : []), id];
 }
 
-/** `state ID` */
-export function buildStateArgs(id: string): string[] {
-  return ['state', id];
-}
-
 /** `exec [--tty] [--cwd D] [--env K=V]... [--user U:G] ID CMD...` */
 export function buildExecArgs(o: { id: string; args: string[]; tty?: boolean; cwd?: string | null; env?: string[]; user?: string | null }): string[] {
   const a = ['exec'];

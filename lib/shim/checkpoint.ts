@@ -15,25 +15,10 @@ import { runRunc, runRuncChecked } from '../runc/runc.js';
 import { isAlive } from '../state/liveness.js';
 import { mkdirPrivateNew, PRIVATE_DIR, PRIVATE_FILE, writePrivateFile } from '../state/private-fs.js';
 import type { Status } from '../state/status.js';
+import type { CheckpointRequest, CheckpointResult } from '../protocol/messages.js';
 import type { Supervisor } from './supervisor.js';
 
-/** What `lrctl checkpoint create` asks the shim for. */
-export interface CheckpointRequest {
-  name: string;
-  dir: string;
-  // true when dir is a --checkpoint-dir that other containers may share
-  sharedDir?: boolean;
-  leaveRunning: boolean;
-  tcpEstablished: boolean;
-  fileLocks: boolean;
-  keep: number | null;
-}
-
 /** What a checkpoint produced. */
-export interface CheckpointResult extends CheckpointMeta {
-  path: string;
-  pruned: string[];
-}
 
 // Runs a tool without blocking the shim's event loop; rejects with its stderr.
 function runTool(cmd: string, args: string[]): Promise<void> {

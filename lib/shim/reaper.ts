@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { native } from '../native/index.js';
+import { readProcStat } from '../state/liveness.js';
 
 const SAFETY_POLL_MS = 5000;
 
@@ -30,12 +31,7 @@ function zombieChildren(): number[] {
       continue;
     }
     for (const p of text.trim().split(/\s+/).filter(Boolean).map(Number)) {
-      try {
-        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-        if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') pids.push(p);
-      } catch {
-        // already gone
-      }
+      if (readProcStat(p)?.state === 'Z') pids.push(p);
     }
   }
   return pids;

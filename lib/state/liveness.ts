@@ -9,8 +9,10 @@ export function readBootId(): string {
   return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 }
 
-/** Start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat), or null if gone or a zombie. */
-export function readStartTime(pid: number): number | null {
+/** The state letter (field 3 of /proc/PID/stat: R, S, Z...) and start time
+ *  (field 22, clock ticks since boot) of `pid`, or null if it is gone. The
+ *  one reader of /proc/PID/stat. */
+export function readProcStat(pid: number): { state: string; startTime: number } | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -19,8 +21,13 @@ export function readStartTime(pid: number): number | null {
   }
   // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return null;
-  return Number(fields[19]);
+  return { state: fields[0], startTime: Number(fields[19]) };
+}
+
+/** Start time of `pid` in clock ticks since boot, or null if gone or a zombie. */
+export function readStartTime(pid: number): number | null {
+  const s = readProcStat(pid);
+  return s === null || s.state === 'Z' || s.state === 'X' ? null : s.startTime;
 }
 
 /** How the CLI sees a container: the stored status plus what the machine says now. */

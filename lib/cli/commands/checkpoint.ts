@@ -19,7 +19,7 @@ import { accepts } from '../../state/status.js';
 import { exportCheckpoint } from '../checkpoint-archive.js';
 import { globals } from '../context.js';
 import { forEachId } from '../each-id.js';
-import { effectiveStatus, loadContainer } from '../load-container.js';
+import { effectiveStatus, loadContainer, withLockedContainer } from '../load-container.js';
 import { humanDuration, humanSize } from '../output/human.js';
 import { printJson } from '../output/json.js';
 import { renderTable } from '../output/table.js';
@@ -55,8 +55,7 @@ function createCommand(): Command {
       const { root } = globals(cmd);
       const name = validateCheckpointName(nameArg ?? defaultCheckpointName());
       const exportFile = o.export ? resolve(o.export) : null;
-      const result = await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
-        const v = loadContainer(root, id);
+      const result = await withLockedContainer(root, id, async (v) => {
         const status = effectiveStatus(v);
         // one behaviour with or without --json, as docker checkpoint: ESTATE (a cron job tells it by its code, 4)
         if (!accepts('checkpoint', status)) throw new LrctlError('ESTATE', `container ${id} is ${status}: no checkpoint taken`);
@@ -76,7 +75,7 @@ function createCommand(): Command {
               }, 200)
             : null;
         try {
-          return (await requestShim(
+          return await requestShim(
             v.paths.socket,
             id,
             {
@@ -91,7 +90,7 @@ function createCommand(): Command {
             },
             CHECKPOINT_TIMEOUT_MS,
             shimProtocol(v.state),
-          )) as { path: string; sizeBytes: number; durationsMs: { total: number }; pruned: string[] };
+          );
         } finally {
           if (progress) {
             clearInterval(progress);

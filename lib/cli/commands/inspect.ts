@@ -14,7 +14,7 @@ import { printJson } from '../output/json.js';
 async function liveState(v: ContainerView): Promise<StateFile> {
   if (v.health !== 'ok' || !LIVE.includes(v.state.status)) return v.state;
   try {
-    return (await requestShim(v.paths.socket, v.id, { op: 'state' }, 2000, shimProtocol(v.state))) as StateFile;
+    return await requestShim(v.paths.socket, v.id, { op: 'state' }, 2000, shimProtocol(v.state));
   } catch {
     return v.state;
   }

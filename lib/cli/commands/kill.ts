@@ -1,11 +1,10 @@
 // lrctl kill: send a signal to containers' init processes.
 import { Command } from 'commander';
-import { withContainerLock } from '../../state/lock.js';
 import { assertAccepts } from '../../state/status.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
 import { forEachId } from '../each-id.js';
-import { effectiveStatus, loadContainer } from '../load-container.js';
+import { effectiveStatus, withLockedContainer } from '../load-container.js';
 import { parseSignal } from '../options.js';
 import { signalContainer } from '../signal-container.js';
 
@@ -19,8 +18,7 @@ export function killCommand(): Command {
       const { root } = globals(cmd);
       findRunc(); // the fallback when a shim is lost: check it is there before acting
       await forEachId(ids, async (id) => {
-        await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
-          const v = loadContainer(root, id);
+        await withLockedContainer(root, id, async (v) => {
           assertAccepts('kill', id, effectiveStatus(v));
           await signalContainer(root, v, o.signal);
         });

@@ -2,13 +2,12 @@
 // code in place (same pid; the container, its stdio and its log stay).
 import { Command } from 'commander';
 import { isKind, LrctlError, usageError } from '../../errors.js';
-import { withContainerLock } from '../../state/lock.js';
 import { scanContainers } from '../../state/scan.js';
 import type { StateFile } from '../../state/state-file.js';
 import { LIVE } from '../../state/status.js';
 import { globals } from '../context.js';
 import { forEachId } from '../each-id.js';
-import { loadContainer } from '../load-container.js';
+import { loadContainer, withLockedContainer } from '../load-container.js';
 import { printJson } from '../output/json.js';
 import { requestShim, shimProtocol } from '../shim-client.js';
 
@@ -18,9 +17,7 @@ const COME_BACK_MS = 15_000;
 
 /** Upgrades one container's shim; resolves with its new state. */
 async function upgradeShim(root: string, id: string): Promise<StateFile> {
-  const v0 = loadContainer(root, id);
-  return withContainerLock(v0.paths.dir, id, async () => {
-    const v = loadContainer(root, id);
+  return withLockedContainer(root, id, async (v) => {
     if (v.health !== 'ok' || !LIVE.includes(v.state.status))
       throw new LrctlError(
         'ESTATE',
@@ -42,7 +39,7 @@ async function upgradeShim(root: string, id: string): Promise<StateFile> {
     const deadline = Date.now() + COME_BACK_MS;
     for (;;) {
       try {
-        const s = (await requestShim(v.paths.socket, id, { op: 'state' }, 2000)) as StateFile;
+        const s = await requestShim(v.paths.socket, id, { op: 'state' }, 2000);
         if ((s.shimGeneration ?? 0) > before && s.shimPid === v.state.shimPid) return s;
       } catch {
         // between exec and the new code listening: requests wait in the socket's backlog, or fail here

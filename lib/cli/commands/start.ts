@@ -1,11 +1,10 @@
 // lrctl start: start created containers (left so by an interrupted `run`).
 import { Command } from 'commander';
-import { withContainerLock } from '../../state/lock.js';
 import { assertAccepts } from '../../state/status.js';
 import { usageError } from '../../errors.js';
 import { globals } from '../context.js';
 import { forEachId } from '../each-id.js';
-import { effectiveStatus, loadContainer } from '../load-container.js';
+import { effectiveStatus, withLockedContainer } from '../load-container.js';
 import { restoreContainer } from '../restore-container.js';
 import { requestShim, shimProtocol } from '../shim-client.js';
 
@@ -27,8 +26,7 @@ export function startCommand(): Command {
       }
       if (o.checkpointDir) throw usageError('--checkpoint-dir goes with --checkpoint');
       await forEachId(ids, async (id) => {
-        await withContainerLock(loadContainer(root, id).paths.dir, id, async () => {
-          const v = loadContainer(root, id);
+        await withLockedContainer(root, id, async (v) => {
           assertAccepts('start', id, effectiveStatus(v));
           await requestShim(v.paths.socket, id, { op: 'start' }, undefined, shimProtocol(v.state));
         });

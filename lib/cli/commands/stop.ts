@@ -1,11 +1,10 @@
 // lrctl stop: SIGTERM, then SIGKILL after the grace period (Docker's stop).
 import { Command } from 'commander';
-import { withContainerLock } from '../../state/lock.js';
 import { assertAccepts } from '../../state/status.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
 import { forEachId } from '../each-id.js';
-import { effectiveStatus, loadContainer } from '../load-container.js';
+import { effectiveStatus, loadContainer, withLockedContainer } from '../load-container.js';
 import { parseCount } from '../options.js';
 import { signalContainer } from '../signal-container.js';
 import { waitForExit } from '../wait-exit.js';
@@ -21,9 +20,7 @@ export function stopCommand(): Command {
       const { root } = globals(cmd);
       findRunc(); // the fallback when a shim is lost: check it is there before acting
       await forEachId(ids, async (id) => {
-        const dir = loadContainer(root, id).paths.dir;
-        await withContainerLock(dir, id, async () => {
-          const v = loadContainer(root, id);
+        await withLockedContainer(root, id, async (v) => {
           const status = effectiveStatus(v);
           assertAccepts('stop', id, status);
           if (status === 'stopped' || status === 'checkpointed') return;

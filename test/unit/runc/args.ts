@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildCreateArgs, buildDeleteArgs, buildExecArgs, buildGlobalArgs, buildKillArgs, buildStartArgs, buildStateArgs } from '../../../dist/runc/args.js';
+import { buildCreateArgs, buildDeleteArgs, buildExecArgs, buildGlobalArgs, buildKillArgs, buildStartArgs } from '../../../dist/runc/args.js';
 
 const cases: [string, () => string[], string[]][] = [
   [
@@ -43,7 +43,6 @@ const cases: [string, () => string[], string[]][] = [
   ['kill --all', () => buildKillArgs('web', 'SIGKILL', true), ['kill', '--all', 'web', 'SIGKILL']],
   ['delete', () => buildDeleteArgs('web'), ['delete', 'web']],
   ['delete --force', () => buildDeleteArgs('web', true), ['delete', '--force', 'web']],
-  ['state', () => buildStateArgs('web'), ['state', 'web']],
   ['exec minimal', () => buildExecArgs({ id: 'web', args: ['ls'] }), ['exec', 'web', 'ls']],
   [
     'exec everything',
