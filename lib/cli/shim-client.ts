@@ -34,6 +34,19 @@ export function openControl(socketPath: string, id: string): Promise<Socket> {
 // A live shim answers in milliseconds; one that does not is stuck, and is reported as such.
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** `m` as a reply, or null when it is not one: a line from a shim is checked
+ *  like one from a client (no TypeError on null, no wait for the timeout). */
+export function asReply(m: unknown): Response | null {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return null;
+  const r = m as Record<string, unknown>;
+  if (r.ok === true) return r as Response;
+  const e = r.error as Record<string, unknown> | null | undefined;
+  if (r.ok !== false || typeof e !== 'object' || e === null || typeof e.code !== 'string' || typeof e.message !== 'string') return null;
+  return r as Response;
+}
+
+const malformedReply = (id: string) => new LrctlError('ERUNTIME', `the shim of container ${id} sent a malformed reply`);
+
 /** Sends one request and resolves with its result, typed by its op. */
 export async function requestShim<R extends Body<Request>>(
   socketPath: string,
@@ -50,12 +63,17 @@ export async function requestShim<R extends Body<Request>>(
         () => reject(new LrctlError('ERUNTIME', `the shim of container ${id} did not answer ${req.op} within ${timeoutMs / 1000}s`, { kind: 'timeout' })),
         timeoutMs,
       );
-      readMessages(sock, (m) => {
-        const r = m as Response;
-        // the one place a result is given its type: the shim answers each op with Results[op]
-        if (r.ok) resolve(r.result as Results[R['op']]);
-        else reject(shimError(r.error));
-      });
+      readMessages(
+        sock,
+        (m) => {
+          const r = asReply(m);
+          if (!r) reject(malformedReply(id));
+          // the one place a result is given its type: the shim answers each op with Results[op]
+          else if (r.ok) resolve(r.result as Results[R['op']]);
+          else reject(shimError(r.error));
+        },
+        () => reject(malformedReply(id)),
+      );
       sock.once('close', () => reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`, { kind: 'closed' })));
       writeMessage(sock, { v: version, ...req });
     });
@@ -92,22 +110,42 @@ export async function attachShim(
     // answers to sync() requests, in order (the shim answers requests in order)
     const acks: (() => void)[] = [];
     const send = (req: Body<Request>) => writeMessage(sock, { v: version, ...req });
-    readMessages(sock, (m) => {
-      const msg = m as Partial<Event> & {
-        ok?: boolean;
-        result?: { tty?: boolean; stdin?: boolean; log?: { ino: number; pos: number; time: string } };
-        error?: { code: string; message: string };
-      };
-      if (!attached) {
-        if (!msg.ok) return reject(shimError(msg.error ?? { code: 'ERUNTIME', message: 'attach refused' }));
-        attached = true;
-        const sync = () => new Promise<void>((r) => (acks.push(r), send({ op: 'state' })));
-        return resolve({ sock, tty: Boolean(msg.result?.tty), stdin: Boolean(msg.result?.stdin ?? msg.result?.tty), log: msg.result?.log, send, sync });
-      }
-      if (msg.event) onEvent(msg as Event, sock);
-      else if (msg.ok === true) acks.shift()?.();
-      else if (msg.ok === false && msg.error) onEnd(shimError(msg.error));
-    });
+    const refuse = () => {
+      reject(malformedReply(id));
+      sock.destroy();
+    };
+    readMessages(
+      sock,
+      (m) => {
+        if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+          // once attached, a line that is no message is skipped; before, the attach failed
+          if (!attached) refuse();
+          return;
+        }
+        const msg = m as Partial<Event> & {
+          ok?: boolean;
+          result?: { tty?: boolean; stdin?: boolean; log?: { ino: number; pos: number; time: string } };
+          error?: { code: string; message: string };
+        };
+        if (!attached) {
+          const reply = asReply(m);
+          if (!reply) return refuse();
+          if (!reply.ok) return reject(shimError(reply.error));
+          attached = true;
+          const sync = () => new Promise<void>((r) => (acks.push(r), send({ op: 'state' })));
+          return resolve({ sock, tty: Boolean(msg.result?.tty), stdin: Boolean(msg.result?.stdin ?? msg.result?.tty), log: msg.result?.log, send, sync });
+        }
+        if (msg.event) onEvent(msg as Event, sock);
+        else if (msg.ok === true) acks.shift()?.();
+        else if (msg.ok === false) {
+          const reply = asReply(m);
+          onEnd(reply && !reply.ok ? shimError(reply.error) : malformedReply(id));
+        }
+      },
+      () => {
+        if (!attached) refuse();
+      },
+    );
     sock.on('close', () => (attached ? onEnd() : reject(new LrctlError('ERUNTIME', `the shim of container ${id} closed the connection`, { kind: 'closed' }))));
     writeMessage(sock, { v: version, op: 'attach', stdin: false });
   });

@@ -274,9 +274,11 @@ export class Lifecycle {
     const s = this.sup.state;
     const last = record ?? s.lastExit ?? null;
     const finishedAt = last?.finishedAt ?? new Date().toISOString();
+    // the whole count: one told at most a second ago may be behind (LogWriter)
+    const dropped = this.sup.log ? { logDroppedBytes: this.sup.log.dropped } : {};
     if (status === 'checkpointed') {
       // stopped by a checkpoint: restorable, not a failure (no exit code to report)
-      this.sup.setStatus('checkpointed', { exitCode: null, signal: null, finishedAt, checkpoint: this.sup.checkpointedAs, nextRestartAt: null });
+      this.sup.setStatus('checkpointed', { exitCode: null, signal: null, finishedAt, checkpoint: this.sup.checkpointedAs, nextRestartAt: null, ...dropped });
     } else
       this.sup.setStatus('stopped', {
         exitCode: last?.exitCode ?? null,
@@ -284,6 +286,7 @@ export class Lifecycle {
         finishedAt,
         lastExit: last,
         nextRestartAt: null,
+        ...dropped,
         ...(error ? { error } : {}),
       });
     this.server?.close();

@@ -24,17 +24,24 @@ export class LogWriter {
   private gap = 0;
   private gapReason = '';
   private droppedToldAt = 0;
+  // a count not told yet, due when its second is up
+  private dropReport: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly path: string,
     private readonly maxSize: number,
     private readonly maxFiles: number,
     private readonly diag: Diag,
-    /** Told the dropped total when bytes start to be dropped, every second while they are, and when a gap has been noted in the log. */
+    /** Told the dropped total when bytes start to be dropped, at most once a
+     *  second while they are (and within a second of the last drop), and when
+     *  a gap has been noted in the log. */
     private readonly onDropChange: (dropped: number) => void = () => {},
     /** The log already open (a shim taking over after an upgrade); else it is opened at `path`. */
     adoptFd: number | null = null,
+    /** What was dropped before (a shim taking over after an upgrade counts on from its state). */
+    droppedBefore = 0,
   ) {
+    this.dropped = droppedBefore;
     if (adoptFd !== null) {
       this.fd = adoptFd;
       ({ size: this.size, ino: this.ino } = fstatSync(adoptFd));
@@ -121,11 +128,25 @@ export class LogWriter {
     this.gapReason = reason;
     this.dropped += bytes;
     // live while dropping (inspect shows it), but state.json is not rewritten for every chunk
-    const now = Date.now();
-    if (first || now - this.droppedToldAt >= DROP_REPORT_MS) {
-      this.droppedToldAt = now;
-      this.onDropChange(this.dropped);
-    }
+    if (first) return this.tellDropped();
+    if (this.dropReport) return;
+    const wait = this.droppedToldAt + DROP_REPORT_MS - Date.now();
+    if (wait <= 0) return this.tellDropped();
+    // told when the second is up even if no output comes after it: a burst that
+    // ends inside the second must not leave the state behind for the rest of the gap
+    this.dropReport = setTimeout(() => this.tellDropped(), wait);
+    this.dropReport.unref();
+  }
+
+  private tellDropped(): void {
+    this.cancelDropReport();
+    this.droppedToldAt = Date.now();
+    this.onDropChange(this.dropped);
+  }
+
+  private cancelDropReport(): void {
+    if (this.dropReport) clearTimeout(this.dropReport);
+    this.dropReport = null;
   }
 
   // Notes the gap as an lrctl entry once writing works again; false if it still fails.
@@ -136,7 +157,7 @@ export class LogWriter {
     this.time = time;
     this.diag.info(`log writable again after dropping ${this.gap} bytes`);
     this.gap = 0;
-    this.onDropChange(this.dropped);
+    this.tellDropped();
     return true;
   }
 
@@ -164,6 +185,7 @@ export class LogWriter {
 
   /** Flushes to disk and closes; called once the exit is published, before the shim ends. */
   close(): void {
+    this.cancelDropReport();
     if (this.fd < 0) return;
     try {
       fsyncSync(this.fd);

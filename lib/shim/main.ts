@@ -153,6 +153,7 @@ async function openFiles(sup: Supervisor, life: Lifecycle, req: RunRequest, hand
     diag,
     (dropped) => sup.setStatus(sup.state.status, { logDroppedBytes: dropped }),
     handed?.log ?? null,
+    sup.state.logDroppedBytes ?? 0,
   );
   const ctx = {
     upper: req.rootfs ? paths.upper : null,

@@ -1,12 +1,14 @@
 // The container's stdio: anonymous pipes (runc checkpoint cannot handle
 // files or socketpairs as a container's stdio; shared/PLATFORM.md), or a pty
 // whose master runc sends over the console socket.
-import { closeSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { ReadStream } from 'node:tty';
 import { DEFAULT_LOG_BUFFER, pipeMaxSize } from '../logs/buffer.js';
 import { native } from '../native/index.js';
 import { readStartTime } from '../state/liveness.js';
+import { mkdirPrivate, PRIVATE_FILE } from '../state/private-fs.js';
 
 /** What the shim keeps of the container's stdio. */
 export interface ContainerStdio {
@@ -98,7 +100,15 @@ function pipeStdio(outR: number, errR: number, inW: number | null, pipeSize: num
 export function listenConsole(path: string): { receivePty(runcPid: number): ContainerStdio } {
   const n = native();
   rmSync(path, { force: true });
+  // root-only whatever the umask, like the control socket: whoever connects first hands the container its terminal
+  mkdirPrivate(dirname(path));
   const lfd = n.listenUnix(path);
+  try {
+    chmodSync(path, PRIVATE_FILE);
+  } catch (err) {
+    closeSync(lfd);
+    throw err;
+  }
   return {
     receivePty(runcPid: number) {
       let master = -1;

@@ -63,6 +63,8 @@ export async function reexecShim(sup: Supervisor, life: Lifecycle, server: Serve
   const path = handoverPath(dir);
   writeFileAtomic(path, JSON.stringify(h));
   life.quiesce();
+  // the new code counts on from state.json: a count not told yet (LogWriter tells it at most once a second) goes there first
+  if (sup.log && sup.log.dropped !== (sup.state.logDroppedBytes ?? 0)) sup.setStatus(sup.state.status, { logDroppedBytes: sup.log.dropped });
   sup.diag.info(`re-executing for an upgrade (generation ${(s.shimGeneration ?? 0) + 1})`);
   try {
     // the installed code: bin/lrctl-shim.js loads whatever dist/ holds now

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { contentBytes, parseLine, parseLines, splitLines } from '../../../dist/logs/cri-format.js';
 import { logFiles } from '../../../dist/logs/reader.js';
 import { LogWriter } from '../../../dist/shim/log-writer.js';
+import { waitFor } from '../../fixtures/wait-for.js';
 
 const tmp = (t: Test) => {
   const dir = mkdtempSync(join(tmpdir(), 'lrctl-logwriter-'));
@@ -216,17 +217,17 @@ t.test('position() is the end of the last entry written', async (t) => {
   t.ok(rotations > 5, `${rotations} rotations`);
 });
 
-t.test('while output is dropped, the count is told at least once a second, not only at the ends of the gap', async (t) => {
+// A 16 KiB tmpfs with `container.log` open by a writer, then filled to the
+// last page: every chunk the writer gets from now on is dropped.
+const fullDisk = (t: Test, droppedBefore = 0) => {
   const dir = tmp(t);
   const mnt = join(dir, 'mnt');
   mkdirSync(mnt);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mnt]);
   t.teardown(() => execFileSync('umount', ['-l', mnt]));
-  const { diag } = recorder();
   const changes: number[] = [];
-  const w = new LogWriter(join(mnt, 'container.log'), 1 << 30, 3, diag, (d) => changes.push(d));
+  const w = new LogWriter(join(mnt, 'container.log'), 1 << 30, 3, recorder().diag, (d) => changes.push(d), null, droppedBefore);
   t.teardown(() => w.close());
-  // the disk full before the first byte: every chunk is dropped
   for (let i = 0; ; i++) {
     try {
       writeFileSync(join(mnt, `fill-${i}`), Buffer.alloc(1024, 0x7a));
@@ -239,6 +240,11 @@ t.test('while output is dropped, the count is told at least once a second, not o
   } catch {
     // full to the last page
   }
+  return { w, changes };
+};
+
+t.test('while output is dropped, the count is told at least once a second, not only at the ends of the gap', async (t) => {
+  const { w, changes } = fullDisk(t);
   const started = Date.now();
   while (Date.now() - started < 2600) {
     w.write('stdout', Buffer.alloc(4096, 0x61));
@@ -252,4 +258,23 @@ t.test('while output is dropped, the count is told at least once a second, not o
     'a rising count',
   );
   t.ok(w.dropped - changes.at(-1)! <= 4096 * 11, 'the last count told is at most a second of chunks old');
+});
+
+t.test('a burst dropped inside a second is told when the second is up, though no output follows it', async (t) => {
+  const { w, changes } = fullDisk(t);
+  for (let i = 0; i < 20; i++) w.write('stdout', Buffer.alloc(4096, 0x61));
+  t.equal(w.dropped, 20 * 4096, 'every chunk dropped');
+  t.same(changes, [4096], "the gap's start is told at once, the rest of the burst not yet");
+  const started = Date.now();
+  // the container has gone quiet: only a timer can tell the rest
+  await waitFor(() => changes.at(-1) === w.dropped, 'the whole burst told', 3000);
+  t.ok(Date.now() - started < 1500, 'within about a second');
+  t.same(changes, [4096, 20 * 4096], 'in one more report, not one per chunk');
+});
+
+t.test('a writer that takes over (a shim upgrade) counts on from what was dropped before', async (t) => {
+  const { w, changes } = fullDisk(t, 1000);
+  t.equal(w.dropped, 1000);
+  w.write('stdout', Buffer.alloc(4096, 0x61));
+  t.same(changes, [5096], 'the count goes on, never back');
 });

@@ -66,6 +66,10 @@ t.test('each wrong field is named', async (t) => {
     [{ logMaxSize: 0 }, /logMaxSize is not a whole number/],
     [{ logMaxSize: 2 ** 50 }, /logMaxSize is not a whole number/],
     [{ logMaxFiles: '5' }, /logMaxFiles is not a whole number/],
+    // run's bound (--log-max-files 1 to 100): 20,000,000 made every rotation spin
+    [{ logMaxFiles: 101 }, /logMaxFiles is not a whole number from 1 to 100$/],
+    [{ logMaxFiles: 20_000_000 }, /logMaxFiles is not a whole number from 1 to 100$/],
+    [{ logMaxFiles: 0 }, /logMaxFiles is not a whole number from 1 to 100$/],
     [{ runc: 'runc' }, /runc is not an absolute path/],
     [{ restart: { name: 'sometimes', maxRetries: null } }, /restart\.name/],
     [{ restart: { name: 'always', maxRetries: 2 } }, /restart\.maxRetries/],
