@@ -54,6 +54,8 @@ export class Lifecycle {
   /** Set when a scheduled checkpoint stopped the container: the next exit restores it from there. */
   private restoreFrom: string | null = null;
   server: Server | null = null;
+  // the init's exit, until the status has been published (tellExit)
+  private pendingExit: ExitStatus | null = null;
 
   constructor(
     private readonly ctx: ShimContext,
@@ -194,7 +196,9 @@ export class Lifecycle {
     if (this.stopTimer) clearTimeout(this.stopTimer);
     await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, DRAIN_TIMEOUT_MS))]);
     await runRunc(this.sup.runc, buildDeleteArgs(this.ctx.id, true)).catch((err) => this.sup.diag.warn(`runc delete: ${err.message}`));
-    this.sup.notifyExit(exit);
+    // attached clients hear of the exit once the status says what came of it (a
+    // foreground run that exits must find its container stopped, or restarting)
+    this.pendingExit = exit;
     const finishedAt = new Date().toISOString();
     const record: ExitRecord = { exitCode: exit.exitCode, signal: exit.signal, finishedAt };
 
@@ -204,6 +208,7 @@ export class Lifecycle {
       this.restoreFrom = null;
       this.sup.checkpointedAs = null;
       this.sup.setStatus('checkpointed', { exitCode: null, signal: null, finishedAt });
+      this.tellExit();
       this.sup.setStatus('restoring');
       try {
         await this.launch({ restore: { checkpoint, tcpEstablished: false, fileLocks: false }, start: true, keepStartedAt: true });
@@ -241,6 +246,7 @@ export class Lifecycle {
           : `exited with code ${record.exitCode}`;
     this.sup.log?.note(`container ${how}; restart ${count} in ${delay} ms (${why})`);
     this.sup.setStatus('restarting', { ...record, lastExit: record, restartCount: count, error, nextRestartAt: new Date(Date.now() + delay).toISOString() });
+    this.tellExit();
     this.restartTimer = setTimeout(() => void this.sup.enqueue(() => this.relaunch()), delay);
   }
 
@@ -268,6 +274,12 @@ export class Lifecycle {
     });
   }
 
+  // Tells attached clients of the init's exit, once its outcome is in the status.
+  private tellExit(): void {
+    if (this.pendingExit) this.sup.notifyExit(this.pendingExit);
+    this.pendingExit = null;
+  }
+
   /** The last step: publish the final status and let the shim end. */
   finish(status: 'stopped' | 'checkpointed', record?: ExitRecord, error: string | null = null): void {
     this.quiesce();
@@ -289,6 +301,7 @@ export class Lifecycle {
         ...dropped,
         ...(error ? { error } : {}),
       });
+    this.tellExit();
     this.server?.close();
     rmSync(this.ctx.paths.socket, { force: true });
     rmSync(this.ctx.paths.pidFile, { force: true });
