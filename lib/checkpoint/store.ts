@@ -141,7 +141,8 @@ export function pruneCheckpoints(dir: string, keep: number, id: string | null = 
   return old.map((m) => m.name);
 }
 
-/** Removes one checkpoint: first out of the listing (rename), then from disk. */
+/** Removes one checkpoint: first out of the listing (its meta.json goes
+ *  first, and a folder without one is never listed), then from disk. */
 export function removeCheckpoint(dir: string, name: string): void {
   rmSync(join(dir, name, 'meta.json'), { force: true });
   rmSync(join(dir, name), { recursive: true, force: true });

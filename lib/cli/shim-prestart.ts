@@ -13,9 +13,7 @@ import { commandAndRootArg } from './argv.js';
 
 // A long-lived small process: keep the young generation small, and run its
 // JavaScript in the interpreter only (its hot path, the log's encoding, is
-// in the native addon): measured on 6 idle shims after 35 s, 9.2 against
-// 9.5 MiB PSS, and the same log throughput within noise (175-191 against
-// 146-187 MiB/s over 3 runs each).
+// in the native addon, so the JIT saves no time and costs memory).
 const SHIM_NODE_FLAGS = ['--max-semi-space-size=1', '--jitless'];
 
 /** A shim waiting for its claim: on a pipe to a child the CLI started, or

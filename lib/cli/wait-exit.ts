@@ -11,7 +11,9 @@ export function hasStopped(v: ContainerView): boolean {
   return s === 'stopped' || s === 'checkpointed' || (v.health === 'lost' && !v.initAlive);
 }
 
-/** Resolves with the view once stopped (and its shim has exited), or null at the deadline. */
+/** Resolves with the view once stopped, or null at the deadline. Stopped is
+ *  a final status on disk, or a shim that is gone, or is no longer the one
+ *  recorded; a 'checkpointed' record waits for its shim to end too. */
 export async function waitForExit(root: string, id: string, timeoutMs = Infinity): Promise<ContainerView | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

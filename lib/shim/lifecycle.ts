@@ -306,8 +306,8 @@ export class Lifecycle {
     rmSync(this.ctx.paths.socket, { force: true });
     rmSync(this.ctx.paths.pidFile, { force: true });
     // The log is complete (its writes are synchronous) when the status says
-    // so; it is on disk before the shim ends. Its fsync came before the status
-    // once: 0.3-0.5 s more for `wait` and `run` after 256 MiB of output.
+    // so; it is on disk before the shim ends. The fsync comes after the
+    // status, so that wait and a foreground run do not wait for the disk.
     this.sup.log?.close();
     setTimeout(() => process.exit(0), 50).unref();
   }
