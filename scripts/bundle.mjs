@@ -10,12 +10,13 @@
 //   - The shim stays ES modules: shim.js, and shim-target.js, which a spare
 //     runs before the rest loads (bin/lrctl-shim.js).
 import { readdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { build } from 'esbuild';
 import { writeCodeCache } from '../dist/cli/code-cache.js';
 
 // Chunks are named by their content: drop the last build's (tsc's output for
 // lib/bundle/ shares the folder).
-for (const f of readdirSync('dist/bundle')) if (/-[A-Z0-9]{8}\.js$|^(cli|prestart)\.js$/.test(f)) rmSync(`dist/bundle/${f}`);
+for (const f of readdirSync('dist/bundle')) if (/-[A-Z0-9]{8}\.js(\.map)?$|^(cli|prestart)\.js(\.map)?$/.test(f)) rmSync(`dist/bundle/${f}`);
 
 const common = {
   outdir: 'dist/bundle',
@@ -25,6 +26,8 @@ const common = {
   // the native addon is loaded at run time from build/Release
   external: ['*.node'],
   logLevel: 'warning',
+  // maps back to lib/*.ts (through tsc's maps), for coverage and stack traces; Node reads them only when asked
+  sourcemap: 'linked',
 };
 
 await build({
@@ -44,4 +47,5 @@ await build({
   define: { 'import.meta.url': '__lrctlUrl' },
   banner: { js: "var __lrctlUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-writeCodeCache('dist/bundle/cli.cjs');
+// by its absolute path: the name V8 keeps with the code (coverage and stack traces read it)
+writeCodeCache(resolve('dist/bundle/cli.cjs'));
