@@ -2,8 +2,8 @@
 // runc directly (a lost shim must not leave a container unmanageable).
 import { isKind } from '../errors.js';
 import { rootPaths } from '../state/paths.js';
-import { buildKillArgs } from '../runc/args.js';
-import { isAlreadyGone, runRuncChecked } from '../runc/runc.js';
+import { buildKillArgs, buildPauseArgs } from '../runc/args.js';
+import { isAlreadyGone, runRunc, runRuncChecked } from '../runc/runc.js';
 import { findRunc } from './deps.js';
 import type { ContainerView } from './load-container.js';
 import { requestShim, shimProtocol } from './shim-client.js';
@@ -21,6 +21,11 @@ export async function signalContainer(root: string, v: ContainerView, signal: st
     }
   }
   const runc = { bin: findRunc(), root: rootPaths(root).runc, log: v.paths.runcLog };
+  // A shim that died mid-checkpoint can leave the container frozen (runc
+  // pause), and a frozen process takes no signal, SIGKILL included. lrctl has
+  // no pause of its own: a frozen container without its shim is such a
+  // leftover, and is thawed first. "Not paused" is the usual answer.
+  await runRunc(runc, buildPauseArgs(v.id, false));
   try {
     await runRuncChecked(runc, buildKillArgs(v.id, signal), 'runc kill');
   } catch (err) {

@@ -145,3 +145,27 @@ t.test('a checkpoint that fails after CRIU dumped and killed the process keeps i
     .map((l) => Number(l.split(' ')[1]));
   t.equal(nums[before], nums[before - 1] + 1, `it continued from its saved count (${nums[before - 1]} then ${nums[before]})`);
 });
+
+t.test('a shim killed in the middle of a checkpoint leaves a frozen container that kill and stop still reach, thawed first', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  // 256 MiB held by awk makes the dump long enough to be in the middle of it; the shell as PID 1 ends on SIGTERM
+  const awk = 'BEGIN { s = sprintf("%268435456s", "x"); print "ready"; fflush(); while (1) system("usleep 100000") }';
+  const init = `trap "exit 0" TERM; awk '${awk}' & wait`;
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'big', '--rootfs', rootfs, '--', 'sh', '-c', init])).exitCode, 0);
+  await waitFor(async () => (await lrctl(root, ['logs', 'big'])).stdout === 'ready\n', 'memory filled', 60_000);
+  const { shimPid, initPid } = readStateOf(root, 'big');
+  const cp = spawnLrctl(root, ['checkpoint', 'create', '--leave-running', 'big', 'shim-killed']);
+  // frozen for the checkpoint: the shim paused it before saving its files
+  await waitFor(() => runcStatus(root, 'big') === 'paused', 'the container frozen by the checkpoint', 30_000, 5);
+  process.kill(shimPid, 'SIGKILL');
+  const r = await cp;
+  t.equal(r.exitCode, 1, 'the checkpoint fails: its shim is gone');
+  await waitFor(() => !alive(shimPid), 'the shim is gone');
+  t.equal(runcStatus(root, 'big'), 'paused', 'left frozen: nobody is there to thaw it');
+  t.match((await lrctl(root, ['ps'])).stdout, /big\s+.*\slost\s/, 'ps: the shim is lost');
+  // a frozen process takes no signal: kill must thaw it first for its TERM handler to run
+  t.equal((await lrctl(root, ['kill', '-s', 'TERM', 'big'])).exitCode, 0);
+  await waitFor(() => !alive(initPid), 'the init handles SIGTERM and ends', 15_000);
+  t.equal((await lrctl(root, ['stop', 'big'])).exitCode, 0, 'stop: already stopped');
+  t.equal((await lrctl(root, ['rm', 'big'])).exitCode, 0, 'and rm removes it');
+});
