@@ -8,7 +8,9 @@ import type { StateFile } from '../state/state-file.js';
 export const PROTOCOL_VERSION = 2;
 // History (a CLI speaks to each shim in the version its state file records):
 //   1: the first release.
-//   2: kill's `stop` flag (no restart after lrctl stop), the `upgrade` request.
+//   2: kill's `stop` flag (no restart after lrctl stop), the `upgrade` request;
+//      later within 2, `pause` and `resume` (a shim of an older build answers
+//      them as unknown requests).
 
 /** First line the shim writes on fd 3 to the CLI that launched it. */
 export type Handshake =
@@ -24,6 +26,8 @@ export type Request =
   | { v: number; op: 'stdin-close' }
   | { v: number; op: 'resize'; rows: number; cols: number }
   | { v: number; op: 'upgrade' }
+  | { v: number; op: 'pause' }
+  | { v: number; op: 'resume' }
   | ({ v: number; op: 'checkpoint' } & CheckpointRequest);
 
 /** What `lrctl checkpoint create` (or the shim's own schedule) asks a checkpoint of. */
@@ -54,6 +58,8 @@ export interface Results {
   'stdin-close': void;
   resize: void;
   upgrade: unknown;
+  pause: void;
+  resume: void;
   checkpoint: CheckpointResult;
 }
 

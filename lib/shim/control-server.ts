@@ -44,6 +44,10 @@ async function handle(sup: Supervisor, ctx: ControlContext, sock: Socket, req: R
       return sup.enqueue(() => takeCheckpoint(sup, ctx.upper, ctx.requestPath, req));
     case 'upgrade':
       return ctx.upgrade();
+    case 'pause':
+      return sup.pause();
+    case 'resume':
+      return sup.resume();
     case 'resize':
       s?.resize(req.rows, req.cols);
       return undefined;

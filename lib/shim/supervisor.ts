@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { LrctlError } from '../errors.js';
 import { PROTOCOL_VERSION, type Event } from '../protocol/messages.js';
 import { writeMessage } from '../protocol/codec.js';
-import { buildKillArgs, buildStartArgs } from '../runc/args.js';
+import { buildKillArgs, buildPauseArgs, buildStartArgs } from '../runc/args.js';
 import { isAlreadyGone, runRuncChecked, type Runc } from '../runc/runc.js';
 import { type StateFile, writeStateAtomic } from '../state/state-file.js';
 import { assertAccepts, assertNext, type Operation, type Status } from '../state/status.js';
@@ -80,6 +80,24 @@ export class Supervisor {
     this.setStatus('running', { startedAt: new Date().toISOString() });
   }
 
+  /** Freezes the container (runc pause): its processes stop where they are until resume(). */
+  pause(): Promise<void> {
+    return this.enqueue(async () => {
+      this.check('pause');
+      await runRuncChecked(this.runc, buildPauseArgs(this.state.id, true), 'runc pause');
+      this.setStatus('paused');
+    });
+  }
+
+  /** Thaws a paused container (runc resume). */
+  resume(): Promise<void> {
+    return this.enqueue(async () => {
+      this.check('resume');
+      await runRuncChecked(this.runc, buildPauseArgs(this.state.id, false), 'runc resume');
+      this.setStatus('running');
+    });
+  }
+
   /** Sends `signal` to the container's init. `stop`: the user is stopping it
    *  (lrctl stop, rm -f), so no restart policy runs it again. */
   kill(signal: string, stop = false): Promise<void> {
@@ -91,6 +109,11 @@ export class Supervisor {
         if (this.state.status === 'checkpointing' && this.checkpointedAs) return;
       }
       this.check('kill');
+      // stop and rm -f of a paused container thaw it first, as docker stop does: a frozen process takes no signal
+      if (stop && this.state.status === 'paused') {
+        await runRuncChecked(this.runc, buildPauseArgs(this.state.id, false), 'runc resume');
+        this.setStatus('running');
+      }
       try {
         await runRuncChecked(this.runc, buildKillArgs(this.state.id, signal), 'runc kill');
       } catch (err) {
