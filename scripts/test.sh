@@ -2,7 +2,8 @@
 # The whole test suite on a fresh Debian 12 machine, as root: installs what
 # lrctl needs (scripts/setup.sh), installs and builds the project (npm ci also
 # builds the native addon), checks lint and format (npm run lint), runs every
-# test with tap, then the addon's tests again under AddressSanitizer and UBSan
+# test with tap, reports coverage (npm run coverage, a second run under c8),
+# runs the addon's tests again under AddressSanitizer and UBSan
 # (scripts/sanitize-addon.sh), and ends with the totals as "N passed, N
 # failed, N skipped" (a lint or sanitizer failure counts as one failed).
 # Exits non-zero if anything failed.
@@ -18,6 +19,13 @@ lint_rc=$?
 out=$(mktemp)
 npm test 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
+
+# Coverage of lib/ (lines and branches, CLI, shim and pure modules) over a
+# second run of the whole suite under c8: a report, not a gate (the run above
+# is the one that counts; this one runs the unbundled modules).
+npm run coverage >/tmp/lrctl-coverage.log 2>&1
+echo "coverage of lib/ (npm run coverage; full table in coverage/ and /tmp/lrctl-coverage.log):"
+grep -E '^(Statements|Branches|Functions|Lines) +:' /tmp/lrctl-coverage.log || echo "  no coverage summary (see /tmp/lrctl-coverage.log)"
 
 bash scripts/sanitize-addon.sh >/tmp/lrctl-sanitize.log 2>&1
 san_rc=$?
