@@ -16,8 +16,9 @@ export const ACCEPTS: Record<Operation, readonly Status[]> = {
   // restarting: the shim waits out a back-off; stop cancels the restart. checkpointing,
   // restoring: the shim runs the stop after that step (scheduled checkpoints come unasked).
   stop: ['created', 'running', 'paused', 'checkpointing', 'restoring', 'restarting', 'stopped', 'checkpointed'],
-  // checkpointing: the shim signals it once the checkpoint step is over (never a frozen process mid-dump)
-  kill: ['created', 'running', 'paused', 'checkpointing'],
+  // checkpointing, restoring: the shim signals it once that step is over (never a process mid-dump);
+  // with its shim lost, through runc at once
+  kill: ['created', 'running', 'paused', 'checkpointing', 'restoring'],
   pause: ['running'],
   resume: ['paused'],
   exec: ['running'],

@@ -67,7 +67,7 @@ t.test('assertAccepts messages, spelled out', async (t) => {
   });
   t.throws(() => assertAccepts('kill', 'db', 'stopped'), {
     code: 'ESTATE',
-    message: 'cannot kill container db: it is stopped; kill needs created, running, paused or checkpointing',
+    message: 'cannot kill container db: it is stopped; kill needs created, running, paused, checkpointing or restoring',
   });
   t.throws(() => assertAccepts('stop', 'db', 'creating'), {
     code: 'ESTATE',
