@@ -301,27 +301,42 @@ static void close_received(struct msghdr *msg) {
   }
 }
 
-/* acceptRecvFd(listenFd, timeoutMs) -> the one fd runc sends (the pty
- * master). The whole exchange, the connection and then its message, is
- * bounded by timeoutMs (ETIMEDOUT): a peer that connects and sends nothing
- * cannot hold the shim. A message with more than one fd, or cut short
- * (MSG_CTRUNC), is refused and whatever it carried is closed. */
+/* The monotonic time `ms` milliseconds from now. */
+static struct timespec deadline_in(int32_t ms) {
+  struct timespec d;
+  clock_gettime(CLOCK_MONOTONIC, &d);
+  d.tv_sec += ms / 1000;
+  d.tv_nsec += (long)(ms % 1000) * 1000000;
+  if (d.tv_nsec >= 1000000000) { d.tv_sec++; d.tv_nsec -= 1000000000; }
+  return d;
+}
+
+/* acceptRecvFd(listenFd, timeoutMs, messageTimeoutMs = 5000) -> the one fd
+ * runc sends (the pty master). A connection is waited for up to timeoutMs
+ * (ETIMEDOUT: the caller polls in short slices and looks at runc between
+ * them); once one is accepted, its message is waited for up to
+ * messageTimeoutMs (ETIMEDOUT), so a peer that connects and sends nothing
+ * cannot hold the shim, while a runc that is merely slow is not cut off. A
+ * message with more than one fd, or cut short (MSG_CTRUNC), is refused and
+ * whatever it carried is closed. */
 static napi_value accept_recv_fd(napi_env env, napi_callback_info info) {
-  int32_t lfd, timeout;
-  if (arg_fd(env, info, 0, &lfd) != 0 || arg_int(env, info, 1, &timeout) != 0 || timeout < 0) {
-    napi_throw_type_error(env, NULL, "acceptRecvFd: fd and timeout must be non-negative integers");
+  int32_t lfd, timeout, msg_timeout = 5000;
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_valuetype third = napi_undefined;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || (argc >= 3 && napi_typeof(env, argv[2], &third) != napi_ok)
+      || arg_fd(env, info, 0, &lfd) != 0 || arg_int(env, info, 1, &timeout) != 0 || timeout < 0
+      || (third != napi_undefined && (value_int(env, argv[2], &msg_timeout) != 0 || msg_timeout < 0))) {
+    napi_throw_type_error(env, NULL, "acceptRecvFd: fd and timeouts must be non-negative integers");
     return NULL;
   }
-  struct timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
-  deadline.tv_sec += timeout / 1000;
-  deadline.tv_nsec += (long)(timeout % 1000) * 1000000;
-  if (deadline.tv_nsec >= 1000000000) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000; }
+  struct timespec deadline = deadline_in(timeout);
   int r = wait_readable(lfd, &deadline);
   if (r < 0) return throw_errno(env, "poll console socket", errno);
   if (r == 0) return throw_errno(env, "waiting for runc to send the pty", ETIMEDOUT);
   int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
   if (cfd < 0) return throw_errno(env, "accept console socket", errno);
+  deadline = deadline_in(msg_timeout);
   r = wait_readable(cfd, &deadline);
   if (r <= 0) {
     int e = r == 0 ? ETIMEDOUT : errno;

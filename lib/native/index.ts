@@ -10,7 +10,7 @@ export interface Native {
   getPipeSize(fd: number): number;
   setPipeSize(fd: number, size: number): number;
   listenUnix(path: string): number;
-  acceptRecvFd(listenFd: number, timeoutMs: number): number;
+  acceptRecvFd(listenFd: number, timeoutMs: number, messageTimeoutMs?: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
   encodeEntries(chunk: Buffer, header: Buffer, maxEntry: number): Buffer;
   execve(path: string, argv: string[], keepFds: number[]): never;
