@@ -41,6 +41,20 @@ t.test('execve passes arguments and the path whole, however long', async (t) => 
   t.equal(readFileSync(out, 'utf8'), 'ok\n', 'a long path is run');
 });
 
+t.test('execve never runs a cut path: one past PATH_MAX fails whole (it was cut at 4095 bytes, to another program)', async (t) => {
+  const dir = tmp(t);
+  const out = join(dir, 'out');
+  // 4095 bytes that name /bin/sh, then more: cut where the old buffer ended, it ran /bin/sh
+  const prefix = '/' + './'.repeat(2044) + 'bin/sh';
+  t.equal(prefix.length, 4095);
+  const code = execFileSync(process.execPath, [
+    '-e',
+    `try { require(${JSON.stringify(ADDON)}).execve(${JSON.stringify(prefix + '-not-this')}, ['sh', '-c', 'echo ran > "$1"', 'sh', ${JSON.stringify(out)}], []) } catch (e) { process.stdout.write(e.code) }`,
+  ]).toString();
+  t.equal(code, 'ENAMETOOLONG', 'the kernel saw the whole path');
+  t.throws(() => readFileSync(out), { code: 'ENOENT' }, '/bin/sh did not run');
+});
+
 t.test('execve refuses arguments past ARG_MAX with E2BIG, and a failed exec leaves the kept fds close-on-exec', async (t) => {
   const dir = tmp(t);
   const fd = openSync(join(dir, 'f'), 'w');
