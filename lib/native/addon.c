@@ -379,21 +379,24 @@ static napi_value set_winsize(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* A string argument copied to the heap at its full length (free() it); NULL
- * if it is not a string, holds a NUL, or would pass `*budget` bytes, which
- * it is charged against (execve's ARG_MAX). */
-static char *arg_heap_string(napi_env env, napi_value v, size_t *budget) {
+/* A string argument copied to the heap at its full length into `*out`
+ * (free() it), charged against `*budget` bytes (execve's ARG_MAX). 0, or
+ * EINVAL (not a string, or it holds a NUL), E2BIG (past the budget), ENOMEM. */
+static int arg_heap_string(napi_env env, napi_value v, size_t *budget, char **out) {
   size_t len;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || len + 1 > *budget) return NULL;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return EINVAL;
+  if (len >= *budget) return E2BIG;
   char *s = malloc(len + 1);
-  if (s == NULL) return NULL;
+  if (s == NULL) return ENOMEM;
   size_t got;
   if (napi_get_value_string_utf8(env, v, s, len + 1, &got) != napi_ok || got != len || strlen(s) != len) {
     free(s);
-    return NULL;
+    return EINVAL;
   }
   *budget -= len + 1;
-  return s;
+  *out = s;
+  return 0;
 }
 
 static void free_strings(char **v, uint32_t n) {
@@ -437,16 +440,19 @@ static napi_value exec_ve(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  char *path = arg_heap_string(env, a[0], &budget);
-  if (path == NULL) return throw_errno(env, "execve: the path is not a string, or too long", E2BIG);
+  char *path = NULL;
+  int serr = arg_heap_string(env, a[0], &budget, &path);
+  if (serr == EINVAL) { napi_throw_type_error(env, NULL, "execve: the path must be a string without NUL bytes"); return NULL; }
+  if (serr != 0) return throw_errno(env, "execve: the path", serr);
   char *args[EXEC_MAX_ARGS + 1];
   for (uint32_t i = 0; i < n; i++) {
     napi_value v;
-    args[i] = napi_get_element(env, a[1], i, &v) == napi_ok ? arg_heap_string(env, v, &budget) : NULL;
-    if (args[i] == NULL) {
+    serr = napi_get_element(env, a[1], i, &v) == napi_ok ? arg_heap_string(env, v, &budget, &args[i]) : EINVAL;
+    if (serr != 0) {
       free_strings(args, i);
       free(path);
-      return throw_errno(env, "execve: an argument is not a string, or the arguments pass ARG_MAX", E2BIG);
+      if (serr == EINVAL) { napi_throw_type_error(env, NULL, "execve: argv must hold strings without NUL bytes"); return NULL; }
+      return throw_errno(env, "execve: the path and arguments together", serr);
     }
   }
   args[n] = NULL;

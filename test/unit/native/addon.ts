@@ -65,6 +65,9 @@ t.test('execve refuses arguments past ARG_MAX with E2BIG, and a failed exec leav
   t.throws(() => native().execve('/bin/sh', ['sh', 'x'.repeat(64 * 1024 * 1024)], []), { code: 'E2BIG' });
   t.throws(() => native().execve('/bin/sh', ['sh'], [Number.NaN]), TypeError);
   t.ok(cloexec(fd));
+  t.throws(() => native().execve('/bin/sh', ['sh', 1 as unknown as string], []), TypeError, 'an argument that is not a string: TypeError, not E2BIG');
+  t.throws(() => native().execve('/bin/sh', ['sh', 'a\0b'], []), TypeError, 'a NUL inside an argument');
+  t.throws(() => native().execve('/bin/\0sh', ['sh'], []), TypeError, 'a NUL inside the path');
 });
 
 t.test('numbers that are not whole are refused: NaN is never fd 0', async (t) => {
