@@ -403,12 +403,15 @@ static void free_strings(char **v, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) free(v[i]);
 }
 
-/* Gives back close-on-exec to the first `n` fds of `fds` (an exec that failed). */
-static void restore_cloexec(const int32_t *fds, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++) {
-    int flags = fcntl(fds[i], F_GETFD);
-    if (flags >= 0) fcntl(fds[i], F_SETFD, flags | FD_CLOEXEC);
-  }
+/* Puts back the fd flags saved in `was` on the first `n` fds of `fds` (an
+ * exec that failed): close-on-exec again where it was set, and only there
+ * (an fd inherited without it stays inheritable). 0, or the first errno. */
+static int restore_fd_flags(const int32_t *fds, const int *was, uint32_t n) {
+  int err = 0;
+  /* last first: an fd listed twice ends with the flags it had before the first */
+  for (uint32_t i = n; i-- > 0;)
+    if (fcntl(fds[i], F_SETFD, was[i]) != 0 && err == 0) err = errno;
+  return err;
 }
 
 #define EXEC_MAX_ARGS 64
@@ -418,7 +421,7 @@ static void restore_cloexec(const int32_t *fds, uint32_t n) {
  * with `path`, keeping the fds in keepFds open across the exec (Node opens
  * everything close-on-exec). Strings are copied whole, however long (a long
  * --root must not be cut), within ARG_MAX (E2BIG). Returns only on failure,
- * by throwing, with keepFds close-on-exec again. Used by `lrctl shim
+ * by throwing, with keepFds' flags as they were. Used by `lrctl shim
  * upgrade`: the shim re-executes the installed code in place. */
 extern char **environ;
 static napi_value exec_ve(napi_env env, napi_callback_info info) {
@@ -458,10 +461,15 @@ static napi_value exec_ve(napi_env env, napi_callback_info info) {
   args[n] = NULL;
   int err = 0;
   const char *what = "fcntl(F_SETFD) on a kept fd";
+  int was[EXEC_MAX_FDS];
   uint32_t cleared = 0;
   for (; cleared < nfds; cleared++) {
-    int flags = fcntl(fds[cleared], F_GETFD);
-    if (flags < 0 || fcntl(fds[cleared], F_SETFD, flags & ~FD_CLOEXEC) != 0) {
+    was[cleared] = fcntl(fds[cleared], F_GETFD);
+    if (was[cleared] < 0) {
+      err = errno;
+      break;
+    }
+    if (fcntl(fds[cleared], F_SETFD, was[cleared] & ~FD_CLOEXEC) != 0) {
       err = errno;
       break;
     }
@@ -476,7 +484,9 @@ static napi_value exec_ve(napi_env env, napi_callback_info info) {
     what = "execve";
     sigprocmask(SIG_SETMASK, &old, NULL);
   }
-  restore_cloexec(fds, cleared);
+  /* the shim runs on after a failed exec: a kept fd left inheritable would
+   * leak into every child it starts later (runc exec, health checks) */
+  if (restore_fd_flags(fds, was, cleared) != 0) what = "execve failed, and a kept fd's flags could not be put back";
   free_strings(args, n);
   free(path);
   return throw_errno(env, what, err);

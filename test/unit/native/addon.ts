@@ -3,7 +3,7 @@
 // acceptRecvFd is bounded in time and refuses what is not one fd; numbers
 // that are not whole are refused, never fd 0; errors carry errno's name.
 import t from 'tap';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,28 @@ t.test('execve refuses arguments past ARG_MAX with E2BIG, and a failed exec leav
   t.throws(() => native().execve('/bin/sh', ['sh', 1 as unknown as string], []), TypeError, 'an argument that is not a string: TypeError, not E2BIG');
   t.throws(() => native().execve('/bin/sh', ['sh', 'a\0b'], []), TypeError, 'a NUL inside an argument');
   t.throws(() => native().execve('/bin/\0sh', ['sh'], []), TypeError, 'a NUL inside the path');
+});
+
+t.test("a failed execve puts back the kept fds' flags as they were, not close-on-exec on all", async (t) => {
+  const dir = tmp(t);
+  const file = openSync(join(dir, 'f'), 'w');
+  t.teardown(() => closeSync(file));
+  // Node marks the fds it opens close-on-exec, but one it inherits past fd 3 stays inheritable (so do the
+  // fds an upgraded shim takes over): a child with the file inherited as its fd 40
+  const script = `
+    const fs = require('fs');
+    const cloexec = (fd) => (parseInt(/flags:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/fdinfo/' + fd, 'utf8'))[1], 8) & 0o2000000) !== 0;
+    const own = fs.openSync(${JSON.stringify(join(dir, 'g'))}, 'w');
+    const before = [cloexec(40), cloexec(own)];
+    let code;
+    try { require(${JSON.stringify(ADDON)}).execve('/nonexistent/program', ['x'], [40, own, 40]) } catch (e) { code = e.code }
+    process.stdout.write(JSON.stringify({ before, code, after: [cloexec(40), cloexec(own)] }));`;
+  const stdio: StdioOptions = ['ignore', 'pipe', 'inherit', ...Array<'ignore'>(37).fill('ignore'), file];
+  const r = spawnSync(process.execPath, ['-e', script], { stdio });
+  const got = JSON.parse(r.stdout.toString()) as { before: boolean[]; code: string; after: boolean[] };
+  t.same(got.before, [false, true], 'fd 40 inheritable, its own file close-on-exec');
+  t.equal(got.code, 'ENOENT');
+  t.same(got.after, [false, true], 'the same after the failed exec: fd 40 was made close-on-exec, and one listed twice came back wrong');
 });
 
 t.test('numbers that are not whole are refused: NaN is never fd 0', async (t) => {
