@@ -414,6 +414,18 @@ static int restore_fd_flags(const int32_t *fds, const int *was, uint32_t n) {
   return err;
 }
 
+/* setCloexec(fd): sets FD_CLOEXEC. The fds an upgraded shim takes over
+ * came through execve inheritable; left so, they would go to every child it
+ * starts (runc, health checks), and a pipe held open there would keep the
+ * container from seeing its stdin close. */
+static napi_value set_cloexec(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (arg_fd(env, info, 0, &fd) != 0) { napi_throw_type_error(env, NULL, "setCloexec: fd must be a non-negative integer"); return NULL; }
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) return throw_errno(env, "fcntl(F_SETFD, FD_CLOEXEC)", errno);
+  return NULL;
+}
+
 #define EXEC_MAX_ARGS 64
 #define EXEC_MAX_FDS 64
 
@@ -504,6 +516,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "acceptRecvFd", NULL, accept_recv_fd, NULL, NULL, NULL, napi_default, NULL },
     { "setWinsize", NULL, set_winsize, NULL, NULL, NULL, napi_default, NULL },
     { "execve", NULL, exec_ve, NULL, NULL, NULL, napi_default, NULL },
+    { "setCloexec", NULL, set_cloexec, NULL, NULL, NULL, napi_default, NULL },
     { "mallocTrim", NULL, trim_malloc, NULL, NULL, NULL, napi_default, NULL },
     { "peerUid", NULL, peer_uid, NULL, NULL, NULL, napi_default, NULL },
     { "mount", NULL, do_mount, NULL, NULL, NULL, napi_default, NULL },

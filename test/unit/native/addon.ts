@@ -83,13 +83,16 @@ t.test("a failed execve puts back the kept fds' flags as they were, not close-on
     const before = [cloexec(40), cloexec(own)];
     let code;
     try { require(${JSON.stringify(ADDON)}).execve('/nonexistent/program', ['x'], [40, own, 40]) } catch (e) { code = e.code }
-    process.stdout.write(JSON.stringify({ before, code, after: [cloexec(40), cloexec(own)] }));`;
+    const after = [cloexec(40), cloexec(own)];
+    require(${JSON.stringify(ADDON)}).setCloexec(40);
+    process.stdout.write(JSON.stringify({ before, code, after, set: cloexec(40) }));`;
   const stdio: StdioOptions = ['ignore', 'pipe', 'inherit', ...Array<'ignore'>(37).fill('ignore'), file];
   const r = spawnSync(process.execPath, ['-e', script], { stdio });
-  const got = JSON.parse(r.stdout.toString()) as { before: boolean[]; code: string; after: boolean[] };
+  const got = JSON.parse(r.stdout.toString()) as { before: boolean[]; code: string; after: boolean[]; set: boolean };
   t.same(got.before, [false, true], 'fd 40 inheritable, its own file close-on-exec');
   t.equal(got.code, 'ENOENT');
   t.same(got.after, [false, true], 'the same after the failed exec: fd 40 was made close-on-exec, and one listed twice came back wrong');
+  t.ok(got.set, 'setCloexec makes an inherited fd close-on-exec (as an upgraded shim does with the fds it takes over)');
 });
 
 t.test('numbers that are not whole are refused: NaN is never fd 0', async (t) => {
@@ -100,6 +103,7 @@ t.test('numbers that are not whole are refused: NaN is never fd 0', async (t) =>
     t.throws(() => n.setPipeSize(bad, 65536), TypeError, `setPipeSize(${String(bad)})`);
     t.throws(() => n.setWinsize(bad, 24, 80), TypeError, `setWinsize(${String(bad)})`);
     t.throws(() => n.acceptRecvFd(bad, 10), TypeError, `acceptRecvFd(${String(bad)})`);
+    t.throws(() => n.setCloexec(bad), TypeError, `setCloexec(${String(bad)})`);
   }
   t.throws(() => n.waitpid(Number.NaN), TypeError);
   t.throws(() => n.setWinsize(0, 70000, 80), TypeError, 'rows past 65535');
@@ -112,6 +116,7 @@ t.test('errors carry the real errno name', async (t) => {
   t.throws(() => native().peerUid(fd), { code: 'ENOTSOCK' }, 'was ENATIVE');
   t.throws(() => native().getPipeSize(fd), { code: 'EBADF' });
   t.throws(() => native().setWinsize(fd, 24, 80), { code: 'ENOTTY' }, 'was ENATIVE');
+  t.throws(() => native().setCloexec(1_000_000), { code: 'EBADF' });
 });
 
 // A peer on the console socket, in Python (Node cannot send fds over a unix
