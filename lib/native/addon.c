@@ -379,33 +379,51 @@ static napi_value set_winsize(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* A string argument copied to the heap at its full length (free() it); NULL
- * if it is not a string, holds a NUL, or would pass `*budget` bytes, which
- * it is charged against (execve's ARG_MAX). */
-static char *arg_heap_string(napi_env env, napi_value v, size_t *budget) {
+/* A string argument copied to the heap at its full length into `*out`
+ * (free() it), charged against `*budget` bytes (execve's ARG_MAX). 0, or
+ * EINVAL (not a string, or it holds a NUL), E2BIG (past the budget), ENOMEM. */
+static int arg_heap_string(napi_env env, napi_value v, size_t *budget, char **out) {
   size_t len;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || len + 1 > *budget) return NULL;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return EINVAL;
+  if (len >= *budget) return E2BIG;
   char *s = malloc(len + 1);
-  if (s == NULL) return NULL;
+  if (s == NULL) return ENOMEM;
   size_t got;
   if (napi_get_value_string_utf8(env, v, s, len + 1, &got) != napi_ok || got != len || strlen(s) != len) {
     free(s);
-    return NULL;
+    return EINVAL;
   }
   *budget -= len + 1;
-  return s;
+  *out = s;
+  return 0;
 }
 
 static void free_strings(char **v, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) free(v[i]);
 }
 
-/* Gives back close-on-exec to the first `n` fds of `fds` (an exec that failed). */
-static void restore_cloexec(const int32_t *fds, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++) {
-    int flags = fcntl(fds[i], F_GETFD);
-    if (flags >= 0) fcntl(fds[i], F_SETFD, flags | FD_CLOEXEC);
-  }
+/* Puts back the fd flags saved in `was` on the first `n` fds of `fds` (an
+ * exec that failed): close-on-exec again where it was set, and only there
+ * (an fd inherited without it stays inheritable). 0, or the first errno. */
+static int restore_fd_flags(const int32_t *fds, const int *was, uint32_t n) {
+  int err = 0;
+  /* last first: an fd listed twice ends with the flags it had before the first */
+  for (uint32_t i = n; i-- > 0;)
+    if (fcntl(fds[i], F_SETFD, was[i]) != 0 && err == 0) err = errno;
+  return err;
+}
+
+/* setCloexec(fd): sets FD_CLOEXEC. The fds an upgraded shim takes over
+ * came through execve inheritable; left so, they would go to every child it
+ * starts (runc, health checks), and a pipe held open there would keep the
+ * container from seeing its stdin close. */
+static napi_value set_cloexec(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (arg_fd(env, info, 0, &fd) != 0) { napi_throw_type_error(env, NULL, "setCloexec: fd must be a non-negative integer"); return NULL; }
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) return throw_errno(env, "fcntl(F_SETFD, FD_CLOEXEC)", errno);
+  return NULL;
 }
 
 #define EXEC_MAX_ARGS 64
@@ -415,7 +433,7 @@ static void restore_cloexec(const int32_t *fds, uint32_t n) {
  * with `path`, keeping the fds in keepFds open across the exec (Node opens
  * everything close-on-exec). Strings are copied whole, however long (a long
  * --root must not be cut), within ARG_MAX (E2BIG). Returns only on failure,
- * by throwing, with keepFds close-on-exec again. Used by `lrctl shim
+ * by throwing, with keepFds' flags as they were. Used by `lrctl shim
  * upgrade`: the shim re-executes the installed code in place. */
 extern char **environ;
 static napi_value exec_ve(napi_env env, napi_callback_info info) {
@@ -437,25 +455,33 @@ static napi_value exec_ve(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  char *path = arg_heap_string(env, a[0], &budget);
-  if (path == NULL) return throw_errno(env, "execve: the path is not a string, or too long", E2BIG);
+  char *path = NULL;
+  int serr = arg_heap_string(env, a[0], &budget, &path);
+  if (serr == EINVAL) { napi_throw_type_error(env, NULL, "execve: the path must be a string without NUL bytes"); return NULL; }
+  if (serr != 0) return throw_errno(env, "execve: the path", serr);
   char *args[EXEC_MAX_ARGS + 1];
   for (uint32_t i = 0; i < n; i++) {
     napi_value v;
-    args[i] = napi_get_element(env, a[1], i, &v) == napi_ok ? arg_heap_string(env, v, &budget) : NULL;
-    if (args[i] == NULL) {
+    serr = napi_get_element(env, a[1], i, &v) == napi_ok ? arg_heap_string(env, v, &budget, &args[i]) : EINVAL;
+    if (serr != 0) {
       free_strings(args, i);
       free(path);
-      return throw_errno(env, "execve: an argument is not a string, or the arguments pass ARG_MAX", E2BIG);
+      if (serr == EINVAL) { napi_throw_type_error(env, NULL, "execve: argv must hold strings without NUL bytes"); return NULL; }
+      return throw_errno(env, "execve: the path and arguments together", serr);
     }
   }
   args[n] = NULL;
   int err = 0;
   const char *what = "fcntl(F_SETFD) on a kept fd";
+  int was[EXEC_MAX_FDS];
   uint32_t cleared = 0;
   for (; cleared < nfds; cleared++) {
-    int flags = fcntl(fds[cleared], F_GETFD);
-    if (flags < 0 || fcntl(fds[cleared], F_SETFD, flags & ~FD_CLOEXEC) != 0) {
+    was[cleared] = fcntl(fds[cleared], F_GETFD);
+    if (was[cleared] < 0) {
+      err = errno;
+      break;
+    }
+    if (fcntl(fds[cleared], F_SETFD, was[cleared] & ~FD_CLOEXEC) != 0) {
       err = errno;
       break;
     }
@@ -470,7 +496,9 @@ static napi_value exec_ve(napi_env env, napi_callback_info info) {
     what = "execve";
     sigprocmask(SIG_SETMASK, &old, NULL);
   }
-  restore_cloexec(fds, cleared);
+  /* the shim runs on after a failed exec: a kept fd left inheritable would
+   * leak into every child it starts later (runc exec, health checks) */
+  if (restore_fd_flags(fds, was, cleared) != 0) what = "execve failed, and a kept fd's flags could not be put back";
   free_strings(args, n);
   free(path);
   return throw_errno(env, what, err);
@@ -488,6 +516,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "acceptRecvFd", NULL, accept_recv_fd, NULL, NULL, NULL, napi_default, NULL },
     { "setWinsize", NULL, set_winsize, NULL, NULL, NULL, napi_default, NULL },
     { "execve", NULL, exec_ve, NULL, NULL, NULL, napi_default, NULL },
+    { "setCloexec", NULL, set_cloexec, NULL, NULL, NULL, napi_default, NULL },
     { "mallocTrim", NULL, trim_malloc, NULL, NULL, NULL, napi_default, NULL },
     { "peerUid", NULL, peer_uid, NULL, NULL, NULL, napi_default, NULL },
     { "mount", NULL, do_mount, NULL, NULL, NULL, napi_default, NULL },

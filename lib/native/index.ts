@@ -14,6 +14,7 @@ export interface Native {
   setWinsize(fd: number, rows: number, cols: number): void;
   encodeEntries(chunk: Buffer, header: Buffer, maxEntry: number): Buffer;
   execve(path: string, argv: string[], keepFds: number[]): never;
+  setCloexec(fd: number): void;
   mallocTrim(): void;
   peerUid(fd: number): number;
   mount(source: string, target: string, fstype: string, data: string): void;

@@ -31,11 +31,19 @@ export function handoverPath(dir: string): string {
   return join(dir, 'upgrade.json');
 }
 
-/** Reads and removes the handover file. */
+/** The fds a handover names: the ones kept open across the exec. */
+function handedOverFds(h: Handover): number[] {
+  const fds = h.stdio;
+  return [h.log, h.server, ...(!fds ? [] : fds.kind === 'pty' ? [fds.master] : [fds.out, fds.err, ...(fds.stdin !== null ? [fds.stdin] : [])])];
+}
+
+/** Reads and removes the handover file, and makes the fds it names close-on-exec again: they came through
+ *  the exec inheritable, and would otherwise go to every child the shim starts from now on. */
 export function takeHandover(path: string): Handover {
   const h = JSON.parse(readFileSync(path, 'utf8')) as Handover;
   rmSync(path, { force: true });
   if (h.format !== 1) throw new Error(`unknown handover format ${h.format}`);
+  for (const fd of handedOverFds(h)) native().setCloexec(fd);
   return h;
 }
 
@@ -58,8 +66,7 @@ export async function reexecShim(sup: Supervisor, life: Lifecycle, server: Serve
     server: serverFd,
     continuation: life.continuation(),
   };
-  const fds = stdio?.fds;
-  const keep = [logFd, serverFd, ...(!fds ? [] : fds.kind === 'pty' ? [fds.master] : [fds.out, fds.err, ...(fds.stdin !== null ? [fds.stdin] : [])])];
+  const keep = handedOverFds(h);
   const path = handoverPath(dir);
   writeFileAtomic(path, JSON.stringify(h));
   life.quiesce();

@@ -1,5 +1,6 @@
 // lrctl shim upgrade: the shim re-executes itself in place, under load.
 import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
 import { lrctl, spawnLrctl } from '../../fixtures/lrctl.js';
 import { alive, readStateOf, tempRoot } from '../../fixtures/root.js';
 import { waitFor } from '../../fixtures/wait-for.js';
@@ -96,6 +97,39 @@ t.test('an upgrade during a restart back-off keeps the pending restart', async (
   await waitFor(() => readStateOf(root, 'flap').status === 'stopped', 'stopped after 8 restarts', 60_000);
   t.equal(readStateOf(root, 'flap').restartCount, 8);
   t.equal((await lrctl(root, ['logs', 'flap'])).stdout, 'go\n'.repeat(9));
+});
+
+// The fds above 2 that process `pid` holds without close-on-exec (they would go to every child it starts).
+function inheritableFds(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/fdinfo`)
+    .map(Number)
+    .filter((fd) => fd > 2)
+    .filter((fd) => {
+      try {
+        return (parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))![1], 8) & 0o2000000) === 0;
+      } catch {
+        return false; // closed meanwhile
+      }
+    })
+    .sort((a, b) => a - b);
+}
+
+t.test('the files the upgraded shim takes over are close-on-exec again, with a pty and with pipes', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  for (const [name, tty] of [
+    ['piped', []],
+    ['tty', ['-t']],
+  ] as const) {
+    const r = await lrctl(root, ['run', '-d', ...tty, '--name', name, '--rootfs', rootfs, '--', 'sleep', '1000']);
+    t.equal(r.exitCode, 0, r.stderr);
+    const pid = readStateOf(root, name).shimPid;
+    const before = inheritableFds(pid);
+    const u = await lrctl(root, ['shim', 'upgrade', name]);
+    t.equal(u.exitCode, 0, u.stderr);
+    // they crossed the exec inheritable: the log, the control socket, the pipes or pty, which would go to every runc it starts
+    t.same(inheritableFds(pid), before, `${name}: no fd more is inheritable after the upgrade than before`);
+    t.equal((await lrctl(root, ['rm', '-f', name])).exitCode, 0);
+  }
 });
 
 t.test('shim upgrade refuses what it cannot do, with one line and a documented code', async (t) => {

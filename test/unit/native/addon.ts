@@ -3,7 +3,7 @@
 // acceptRecvFd is bounded in time and refuses what is not one fd; numbers
 // that are not whole are refused, never fd 0; errors carry errno's name.
 import t from 'tap';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,20 @@ t.test('execve passes arguments and the path whole, however long', async (t) => 
   t.equal(readFileSync(out, 'utf8'), 'ok\n', 'a long path is run');
 });
 
+t.test('execve never runs a cut path: one past PATH_MAX fails whole (it was cut at 4095 bytes, to another program)', async (t) => {
+  const dir = tmp(t);
+  const out = join(dir, 'out');
+  // 4095 bytes that name /bin/sh, then more: cut where the old buffer ended, it ran /bin/sh
+  const prefix = '/' + './'.repeat(2044) + 'bin/sh';
+  t.equal(prefix.length, 4095);
+  const code = execFileSync(process.execPath, [
+    '-e',
+    `try { require(${JSON.stringify(ADDON)}).execve(${JSON.stringify(prefix + '-not-this')}, ['sh', '-c', 'echo ran > "$1"', 'sh', ${JSON.stringify(out)}], []) } catch (e) { process.stdout.write(e.code) }`,
+  ]).toString();
+  t.equal(code, 'ENAMETOOLONG', 'the kernel saw the whole path');
+  t.throws(() => readFileSync(out), { code: 'ENOENT' }, '/bin/sh did not run');
+});
+
 t.test('execve refuses arguments past ARG_MAX with E2BIG, and a failed exec leaves the kept fds close-on-exec', async (t) => {
   const dir = tmp(t);
   const fd = openSync(join(dir, 'f'), 'w');
@@ -51,6 +65,34 @@ t.test('execve refuses arguments past ARG_MAX with E2BIG, and a failed exec leav
   t.throws(() => native().execve('/bin/sh', ['sh', 'x'.repeat(64 * 1024 * 1024)], []), { code: 'E2BIG' });
   t.throws(() => native().execve('/bin/sh', ['sh'], [Number.NaN]), TypeError);
   t.ok(cloexec(fd));
+  t.throws(() => native().execve('/bin/sh', ['sh', 1 as unknown as string], []), TypeError, 'an argument that is not a string: TypeError, not E2BIG');
+  t.throws(() => native().execve('/bin/sh', ['sh', 'a\0b'], []), TypeError, 'a NUL inside an argument');
+  t.throws(() => native().execve('/bin/\0sh', ['sh'], []), TypeError, 'a NUL inside the path');
+});
+
+t.test("a failed execve puts back the kept fds' flags as they were, not close-on-exec on all", async (t) => {
+  const dir = tmp(t);
+  const file = openSync(join(dir, 'f'), 'w');
+  t.teardown(() => closeSync(file));
+  // Node marks the fds it opens close-on-exec, but one it inherits past fd 3 stays inheritable (so do the
+  // fds an upgraded shim takes over): a child with the file inherited as its fd 40
+  const script = `
+    const fs = require('fs');
+    const cloexec = (fd) => (parseInt(/flags:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/fdinfo/' + fd, 'utf8'))[1], 8) & 0o2000000) !== 0;
+    const own = fs.openSync(${JSON.stringify(join(dir, 'g'))}, 'w');
+    const before = [cloexec(40), cloexec(own)];
+    let code;
+    try { require(${JSON.stringify(ADDON)}).execve('/nonexistent/program', ['x'], [40, own, 40]) } catch (e) { code = e.code }
+    const after = [cloexec(40), cloexec(own)];
+    require(${JSON.stringify(ADDON)}).setCloexec(40);
+    process.stdout.write(JSON.stringify({ before, code, after, set: cloexec(40) }));`;
+  const stdio: StdioOptions = ['ignore', 'pipe', 'inherit', ...Array<'ignore'>(37).fill('ignore'), file];
+  const r = spawnSync(process.execPath, ['-e', script], { stdio });
+  const got = JSON.parse(r.stdout.toString()) as { before: boolean[]; code: string; after: boolean[]; set: boolean };
+  t.same(got.before, [false, true], 'fd 40 inheritable, its own file close-on-exec');
+  t.equal(got.code, 'ENOENT');
+  t.same(got.after, [false, true], 'the same after the failed exec: fd 40 was made close-on-exec, and one listed twice came back wrong');
+  t.ok(got.set, 'setCloexec makes an inherited fd close-on-exec (as an upgraded shim does with the fds it takes over)');
 });
 
 t.test('numbers that are not whole are refused: NaN is never fd 0', async (t) => {
@@ -61,6 +103,7 @@ t.test('numbers that are not whole are refused: NaN is never fd 0', async (t) =>
     t.throws(() => n.setPipeSize(bad, 65536), TypeError, `setPipeSize(${String(bad)})`);
     t.throws(() => n.setWinsize(bad, 24, 80), TypeError, `setWinsize(${String(bad)})`);
     t.throws(() => n.acceptRecvFd(bad, 10), TypeError, `acceptRecvFd(${String(bad)})`);
+    t.throws(() => n.setCloexec(bad), TypeError, `setCloexec(${String(bad)})`);
   }
   t.throws(() => n.waitpid(Number.NaN), TypeError);
   t.throws(() => n.setWinsize(0, 70000, 80), TypeError, 'rows past 65535');
@@ -73,6 +116,7 @@ t.test('errors carry the real errno name', async (t) => {
   t.throws(() => native().peerUid(fd), { code: 'ENOTSOCK' }, 'was ENATIVE');
   t.throws(() => native().getPipeSize(fd), { code: 'EBADF' });
   t.throws(() => native().setWinsize(fd, 24, 80), { code: 'ENOTTY' }, 'was ENATIVE');
+  t.throws(() => native().setCloexec(1_000_000), { code: 'EBADF' });
 });
 
 // A peer on the console socket, in Python (Node cannot send fds over a unix
