@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { depsError } from '../errors.js';
 
-/** The addon's functions; see lib/native/addon.c for each contract. */
+/** The addon's functions; each contract is in lib/native/*.c (addon.c registers them). */
 export interface Native {
   setChildSubreaper(): void;
   waitpid(pid: number): { pid: number; exitCode: number | null; signal: number | null } | null;
