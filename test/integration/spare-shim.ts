@@ -135,11 +135,19 @@ t.test('a spare exits once its root is removed', async (t) => {
 // the spare's abstract address (argv holds no NUL) as ADDR; its output collected.
 const NOBODY = 65534;
 function asNobody(script: string, address: string): { pid: number; output: () => string; exited: Promise<void> } {
-  const p = spawn(process.execPath, ['-e', `const ADDR = '\\0' + process.argv[1]; ${script}`, address.slice(1)], {
-    uid: NOBODY,
-    gid: NOBODY,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  // through sh, without NODE_OPTIONS: tap instruments the node children it
+  // spawns (by NODE_OPTIONS), and one running as nobody cannot write tap's
+  // record at exit (it crashed there, noisily, after its work was done)
+  const p = spawn(
+    '/bin/sh',
+    ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, '-e', `const ADDR = '\\0' + process.argv[1]; ${script}`, address.slice(1)],
+    {
+      uid: NOBODY,
+      gid: NOBODY,
+      env: { PATH: '/usr/bin:/bin' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   p.stdout.setEncoding('utf8');
   p.stdout.on('data', (d: string) => (out += d));
