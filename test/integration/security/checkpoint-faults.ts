@@ -4,7 +4,7 @@
 // sharing a folder never collide or delete each other's files.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lrctl, spawnLrctl, type Ran } from '../../fixtures/lrctl.js';
 import { alive, readStateOf, tempRoot } from '../../fixtures/root.js';
@@ -157,10 +157,23 @@ t.test('a shim killed in the middle of a checkpoint leaves a frozen container th
   const cp = spawnLrctl(root, ['checkpoint', 'create', '--leave-running', 'big', 'shim-killed']);
   // frozen for the checkpoint: the shim paused it before saving its files
   await waitFor(() => runcStatus(root, 'big') === 'paused', 'the container frozen by the checkpoint', 30_000, 5);
+  // what the shim had started (runc checkpoint, CRIU) outlives it: wait for those to finish, found by this root's path
+  const orphans = () =>
+    readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+          return argv.includes(join(root, 'runc')) || (argv.startsWith('criu') && argv.includes(root));
+        } catch {
+          return false;
+        }
+      });
   process.kill(shimPid, 'SIGKILL');
   const r = await cp;
   t.equal(r.exitCode, 1, 'the checkpoint fails: its shim is gone');
   await waitFor(() => !alive(shimPid), 'the shim is gone');
+  await waitFor(() => orphans().length === 0, 'the checkpoint the shim started is over', 120_000, 200);
   t.equal(runcStatus(root, 'big'), 'paused', 'left frozen: nobody is there to thaw it');
   t.match((await lrctl(root, ['ps'])).stdout, /big\s+.*\slost\s/, 'ps: the shim is lost');
   // a frozen process takes no signal: kill must thaw it first for its TERM handler to run

@@ -37,6 +37,8 @@ t.test('five upgrades under load: every number once and in order, the same pids,
   const attached = execa(process.execPath, [LRCTL, '--root', root, 'attach', 'busy'], { stdin: 'ignore', stdout: { file: attachFile }, reject: false });
   const attachOut = () => (existsSync(attachFile) ? readFileSync(attachFile, 'utf8') : '');
   const logged = async () => (await lrctl(root, ['logs', 'busy'])).stdout.split('\n').filter(Boolean);
+  // attached before the first upgrade: live lines reach its output
+  await waitFor(() => attachOut().split('\n').length > 3, 'the client attached and printing', 30_000);
   for (let k = 1; k <= 5; k++) {
     const u = await lrctl(root, ['shim', 'upgrade', '--json', 'busy']);
     t.equal(u.exitCode, 0, u.stderr);
