@@ -431,12 +431,15 @@ void control_sweep(void) {
   }
 }
 
+void control_stop_listening(void) {
+  if (listener.fd < 0) return;
+  loop_del(&listener);
+  close(listener.fd);
+  listener.fd = -1;
+}
+
 void control_close(void) {
-  if (listener.fd >= 0) {
-    loop_del(&listener);
-    close(listener.fd);
-    listener.fd = -1;
-  }
+  control_stop_listening();
   long long until = mono_ms() + 1000;
   for (int k = 0; k < MAX_CLIENTS; k++) {
     struct client *c = clients[k];

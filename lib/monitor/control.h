@@ -19,6 +19,8 @@ void control_output(const char *stream, const char *data, size_t len, const stru
 void control_exit(int exit_code, const char *signal);
 /* Frees clients that ended; called by the main loop between operations. */
 void control_sweep(void);
+/* Stops accepting connections (the monitor is ending); those open are answered still. */
+void control_stop_listening(void);
 /* Stops listening and flushes what clients still have queued (for up to 1 s). */
 void control_close(void);
 #endif

@@ -338,7 +338,8 @@ void lifecycle_finish(enum status status, json_t *record, const char *error) {
   json_decref(last);
   state_set(status, patch);
   tell_exit();
-  control_close();
+  /* connections open now get their answers (main.c flushes them before the monitor ends) */
+  control_stop_listening();
   unlink(M.p.socket);
   unlink(M.p.pid_file);
   /* the log is complete when the status says so; fsynced after the status, so that wait and a foreground run do not wait for the disk */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,7 +30,7 @@ static long long told_at;
 static struct timer report;
 static bool report_ready;
 /* entries waiting to be written: always whole entries */
-static char out[OUT_SIZE];
+static char out[OUT_SIZE] __attribute__((aligned(4096)));
 static size_t out_len;
 
 static void open_log(void) {
@@ -234,6 +235,8 @@ void log_where(struct log_pos *p) {
 
 long long log_dropped(void) { return dropped; }
 int log_fd(void) { return fd; }
+
+void log_trim(void) { madvise(out, sizeof out, MADV_DONTNEED); }
 
 void log_flush_dropped(void) {
   if (dropped != told) tell_dropped(NULL);

@@ -22,6 +22,8 @@ struct log_pos {
 void log_where(struct log_pos *p);
 long long log_dropped(void);
 int log_fd(void);
+/* Gives the write buffer's pages back (an idle monitor). */
+void log_trim(void);
 /* Tells state.json a dropped count not yet told. */
 void log_flush_dropped(void);
 /* fsync and close; once the exit is published. */

@@ -161,5 +161,6 @@ int main(int argc, char **argv) {
     if (M.init_exited) lifecycle_on_exit();
     control_sweep();
   }
+  control_close();
   return 0;
 }

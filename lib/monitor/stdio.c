@@ -2,12 +2,14 @@
 #include "stdio.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,6 +27,8 @@
 #define READ_SIZE (64 * 1024)
 /* stdin waiting for the container to read it, before the writer is paused */
 #define STDIN_QUEUE_MAX (256 * 1024)
+/* how long after the last output an idle monitor gives its buffers back */
+#define IDLE_TRIM_MS 5000
 
 struct stdio_fds IO = {.out = -1, .err = -1, .in = -1, .child_in = -1, .child_out = -1, .child_err = -1, .pipe_size = -1};
 void (*stdio_on_stdin_drained)(void);
@@ -146,8 +150,28 @@ void stdio_close_child_ends(void) {
   close_fd(&IO.child_err);
 }
 
+/* page-aligned, so that an idle monitor can give its pages back (idle_trim) */
+static char buf[READ_SIZE] __attribute__((aligned(4096)));
+static struct timer trim;
+static bool trim_ready;
+static long long last_output;
+
+/* An idle monitor holds no buffer pages: the read buffer, the log's, and
+ * the C heap's free memory go back to the kernel a few seconds after the
+ * last output (hundreds of idle monitors are the common case). */
+static void idle_trim(void *arg) {
+  (void)arg;
+  long long idle = mono_ms() - last_output;
+  if (idle < IDLE_TRIM_MS) return timer_arm(&trim, IDLE_TRIM_MS - idle, 0);
+  madvise(buf, sizeof buf, MADV_DONTNEED);
+  log_trim();
+  malloc_trim(0);
+}
+
 static void on_output(struct watch *w, uint32_t events) {
-  static char buf[READ_SIZE];
+  last_output = mono_ms();
+  if (!trim_ready && timer_init(&trim, true, idle_trim, NULL) == 0) trim_ready = true;
+  if (trim_ready && !timer_armed(&trim)) timer_arm(&trim, IDLE_TRIM_MS, 0);
   bool *open_flag = w == &w_out ? &out_open : &err_open;
   const char *stream = w == &w_out ? "stdout" : "stderr";
   /* a few reads per wake-up, so that one busy stream does not starve the other */
