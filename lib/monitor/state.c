@@ -159,30 +159,42 @@ void state_init(void) {
   json_t *created = prev ? json_object_get(prev, "createdAt") : NULL;
   json_t *count = prev ? json_object_get(prev, "restartCount") : NULL;
   json_t *last = prev ? json_object_get(prev, "lastExit") : NULL;
-  char policy[64], start_time[32];
+  char policy[64], boot[64];
   const char *cp = M.cfg.restore_checkpoint ? strrchr(M.cfg.restore_checkpoint, '/') : NULL;
   long long st = proc_start_time(getpid());
-  snprintf(start_time, sizeof start_time, "%lld", st < 0 ? 0 : st);
-  char boot[64];
   read_boot_id(boot, sizeof boot);
-  M.state = json_pack("{s:i, s:s, s:s, s:O, s:b, s:O, s:n, s:n, s:n, s:i, s:I, s:s, s:i, s:s, s:n, s:n, s:O, s:n, s:n, s:i, s:o, s:s, s:O, s:b, s:n, s:n, s:i, s:s}",
-                      "schemaVersion", SCHEMA_VERSION, "id", M.id, "status", M.cfg.restore_checkpoint ? "restoring" : "creating", "command",
-                      M.cfg.args, "tty", M.cfg.tty, "createdAt", json_is_string(created) ? created : json_time(now_ms()), "startedAt", "finishedAt",
-                      "initPid", "shimPid", (int)getpid(), "shimStartTime", (json_int_t)(st < 0 ? 0 : st), "bootId", boot, "protocolVersion",
-                      PROTOCOL_VERSION, "socket", M.p.socket, "exitCode", "signal", "restartCount",
-                      json_is_integer(count) ? count : json_integer(0), "error", "pipeSize", "logDroppedBytes", 0, "checkpoint",
-                      json_str_or_null(cp ? cp + 1 : NULL), "restartPolicy", restart_text(policy, sizeof policy), "lastExit",
-                      last ? last : json_null(), "stoppedByUser", 0, "nextRestartAt", "healthCheck", "shimGeneration", 0, "shimVersion",
-                      LRCTL_VERSION);
-  /* json_pack's "O" of a fresh json_time leaks one reference: fix the counts */
-  if (!json_is_string(created)) json_decref(json_object_get(M.state, "createdAt"));
-  if (!json_is_integer(count)) json_decref(json_object_get(M.state, "restartCount"));
-  if (!last) json_decref(json_object_get(M.state, "lastExit"));
+  json_t *s = json_object();
+  /* the order of lib/state/state-file.ts, which readers and people see */
+  json_object_set_new(s, "schemaVersion", json_integer(SCHEMA_VERSION));
+  json_object_set_new(s, "id", json_string(M.id));
+  json_object_set_new(s, "status", json_string(M.cfg.restore_checkpoint ? "restoring" : "creating"));
+  json_object_set(s, "command", M.cfg.args);
+  json_object_set_new(s, "tty", json_boolean(M.cfg.tty));
+  json_object_set_new(s, "createdAt", json_is_string(created) ? json_incref(created) : json_time(now_ms()));
+  json_object_set_new(s, "startedAt", json_null());
+  json_object_set_new(s, "finishedAt", json_null());
+  json_object_set_new(s, "initPid", json_null());
+  json_object_set_new(s, "shimPid", json_integer(getpid()));
+  json_object_set_new(s, "shimStartTime", json_integer(st < 0 ? 0 : st));
+  json_object_set_new(s, "bootId", json_string(boot));
+  json_object_set_new(s, "protocolVersion", json_integer(PROTOCOL_VERSION));
+  json_object_set_new(s, "socket", json_string(M.p.socket));
+  json_object_set_new(s, "exitCode", json_null());
+  json_object_set_new(s, "signal", json_null());
+  json_object_set_new(s, "restartCount", json_is_integer(count) ? json_incref(count) : json_integer(0));
+  json_object_set_new(s, "error", json_null());
+  json_object_set_new(s, "pipeSize", json_null());
+  json_object_set_new(s, "logDroppedBytes", json_integer(0));
+  json_object_set_new(s, "checkpoint", json_str_or_null(cp ? cp + 1 : NULL));
+  json_object_set_new(s, "restartPolicy", json_string(restart_text(policy, sizeof policy)));
+  json_object_set_new(s, "lastExit", json_is_object(last) ? json_incref(last) : json_null());
+  json_object_set_new(s, "stoppedByUser", json_false());
+  json_object_set_new(s, "nextRestartAt", json_null());
+  json_object_set_new(s, "healthCheck", json_null());
+  json_object_set_new(s, "shimGeneration", json_integer(0));
+  json_object_set_new(s, "shimVersion", json_string(LRCTL_VERSION));
   json_decref(prev);
-  if (!M.state) {
-    diag_error("building the state record failed");
-    exit(1);
-  }
+  M.state = s;
 }
 
 int state_load(void) {
