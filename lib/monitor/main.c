@@ -139,6 +139,10 @@ int main(int argc, char **argv) {
     else usage();
   }
   if (!socket || !console || npos != 2 || argv[0][0] != '/') usage();
+  /* 0-2 on /dev/null whatever the starter left (a Node shim's are close-on-exec):
+   * else the first files opened would become stdio, and children would write into them */
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd) return 1;
   M.self = argv[0];
   M.root = pos[0];
   M.id = pos[1];
@@ -147,6 +151,8 @@ int main(int argc, char **argv) {
   if (chdir("/") < 0) return 1;
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
+  /* a log past RLIMIT_FSIZE is a failed write (EFBIG, output dropped and counted), not the monitor's end */
+  signal(SIGXFSZ, SIG_IGN);
   set_paths(socket, console);
   diag_open(M.p.shim_log);
   set_oom_score_adj();

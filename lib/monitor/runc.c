@@ -33,6 +33,7 @@ static void child_setup(const int src[3]) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
   signal(SIGHUP, SIG_DFL);
+  signal(SIGXFSZ, SIG_DFL);
   int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   if (oom >= 0) {
     if (write(oom, "0", 1) < 0) {
