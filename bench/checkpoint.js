@@ -32,14 +32,24 @@ export async function checkpointRestore(ctx) {
     let sizeL = 0,
       sizeB = 0;
     for (let i = 0; i < CR_RUNS; i++) {
-      x.cpL.push(R.time(...lrctl('checkpoint', 'create', '--leave-running', id, `l${i}`)));
-      const m = meta(join(root, 'containers', id, 'checkpoints', `l${i}`));
-      sizeL = m.sizeBytes;
-      x.cpLShim.push(m.durationsMs.total);
       const img = join(base, `bare-${id}-${i}`);
       mkdirSync(img);
-      x.cpB.push(R.time('runc', ['--root', join(root, 'runc'), 'checkpoint', '--leave-running', '--image-path', img, '--work-path', img, id]));
-      sizeB = Number(execFileSync('du', ['-sb', img], { encoding: 'utf8' }).split('\t')[0]);
+      // each on a clean page cache (sync first), and the order alternates: neither pays for the other's write-back
+      const lrctlCp = () => {
+        spawnSync('sync');
+        x.cpL.push(R.time(...lrctl('checkpoint', 'create', '--leave-running', id, `l${i}`)));
+        const m = meta(join(root, 'containers', id, 'checkpoints', `l${i}`));
+        sizeL = m.sizeBytes;
+        x.cpLShim.push(m.durationsMs.total);
+      };
+      const runcCp = () => {
+        spawnSync('sync');
+        x.cpB.push(R.time('runc', ['--root', join(root, 'runc'), 'checkpoint', '--leave-running', '--image-path', img, '--work-path', img, id]));
+        sizeB = Number(execFileSync('du', ['-sb', img], { encoding: 'utf8' }).split('\t')[0]);
+      };
+      if (i % 2) [runcCp, lrctlCp].forEach((f) => f());
+      else [lrctlCp, runcCp].forEach((f) => f());
+      spawnSync('sync');
       // restore each as a new container: lrctl (new shim, overlay, runc restore) vs bare runc restore -d of the same images
       x.rsL.push(R.time(...lrctl('restore', '--checkpoint', `l${i}`, '--name', `${id}-r${i}`, id)));
       spawnSync(...lrctl('rm', '-f', `${id}-r${i}`));
@@ -95,7 +105,7 @@ export async function checkpointRestore(ctx) {
   await scheduledCheckpoints(ctx);
 }
 
-// run --checkpoint-every 2s --checkpoint-leave-running; the first checkpoint may
+// run --checkpoint-every 3s --checkpoint-leave-running; the first checkpoint may
 // catch the container's start-up, so CR_RUNS+1 are taken and the first dropped
 async function scheduledCheckpoints(ctx) {
   const { R, lrctl, root, rootfs, results, CR_RUNS } = ctx;
@@ -103,11 +113,19 @@ async function scheduledCheckpoints(ctx) {
   for (const [label, { id, script }] of Object.entries(WORKLOADS)) {
     const sid = `${id}-sched`;
     const dir = join(root, 'containers', sid, 'checkpoints');
-    const args = ['--checkpoint-every', '2s', '--checkpoint-leave-running', '--checkpoint-keep', String(CR_RUNS + 2)];
+    const args = ['--checkpoint-every', '3s', '--checkpoint-leave-running', '--checkpoint-keep', String(CR_RUNS + 2)];
     ok(R.quiet(...lrctl('run', '-d', '--name', sid, ...args, '--rootfs', rootfs, '--', 'sh', '-c', script)), `lrctl run ${sid}: ${R.lastError()}`);
     try {
       const done = () => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.') && existsSync(join(dir, n, 'meta.json'))) : []);
-      await waitFor(`${CR_RUNS + 1} scheduled checkpoints of ${sid}`, () => done().length >= CR_RUNS + 1, 2000 * (CR_RUNS + 1) + 60_000, 200);
+      // a sync after each one, as before the bare runc checkpoints: the next starts on a clean page cache
+      let seen = 0;
+      const synced = () => {
+        const n = done().length;
+        if (n > seen) spawnSync('sync');
+        seen = n;
+        return n >= CR_RUNS + 1;
+      };
+      await waitFor(`${CR_RUNS + 1} scheduled checkpoints of ${sid}`, synced, 3000 * (CR_RUNS + 1) + 60_000, 100);
       const metas = done()
         .map((n) => meta(join(dir, n)))
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt))

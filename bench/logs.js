@@ -1,7 +1,7 @@
 // Log throughput: a container writes LOG_MB MiB of fixed-length text lines
 // (100 and 40 bytes, newline included) to stdout. Each figure is timed on the
-// host's uptime clock from the container's own start (it prints
-// /proc/uptime to stderr first) until every byte is through:
+// host's clock from the container's own start (it prints a start stamp to
+// stderr first, see STAMP) until every byte is through:
 //   runc | cat > file (the baseline): `runc run` piped into cat, until cat is done;
 //   lrctl: until the CRI log holds the writer's last line (END-OF-BENCH, on stdout after the data);
 //   conmon: the same, in the k8s-file log podman run --log-opt path=F makes it write.
@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { ok } from './peers.js';
 import { stats, step, uptime, waitFor } from './util.js';
 
@@ -38,15 +39,21 @@ function tail(file, bytes = 4096) {
     closeSync(fd);
   }
 }
+// The container's start stamp, to stderr: the realtime clock to the microsecond
+// from busybox adjtimex (read-only, no privilege), or where a seccomp profile
+// forbids it, /proc/uptime (10 ms steps), marked "up".
+const STAMP =
+  't=$(adjtimex 2>/dev/null | awk \'/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { if (s) printf "%d.%06d", s, u }\'); ' +
+  '[ -n "$t" ] || { read u x < /proc/uptime; t="up$u"; }; echo "$t" >&2';
+// seconds from a start stamp until now, on the stamp's clock
+const since = (stamp) => (stamp.startsWith('up') ? uptime() - Number(stamp.slice(2)) : (performance.timeOrigin + performance.now()) / 1000 - Number(stamp));
 // the container's start stamp: its first stderr line in a CRI-format log
 const startStamp = (file) =>
-  Number(
-    readFileSync(file, 'latin1')
-      .slice(0, 1 << 20)
-      .split('\n')
-      .find((l) => l.includes(' stderr F '))
-      .split(' ')[3],
-  );
+  readFileSync(file, 'latin1')
+    .slice(0, 1 << 20)
+    .split('\n')
+    .find((l) => l.includes(' stderr F '))
+    .split(' ')[3];
 
 export async function logThroughput(ctx) {
   const { R, lrctl, root, rootfs, base, runcRoot, bundle, peers, results, LOG_MB, LOG_RUNS } = ctx;
@@ -58,8 +65,8 @@ export async function logThroughput(ctx) {
     const totalMiB = (data.length * reps) / MiB;
     step(`log throughput: ${totalMiB.toFixed(0)} MiB of ${len}-byte lines`);
     writeFileSync(join(rootfs, `logdata${len}`), data);
-    const writer = `read s x < /proc/uptime; echo "$s" >&2; i=0; while [ $i -lt ${reps} ]; do cat /logdata${len}; i=$((i+1)); done; echo ${END}`;
-    const mibps = (t0) => totalMiB / (uptime() - t0);
+    const writer = `${STAMP}; i=0; while [ $i -lt ${reps} ]; do cat /logdata${len}; i=$((i+1)); done; echo ${END}`;
+    const mibps = (stamp) => totalMiB / since(stamp);
     const logBundle = join(base, `bundle-log${len}`);
     mkdirSync(logBundle);
     const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
@@ -75,9 +82,8 @@ export async function logThroughput(ctx) {
         const out = join(base, `bare-${id}`);
         ctx.runcIds.add(id);
         const r = spawnSync('sh', ['-c', `runc --root ${runcRoot} run --bundle ${logBundle} ${id} 2>${out}.err | cat > ${out}`]);
-        const end = uptime();
         if (r.status !== 0) throw new Error(`bare runc log run failed: ${readFileSync(`${out}.err`, 'utf8')}`);
-        x.baseline.push(totalMiB / (end - Number(readFileSync(`${out}.err`, 'utf8').trim())));
+        x.baseline.push(mibps(readFileSync(`${out}.err`, 'utf8').trim()));
         rmSync(out, { force: true });
       },
       lrctl: async (i) => {

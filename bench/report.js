@@ -148,7 +148,7 @@ function checkpointTables(r, peerNames) {
       med(v.runcCheckpoint),
       '',
       f1(over(v.scheduledInShim, v.runcCheckpoint)),
-      'run --checkpoint-every 2s --checkpoint-leave-running; meta.json durationsMs.total',
+      'run --checkpoint-every 3s --checkpoint-leave-running; meta.json durationsMs.total',
     ]);
     rows.push([
       `${k}: restore as a new container`,
