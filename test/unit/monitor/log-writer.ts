@@ -290,3 +290,62 @@ t.test('a monitor that takes over (a shim upgrade) counts on from what was dropp
   t.same(w.changes, [5096], 'the count goes on, never back');
   t.equal(w.told(), 5096);
 });
+
+// A chunk of short lines (a full 64 KiB read of them is six times that with
+// their headers: the monitor writes it 64 KiB at a time), on a disk that fills
+// up in its middle.
+t.test('a chunk cut short by a full disk: what was written stays, the rest is told at once, and the position is its end', async (t) => {
+  const mnt = mountTmpfs(t, '256k');
+  const log = join(mnt, 'container.log');
+  const w = await driver(t, log, 1 << 30, 3);
+  await w.write('stdout', linesOf(0, 1000));
+  // full, then 80 KiB free: the first 64 KiB written fit, the next do not
+  for (let i = 0; ; i++) {
+    try {
+      writeFileSync(join(mnt, `fill-${i}`), Buffer.alloc(16384, 0x7a));
+    } catch {
+      rmSync(join(mnt, `fill-${i}`), { force: true });
+      break;
+    }
+  }
+  for (let i = 0; i < 5; i++) rmSync(join(mnt, `fill-${i}`));
+  const chunk = Buffer.from('abcdefg\n'.repeat(8192));
+  const before = statSync(log).size;
+  await w.write('stdout', chunk);
+  const added = readFileSync(log).subarray(before);
+  const kept = contentBytes(added);
+  t.ok(kept > 0 && w.dropped > 0, `${kept} bytes written, ${w.dropped} dropped`);
+  t.equal(kept + w.dropped, chunk.length, 'every byte is written or dropped');
+  t.ok(
+    Buffer.concat(parseLines(added).map((e) => Buffer.concat([e.content, Buffer.from(e.full ? '\n' : '')]))).equals(chunk.subarray(0, kept)),
+    'the start of the chunk',
+  );
+  checkWhole(t, log);
+  t.same(w.changes, [w.dropped], 'the whole drop is told at once');
+  const p = await w.where();
+  t.same(
+    p,
+    { ino: statSync(log).ino, pos: statSync(log).size, time: parseLines(readFileSync(log)).at(-1)!.time },
+    'the position is the end of the last entry written',
+  );
+});
+
+t.test('the gap note names the error that dropped the output', async (t) => {
+  const dir = join(tmp(t), 'logs');
+  mkdirSync(dir);
+  const log = join(dir, 'container.log');
+  const w = await driver(t, log, 2000, 3);
+  // one entry of nearly maxSize: the next one rotates
+  await w.write('stdout', Buffer.from('x'.repeat(1899) + '\n'));
+  // the log's folder is gone: the rotation cannot reopen the log
+  rmSync(dir, { recursive: true });
+  for (let i = 0; i < 3; i++) await w.write('stdout', linesOf(100, 1000));
+  t.equal(w.dropped, 3000);
+  t.same(w.changes, [1000], 'told at once');
+  mkdirSync(dir);
+  await w.write('stdout', linesOf(200, 100));
+  const entries = parseLines(readFileSync(log));
+  t.equal(entries[0].content.toString(), '3000 bytes of output dropped here: the log could not be written (ENOENT)');
+  t.equal(contentBytes(readFileSync(log)), 100);
+  t.same(w.changes, [1000, 3000]);
+});
