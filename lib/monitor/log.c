@@ -145,19 +145,26 @@ static void drop(long long bytes, int why) {
   timer_arm(&report, wait, 0);
 }
 
-/* Writes the pending entries; on failure drops them (and `rest` more content bytes). */
-static int flush(long long content) {
+/* Writes the pending entries, stamped `t`; 0, or the errno of the failed write (they are then gone:
+ * the caller drops them, with the rest of its chunk, in one drop(), so that the count told when
+ * dropping starts is the whole chunk's). Fixed: a failing flush used to drop its own entries and the
+ * caller the rest separately, so a chunk cut short was told in two reports a second apart; and a
+ * successful flush before it did not move last_time, so log_where() gave the end of the entries
+ * written with the time of an older write. */
+static int flush(const char *t) {
   if (!out_len) return 0;
   int e = append(out, out_len);
   out_len = 0;
-  if (e) drop(content, e);
+  if (!e) snprintf(last_time, sizeof last_time, "%s", t);
   return e;
 }
 
-static bool note_gap(void);
+static int note_gap(void);
 
 void log_write(const char *stream, const char *data, size_t len) {
-  if (gap > 0 && !note_gap()) return drop((long long)len, ENOSPC);
+  int err;
+  /* Fixed: dropped as ENOSPC whatever failed (the note then named the wrong error); now the note's own error. */
+  if (gap > 0 && (err = note_gap())) return drop((long long)len, err);
   char t[40], header[64];
   timestamp(t);
   int hlen = snprintf(header, sizeof header, "%s %s F ", t, stream);
@@ -171,12 +178,12 @@ void log_write(const char *stream, const char *data, size_t len) {
       size_t elen = (size_t)hlen + (e - s) + 1;
       /* rotation between entries, when this one would pass the limit */
       if (size + (long long)(out_len + elen) > M.cfg.log_max_size && size + (long long)out_len > 0) {
-        if (flush(pending_content)) return drop((long long)(len - s), ENOSPC);
+        if ((err = flush(t))) return drop(pending_content + (long long)(len - s), err);
         pending_content = 0;
         if (size > 0) rotate();
       }
       if (out_len + elen > sizeof out) {
-        if (flush(pending_content)) return drop((long long)(len - s), ENOSPC);
+        if ((err = flush(t))) return drop(pending_content + (long long)(len - s), err);
         pending_content = 0;
       }
       memcpy(out + out_len, header, (size_t)hlen);
@@ -189,7 +196,7 @@ void log_write(const char *stream, const char *data, size_t len) {
     } while (s < end);
     start = nl ? end + 1 : len;
   }
-  if (flush(pending_content) == 0) snprintf(last_time, sizeof last_time, "%s", t);
+  if ((err = flush(t))) drop(pending_content, err);
 }
 
 /* An lrctl entry: one F line, newlines made spaces. */
@@ -217,14 +224,16 @@ void log_note(const char *fmt, ...) {
   event(msg);
 }
 
-static bool note_gap(void) {
+/* Notes the gap once the log is writable again; 0, or the errno of the failed note. */
+static int note_gap(void) {
   char msg[200];
   snprintf(msg, sizeof msg, "%lld bytes of output dropped here: the log could not be written (%s)", gap, gap_reason);
-  if (event(msg)) return false;
+  int e = event(msg);
+  if (e) return e;
   diag_info("log writable again after dropping %lld bytes", gap);
   gap = 0;
   tell_dropped(NULL);
-  return true;
+  return 0;
 }
 
 void log_where(struct log_pos *p) {

@@ -79,6 +79,20 @@ int stdio_console_listen(struct err *e) {
     return -1;
   }
   strcpy(a.sun_path, M.p.console);
+  /* root-only whatever the umask, as the control socket: the folder and the socket. Fixed: the folder
+   * was not made, so a console socket hashed into /run/lrctl (a long path; the control socket's can
+   * be short enough to stay in the container's folder) failed when /run/lrctl was not there yet, as
+   * the Node shim's mkdirPrivate() made it. */
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", M.p.console);
+  char *slash = strrchr(dir, '/');
+  if (slash && slash != dir) {
+    *slash = 0;
+    if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || chmod(dir, 0700) < 0) {
+      err_set(e, "ERUNTIME", "cannot make %s: %s", dir, strerror(errno));
+      return -1;
+    }
+  }
   unlink(M.p.console);
   console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (console_fd < 0 || bind(console_fd, (struct sockaddr *)&a, sizeof a) < 0 || chmod(M.p.console, 0600) < 0 ||

@@ -1,3 +1,6 @@
+// The native monitor's container log (lib/monitor/log.c), driven through
+// build/monitor/log-driver: whole entries on a full disk, rotation, the
+// position, and how the dropped count reaches state.json.
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -5,22 +8,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contentBytes, parseLine, parseLines, splitLines } from '../../../dist/logs/cri-format.js';
 import { logFiles } from '../../../dist/logs/reader.js';
-import { LogWriter } from '../../../dist/shim/log-writer.js';
+import { LogDriver } from '../../fixtures/log-driver.js';
 import { waitFor } from '../../fixtures/wait-for.js';
 
 const tmp = (t: Test) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lrctl-logwriter-'));
+  const dir = mkdtempSync(join(tmpdir(), 'lrctl-monitor-log-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 };
 
-// A diag that remembers what it was told.
-const recorder = () => {
-  const said: string[] = [];
-  return {
-    said,
-    diag: { info: (m: string) => said.push(`info ${m}`), warn: (m: string) => said.push(`warn ${m}`), error: (m: string) => said.push(`error ${m}`) },
-  };
+// A driver for `log`, with state.json and shim.log in a folder of their own
+// (not on a full disk with the log: the count must reach the state file).
+const driver = async (t: Test, log: string, maxSize: number, maxFiles: number, droppedBefore = 0) => {
+  const stateDir = join(tmp(t), 'state');
+  mkdirSync(stateDir);
+  const w = await LogDriver.start(log, stateDir, maxSize, maxFiles, droppedBefore);
+  t.teardown(() => w.close());
+  return w;
 };
 
 // `n` bytes of numbered lines, starting at line `first`.
@@ -39,27 +43,30 @@ const checkWhole = (t: Test, file: string) => {
   return buf;
 };
 
-t.test('a full disk: output is dropped, never torn, and the gap is noted', async (t) => {
-  const dir = tmp(t);
-  const mnt = join(dir, 'mnt');
+const mountTmpfs = (t: Test, size: string) => {
+  const mnt = join(tmp(t), 'mnt');
   mkdirSync(mnt);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]);
+  // teardowns run last first: the driver, which holds the log open, has ended by then
   t.teardown(() => execFileSync('umount', ['-l', mnt]));
+  return mnt;
+};
+
+t.test('a full disk: output is dropped, never torn, and the gap is noted', async (t) => {
+  const mnt = mountTmpfs(t, '64k');
   const log = join(mnt, 'container.log');
-  const { said, diag } = recorder();
-  const changes: number[] = [];
-  const w = new LogWriter(log, 1 << 30, 3, diag, (d) => changes.push(d));
-  t.teardown(() => w.close());
+  const w = await driver(t, log, 1 << 30, 3);
+  const changes = w.changes;
 
   let line = 0;
   const written: Buffer[] = [];
   let gapBase = 0; // w.dropped when the current gap began
-  const write = () => {
+  const write = async () => {
     const chunk = linesOf(line, 1024);
     line += 26;
     const before = w.dropped;
     const calls = changes.length;
-    w.write('stdout', chunk);
+    await w.write('stdout', chunk);
     if (w.dropped === before) return written.push(chunk);
     t.equal(w.dropped - before, chunk.length, 'a failed chunk is dropped whole');
     if (changes.length > calls) {
@@ -87,24 +94,24 @@ t.test('a full disk: output is dropped, never torn, and the gap is noted', async
   };
   // Writes until chunks are dropped and not even a gap note fits any more (the
   // note is short: it may still fit in the slack of the log's last page).
-  const writeUntilStuck = () => {
+  const writeUntilStuck = async () => {
     for (let i = 0, still = 0; i < 200 && still < 3; i++) {
       const calls = changes.length;
       const before = w.dropped;
-      write();
+      await write();
       still = w.dropped > before && changes.length === calls ? still + 1 : 0;
     }
   };
   const notes = (buf: Buffer) => parseLines(buf).filter((e) => e.stream === 'lrctl');
   const NOTE = /^(\d+) bytes of output dropped here: the log could not be written \(ENOSPC\)$/;
 
-  for (let i = 0; i < 8; i++) write();
+  for (let i = 0; i < 8; i++) await write();
   t.equal(w.dropped, 0);
   fill('filler');
-  writeUntilStuck();
+  await writeUntilStuck();
   t.ok(w.dropped > 0, `dropped ${w.dropped} bytes`);
   t.ok(changes.length > 0 && changes.every((c, i) => c > 0 && c <= w.dropped && (i === 0 || c >= changes[i - 1])), `told ${JSON.stringify(changes)}`);
-  t.match(said.join('\n'), /warn log write failed \(ENOSPC\)/);
+  t.match(w.shimLog(), /warn log write failed \(No space left on device\): dropping output until it succeeds again/);
   const full = checkWhole(t, log);
   t.equal(contentBytes(full), Buffer.concat(written).length, 'no torn entry');
   const out = parseLines(full).filter((e) => e.stream === 'stdout');
@@ -122,7 +129,7 @@ t.test('a full disk: output is dropped, never torn, and the gap is noted', async
   const total = w.dropped;
   unfill('filler');
   const sizeBefore = statSync(log).size;
-  write();
+  await write();
   t.equal(w.dropped, total, 'nothing dropped any more');
   const after = readFileSync(log).subarray(sizeBefore);
   const entries = parseLines(after);
@@ -131,7 +138,8 @@ t.test('a full disk: output is dropped, never torn, and the gap is noted', async
   t.ok(entries.slice(1).every((e) => e.stream === 'stdout'));
   t.equal(contentBytes(after), 1024, 'followed by the new chunk');
   t.equal(changes.at(-1), total, 'told the total once the gap is noted');
-  t.match(said.at(-1), `info log writable again after dropping ${gap} bytes`);
+  t.equal(w.told(), total, 'state.json has it');
+  t.match(w.shimLog().trimEnd().split('\n').at(-1), `info log writable again after dropping ${gap} bytes`);
   const all = checkWhole(t, log);
   const counted = notes(all).map((e) => Number(NOTE.exec(e.content.toString())?.[1]));
   t.equal(
@@ -142,12 +150,12 @@ t.test('a full disk: output is dropped, never torn, and the gap is noted', async
 
   // a second gap: its note counts from where it began, the counter goes on
   fill('again');
-  writeUntilStuck();
+  await writeUntilStuck();
   const gap2 = w.dropped - gapBase;
   t.ok(gap2 > 0 && w.dropped > total);
   unfill('again');
   const size2 = statSync(log).size;
-  write();
+  await write();
   t.equal(parseLines(readFileSync(log).subarray(size2))[0].content.toString(), `${gap2} bytes of output dropped here: the log could not be written (ENOSPC)`);
   t.equal(changes.at(-1), w.dropped);
   checkWhole(t, log);
@@ -156,8 +164,7 @@ t.test('a full disk: output is dropped, never torn, and the gap is noted', async
 t.test('rotation keeps maxFiles whole files of at most maxSize', async (t) => {
   const dir = tmp(t);
   const log = join(dir, 'container.log');
-  const w = new LogWriter(log, 1000, 3, recorder().diag);
-  t.teardown(() => w.close());
+  const w = await driver(t, log, 1000, 3);
   const sizes = [1, 30, 200, 999, 1000, 1001, 2000, 50, 700, 3000, 10];
   const all: Buffer[] = [];
   const bad: string[] = [];
@@ -167,7 +174,7 @@ t.test('rotation keeps maxFiles whole files of at most maxSize', async (t) => {
     // some chunks are one long line (an entry bigger than maxSize), some end mid-line
     let chunk = i % 7 === 3 ? Buffer.from('x'.repeat(n - 1) + '\n') : linesOf(i * 100, n);
     if (i % 5 === 4) chunk = chunk.subarray(0, -1);
-    w.write(i % 2 ? 'stderr' : 'stdout', chunk);
+    await w.write(i % 2 ? 'stderr' : 'stdout', chunk);
     all.push(chunk);
     if (readdirSync(dir).length > 3) bad.push(`${readdirSync(dir).length} files after write ${i}`);
     const files = logFiles(log).map((f) => f.path);
@@ -193,41 +200,43 @@ t.test('rotation keeps maxFiles whole files of at most maxSize', async (t) => {
   );
   t.ok(maxKept > 1000, `up to ${maxKept} bytes kept`);
   for (const f of logFiles(log)) checkWhole(t, f.path);
+  t.equal(w.dropped, 0, 'nothing dropped');
 });
 
-t.test('position() is the end of the last entry written', async (t) => {
+t.test('the position is the end of the last entry written', async (t) => {
   const dir = tmp(t);
   const log = join(dir, 'container.log');
-  const w = new LogWriter(log, 1500, 3, recorder().diag);
-  t.teardown(() => w.close());
-  t.same(w.position(), { ino: statSync(log).ino, pos: 0, time: '' }, 'before any write');
+  const w = await driver(t, log, 1500, 3);
+  t.same(await w.where(), { ino: statSync(log).ino, pos: 0, time: '' }, 'before any write');
   let bad = 0;
   let rotations = 0;
   let ino = statSync(log).ino;
-  for (let i = 0; i < 100; i++) {
-    w.write('stdout', linesOf(i * 10, 50 + ((i * 97) % 700)));
-    const p = w.position();
+  const check = async () => {
+    const p = await w.where();
     const st = statSync(log);
     if (st.ino !== ino) rotations++;
     ino = st.ino;
     const last = parseLines(readFileSync(log)).at(-1);
     if (p.ino !== st.ino || p.pos !== st.size || p.time !== last?.time) bad++;
+  };
+  for (let i = 0; i < 100; i++) {
+    await w.write('stdout', linesOf(i * 10, 50 + ((i * 97) % 700)));
+    await check();
+    // lrctl events (a restart, a health change) move it too
+    if (i % 10 === 5) {
+      await w.note(`event ${i}`);
+      await check();
+    }
   }
   t.equal(bad, 0, 'ino, pos and time agree with the file after every write');
   t.ok(rotations > 5, `${rotations} rotations`);
 });
 
-// A 16 KiB tmpfs with `container.log` open by a writer, then filled to the
-// last page: every chunk the writer gets from now on is dropped.
-const fullDisk = (t: Test, droppedBefore = 0) => {
-  const dir = tmp(t);
-  const mnt = join(dir, 'mnt');
-  mkdirSync(mnt);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mnt]);
-  t.teardown(() => execFileSync('umount', ['-l', mnt]));
-  const changes: number[] = [];
-  const w = new LogWriter(join(mnt, 'container.log'), 1 << 30, 3, recorder().diag, (d) => changes.push(d), null, droppedBefore);
-  t.teardown(() => w.close());
+// A 16 KiB tmpfs with `container.log` open by a driver, then filled to the
+// last page: every chunk the driver gets from now on is dropped.
+const fullDisk = async (t: Test, droppedBefore = 0) => {
+  const mnt = mountTmpfs(t, '16k');
+  const w = await driver(t, join(mnt, 'container.log'), 1 << 30, 3, droppedBefore);
   for (let i = 0; ; i++) {
     try {
       writeFileSync(join(mnt, `fill-${i}`), Buffer.alloc(1024, 0x7a));
@@ -240,15 +249,16 @@ const fullDisk = (t: Test, droppedBefore = 0) => {
   } catch {
     // full to the last page
   }
-  return { w, changes };
+  return w;
 };
 
 t.test('while output is dropped, the count is told at least once a second, not only at the ends of the gap', async (t) => {
-  const { w, changes } = fullDisk(t);
+  const w = await fullDisk(t);
+  const changes = w.changes;
   const started = Date.now();
   while (Date.now() - started < 2600) {
-    w.write('stdout', Buffer.alloc(4096, 0x61));
-    await new Promise((r) => setTimeout(r, 100));
+    await w.write('stdout', Buffer.alloc(4096, 0x61));
+    await w.tick(100);
   }
   t.ok(w.dropped > 0, `dropped ${w.dropped}`);
   t.ok(changes.length >= 3, `told ${changes.length} times during a 2.6 s gap: ${JSON.stringify(changes)}`);
@@ -261,20 +271,81 @@ t.test('while output is dropped, the count is told at least once a second, not o
 });
 
 t.test('a burst dropped inside a second is told when the second is up, though no output follows it', async (t) => {
-  const { w, changes } = fullDisk(t);
-  for (let i = 0; i < 20; i++) w.write('stdout', Buffer.alloc(4096, 0x61));
+  const w = await fullDisk(t);
+  const changes = w.changes;
+  for (let i = 0; i < 20; i++) await w.write('stdout', Buffer.alloc(4096, 0x61));
   t.equal(w.dropped, 20 * 4096, 'every chunk dropped');
   t.same(changes, [4096], "the gap's start is told at once, the rest of the burst not yet");
   const started = Date.now();
   // the container has gone quiet: only a timer can tell the rest
-  await waitFor(() => changes.at(-1) === w.dropped, 'the whole burst told', 3000);
+  await waitFor(async () => (await w.tick(50)) && changes.at(-1) === w.dropped, 'the whole burst told', 3000, 0);
   t.ok(Date.now() - started < 1500, 'within about a second');
   t.same(changes, [4096, 20 * 4096], 'in one more report, not one per chunk');
 });
 
-t.test('a writer that takes over (a shim upgrade) counts on from what was dropped before', async (t) => {
-  const { w, changes } = fullDisk(t, 1000);
+t.test('a monitor that takes over (a shim upgrade) counts on from what was dropped before', async (t) => {
+  const w = await fullDisk(t, 1000);
   t.equal(w.dropped, 1000);
-  w.write('stdout', Buffer.alloc(4096, 0x61));
-  t.same(changes, [5096], 'the count goes on, never back');
+  await w.write('stdout', Buffer.alloc(4096, 0x61));
+  t.same(w.changes, [5096], 'the count goes on, never back');
+  t.equal(w.told(), 5096);
+});
+
+// A chunk of short lines (a full 64 KiB read of them is six times that with
+// their headers: the monitor writes it 64 KiB at a time), on a disk that fills
+// up in its middle.
+t.test('a chunk cut short by a full disk: what was written stays, the rest is told at once, and the position is its end', async (t) => {
+  const mnt = mountTmpfs(t, '256k');
+  const log = join(mnt, 'container.log');
+  const w = await driver(t, log, 1 << 30, 3);
+  await w.write('stdout', linesOf(0, 1000));
+  // full, then 80 KiB free: the first 64 KiB written fit, the next do not
+  for (let i = 0; ; i++) {
+    try {
+      writeFileSync(join(mnt, `fill-${i}`), Buffer.alloc(16384, 0x7a));
+    } catch {
+      rmSync(join(mnt, `fill-${i}`), { force: true });
+      break;
+    }
+  }
+  for (let i = 0; i < 5; i++) rmSync(join(mnt, `fill-${i}`));
+  const chunk = Buffer.from('abcdefg\n'.repeat(8192));
+  const before = statSync(log).size;
+  await w.write('stdout', chunk);
+  const added = readFileSync(log).subarray(before);
+  const kept = contentBytes(added);
+  t.ok(kept > 0 && w.dropped > 0, `${kept} bytes written, ${w.dropped} dropped`);
+  t.equal(kept + w.dropped, chunk.length, 'every byte is written or dropped');
+  t.ok(
+    Buffer.concat(parseLines(added).map((e) => Buffer.concat([e.content, Buffer.from(e.full ? '\n' : '')]))).equals(chunk.subarray(0, kept)),
+    'the start of the chunk',
+  );
+  checkWhole(t, log);
+  t.same(w.changes, [w.dropped], 'the whole drop is told at once');
+  const p = await w.where();
+  t.same(
+    p,
+    { ino: statSync(log).ino, pos: statSync(log).size, time: parseLines(readFileSync(log)).at(-1)!.time },
+    'the position is the end of the last entry written',
+  );
+});
+
+t.test('the gap note names the error that dropped the output', async (t) => {
+  const dir = join(tmp(t), 'logs');
+  mkdirSync(dir);
+  const log = join(dir, 'container.log');
+  const w = await driver(t, log, 2000, 3);
+  // one entry of nearly maxSize: the next one rotates
+  await w.write('stdout', Buffer.from('x'.repeat(1899) + '\n'));
+  // the log's folder is gone: the rotation cannot reopen the log
+  rmSync(dir, { recursive: true });
+  for (let i = 0; i < 3; i++) await w.write('stdout', linesOf(100, 1000));
+  t.equal(w.dropped, 3000);
+  t.same(w.changes, [1000], 'told at once');
+  mkdirSync(dir);
+  await w.write('stdout', linesOf(200, 100));
+  const entries = parseLines(readFileSync(log));
+  t.equal(entries[0].content.toString(), '3000 bytes of output dropped here: the log could not be written (ENOENT)');
+  t.equal(contentBytes(readFileSync(log)), 100);
+  t.same(w.changes, [1000, 3000]);
 });
