@@ -12,6 +12,10 @@ export const PROTOCOL_VERSION = 2;
 //      later within 2, `pause` and `resume` (a shim of an older build answers
 //      them as unknown requests).
 
+/** The monitor the CLI launches for each container: the native program
+ *  `make -C lib/monitor` builds (npm run build runs it). */
+export const SHIM_BINARY = fileURLToPath(new URL('../../build/lrctl-shim', import.meta.url));
+
 /** First line the shim writes on fd 3 to the CLI that launched it. */
 export type Handshake =
   { v: number; ok: true; status: string; initPid: number | null; shimPid: number } | { v: number; ok: false; error: { code: string; message: string } };
