@@ -81,22 +81,3 @@ export type Event =
   | { v: number; event: 'output'; stream: 'stdout' | 'stderr'; data: string; ino?: number; pos?: number; time?: string }
   | { v: number; event: 'behind'; ino: number; pos: number; time: string }
   | { v: number; event: 'exit'; exitCode: number | null; signal: string | null };
-
-/** The shim script a CLI starts, and names in its claim (a spare refuses a
- *  claim that names another: another install). */
-export const SHIM_SCRIPT = fileURLToPath(new URL('../../bin/lrctl-shim.js', import.meta.url));
-
-/** First line the CLI sends a shim (on fd 3, or to a spare shim's socket):
- *  which container to run, which shim code the CLI would have started, and
- *  the CLI's environment, which the shim (and so runc and CRIU) takes on, as
- *  if that CLI had started it. */
-export interface Claim {
-  root: string;
-  id: string;
-  shim: string;
-  env: Record<string, string>;
-}
-
-/** The shim's answer to a claim, before its handshake. A spare shim whose
- *  code is not the CLI's (another install, or rebuilt since) refuses. */
-export type ClaimReply = { claimed: true } | { claimed: false; reason: string };

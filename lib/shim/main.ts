@@ -1,10 +1,10 @@
 // lrctl-shim: one per container. The lifecycle, top to bottom: become
 // subreaper, serve the control socket (the CLI prepared the bundle), launch the
 // container (lifecycle.ts: stdio, runc create or restore, start), report to
-// the launcher (on the socket target.ts got its claim on); then supervise
-// until the last run ends.
+// the launcher (on its fd 3); then supervise until the last run ends.
 // With --adopt FILE it is a shim taking over from itself after `shim upgrade`.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { basename } from 'node:path';
 import { LrctlError } from '../errors.js';
 import { native } from '../native/index.js';
@@ -23,15 +23,14 @@ import { Lifecycle, type ShimContext } from './lifecycle.js';
 import { LogWriter } from './log-writer.js';
 import { stdioFromFds } from './stdio.js';
 import { Supervisor, wireError } from './supervisor.js';
-import { shimTarget } from './target.js';
 import { reexecShim, takeHandover } from './upgrade.js';
 
-// Who launched this shim and for which container (target.ts); none for an
-// upgraded shim, whose argv names its container.
-const target = await shimTarget(process.argv);
-const [root, id, flag, handoverFile] = target ? [target.root, target.id] : process.argv.slice(2);
-// `ps` shows which container a shim is for (a spare's argv names only its root)
-if (target) process.title = `lrctl-shim ${root} ${id}`;
+// ROOT ID, with the launching CLI waiting on fd 3 for the handshake; or,
+// after `shim upgrade`, ROOT ID --adopt FILE.
+const [root, id, flag, handoverFile] = process.argv.slice(2);
+const launcher = flag === '--adopt' ? null : new Socket({ fd: 3, readable: true, writable: true });
+// `ps` shows which container a shim is for
+if (launcher) process.title = `lrctl-shim ${root} ${id}`;
 const paths = containerPaths(root, id);
 const diag = createDiag(paths.shimLog);
 const SHIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -40,8 +39,8 @@ const SHIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', impo
 // told: the state file says it all. Resolves once written (or a second on).
 function handshake(h: Handshake): Promise<void> {
   return new Promise((resolve) => {
-    writeMessage(target!.conn, h);
-    target!.conn.end(() => resolve());
+    writeMessage(launcher!, h);
+    launcher!.end(() => resolve());
     setTimeout(resolve, 1000).unref();
   });
 }
