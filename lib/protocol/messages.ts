@@ -5,12 +5,14 @@ import type { CheckpointMeta } from '../checkpoint/store.js';
 import type { StateFile } from '../state/state-file.js';
 
 /** Version of the control protocol this build speaks. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 // History (a CLI speaks to each shim in the version its state file records):
 //   1: the first release.
 //   2: kill's `stop` flag (no restart after lrctl stop), the `upgrade` request;
 //      later within 2, `pause` and `resume` (a shim of an older build answers
 //      them as unknown requests).
+//   3: the native monitor (build/lrctl-shim); same messages as 2. It answers
+//      requests in 1, 2 and 3; a CLI speaks 2 to a Node.js shim of 2.
 
 /** The monitor the CLI launches for each container: the native program
  *  `make -C lib/monitor` builds (npm run build runs it). */
