@@ -7,8 +7,8 @@
 //     and code-cache.cjs, which bin/lrctl.cjs loads it with: measured 35-45 ms
 //     less per command than the ES modules it was, most of it the ESM
 //     loader's and the parse.
-//   - The shim stays ES modules: shim.js, and shim-target.js, which a spare
-//     runs before the rest loads (bin/lrctl-shim.js).
+//   - The Node.js shim (lib/shim, replaced by the native monitor and removed
+//     with it) stays ES modules: shim.js.
 import { readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -16,7 +16,7 @@ import { writeCodeCache } from '../dist/cli/code-cache.js';
 
 // Chunks are named by their content: drop the last build's (tsc's output for
 // lib/bundle/ shares the folder).
-for (const f of readdirSync('dist/bundle')) if (/-[A-Z0-9]{8}\.js(\.map)?$|^(cli|prestart)\.js(\.map)?$/.test(f)) rmSync(`dist/bundle/${f}`);
+for (const f of readdirSync('dist/bundle')) if (/-[A-Z0-9]{8}\.js(\.map)?$|^(cli|prestart|shim-target)\.js(\.map)?$/.test(f)) rmSync(`dist/bundle/${f}`);
 
 const common = {
   outdir: 'dist/bundle',
@@ -32,7 +32,7 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { shim: 'dist/shim/main.js', 'shim-target': 'dist/shim/target.js' },
+  entryPoints: { shim: 'dist/shim/main.js' },
   splitting: true,
   format: 'esm',
   // CommonJS dependencies call require(): give the ESM bundle one

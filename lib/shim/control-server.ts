@@ -19,7 +19,7 @@ export interface ControlContext {
 }
 
 /** Protocol versions this shim answers: every one since the first release. */
-export const SPOKEN_VERSIONS = [1, PROTOCOL_VERSION];
+export const SPOKEN_VERSIONS = [1, 2, PROTOCOL_VERSION];
 
 async function handle(sup: Supervisor, ctx: ControlContext, sock: Socket, req: Request): Promise<unknown> {
   const s = sup.stdio;

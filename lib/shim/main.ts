@@ -1,16 +1,12 @@
 // lrctl-shim: one per container. The lifecycle, top to bottom: become
-// subreaper, prepare the bundle, serve the control socket, launch the
+// subreaper, serve the control socket (the CLI prepared the bundle), launch the
 // container (lifecycle.ts: stdio, runc create or restore, start), report to
-// the launcher (on the socket target.ts got its claim on); then supervise
-// until the last run ends.
+// the launcher (on its fd 3); then supervise until the last run ends.
 // With --adopt FILE it is a shim taking over from itself after `shim upgrade`.
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { adaptBundleSpec, buildSpec, type OciSpec } from '../bundle/spec.js';
-import { mountOverlay, unmountOverlay } from '../bundle/overlay.js';
-import { LrctlError, runtimeError } from '../errors.js';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { basename } from 'node:path';
+import { LrctlError } from '../errors.js';
 import { native } from '../native/index.js';
 import { writeMessage } from '../protocol/codec.js';
 import { PROTOCOL_VERSION, type Handshake } from '../protocol/messages.js';
@@ -18,7 +14,6 @@ import { buildDeleteArgs } from '../runc/args.js';
 import { runRunc, type Runc } from '../runc/runc.js';
 import { readBootId, readStartTime } from '../state/liveness.js';
 import { containerPaths, rootPaths } from '../state/paths.js';
-import { writePrivateFile } from '../state/private-fs.js';
 import { readRunRequest } from '../state/request.js';
 import { readState, SCHEMA_VERSION, type RunRequest, type StateFile } from '../state/state-file.js';
 import { formatRestartPolicy } from '../supervision/restart-policy.js';
@@ -28,15 +23,14 @@ import { Lifecycle, type ShimContext } from './lifecycle.js';
 import { LogWriter } from './log-writer.js';
 import { stdioFromFds } from './stdio.js';
 import { Supervisor, wireError } from './supervisor.js';
-import { shimTarget } from './target.js';
 import { reexecShim, takeHandover } from './upgrade.js';
 
-// Who launched this shim and for which container (target.ts); none for an
-// upgraded shim, whose argv names its container.
-const target = await shimTarget(process.argv);
-const [root, id, flag, handoverFile] = target ? [target.root, target.id] : process.argv.slice(2);
-// `ps` shows which container a shim is for (a spare's argv names only its root)
-if (target) process.title = `lrctl-shim ${root} ${id}`;
+// ROOT ID, with the launching CLI waiting on fd 3 for the handshake; or,
+// after `shim upgrade`, ROOT ID --adopt FILE.
+const [root, id, flag, handoverFile] = process.argv.slice(2);
+const launcher = flag === '--adopt' ? null : new Socket({ fd: 3, readable: true, writable: true });
+// `ps` shows which container a shim is for
+if (launcher) process.title = `lrctl-shim ${root} ${id}`;
 const paths = containerPaths(root, id);
 const diag = createDiag(paths.shimLog);
 const SHIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -45,42 +39,10 @@ const SHIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', impo
 // told: the state file says it all. Resolves once written (or a second on).
 function handshake(h: Handshake): Promise<void> {
   return new Promise((resolve) => {
-    writeMessage(target!.conn, h);
-    target!.conn.end(() => resolve());
+    writeMessage(launcher!, h);
+    launcher!.end(() => resolve());
     setTimeout(resolve, 1000).unref();
   });
-}
-
-// The OCI config: ours for --rootfs (over a per-container overlay), the user's adapted for --bundle.
-function prepareBundle(req: RunRequest): void {
-  let spec: OciSpec;
-  if (req.rootfs) {
-    if (req.restore) resetUpperFromCheckpoint(req.restore.checkpoint);
-    mountOverlay({ lower: req.rootfs, upper: paths.upper, work: paths.work, target: paths.rootfs });
-    const rootHash = createHash('sha256').update(rootPaths(root).root).digest('hex').slice(0, 8);
-    spec = buildSpec(req, `/lrctl/${rootHash}-${req.id}`);
-  } else {
-    spec = adaptBundleSpec(JSON.parse(readFileSync(`${req.bundle}/config.json`, 'utf8')), req.bundle!, req);
-    // runc refuses a rootfs path that is a symlink
-    spec.root.path = realpathSync(spec.root.path);
-  }
-  // 0600: the spec holds the container's env values
-  writePrivateFile(`${paths.bundle}/config.json`, JSON.stringify(spec, null, 2));
-  // runc appends to its log and keeps the mode it finds: 0600 (its errors quote the container's arguments)
-  writePrivateFile(paths.runcLog, '', 'a');
-}
-
-// A restore starts from the files as they were at checkpoint time: the
-// container's writable layer is replaced by the one saved in the checkpoint.
-function resetUpperFromCheckpoint(checkpoint: string): void {
-  unmountOverlay(paths.rootfs);
-  rmSync(paths.upper, { recursive: true, force: true });
-  rmSync(paths.work, { recursive: true, force: true });
-  mkdirSync(paths.upper, { recursive: true });
-  const diff = join(checkpoint, 'rootfs-diff.tar');
-  if (!existsSync(diff)) return;
-  const r = spawnSync('tar', ['-C', paths.upper, '--xattrs', '--numeric-owner', '-xpf', diff], { encoding: 'utf8' });
-  if (r.status !== 0) throw runtimeError(`restoring the container's files failed: ${r.stderr.trim()}`);
 }
 
 // The state a new shim starts from: fresh, keeping of an earlier record of
@@ -173,7 +135,6 @@ async function main(): Promise<void> {
 
   try {
     native().setChildSubreaper();
-    prepareBundle(req);
     await openFiles(sup, life, req, null);
     await life.launch({ restore: req.restore ?? null, start: req.start || Boolean(req.restore) });
     life.schedule();

@@ -75,7 +75,7 @@ t.test('a state directory left by the previous protocol version is read and mana
   const res = await lrctl(root, ['restore', 'legacy', '--checkpoint', 'c1']);
   t.equal(res.exitCode, 0, res.stderr);
   const n = readStateOf(root, 'legacy');
-  t.equal(n.protocolVersion, 2, 'now under a shim of this version');
+  t.equal(n.protocolVersion, 3, 'now under a shim of this version');
   t.equal(n.status, 'running');
   const up2 = await lrctl(root, ['shim', 'upgrade', 'legacy']);
   t.equal(up2.exitCode, 0, up2.stderr);
