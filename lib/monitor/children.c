@@ -20,6 +20,14 @@ static struct {
   void *arg;
 } tracked[MAX_TRACKED];
 static struct watch w_sig;
+/* exits of children nobody claimed yet: an init that exits before runc has
+ * returned its pid is reaped first and claimed by launch() (children_claim) */
+#define MAX_UNCLAIMED 8
+static struct {
+  pid_t pid;
+  int status;
+} unclaimed[MAX_UNCLAIMED];
+static int next_unclaimed;
 
 void children_track(pid_t pid, void (*done)(int, void *), void *arg) {
   for (int i = 0; i < MAX_TRACKED; i++)
@@ -42,13 +50,29 @@ void children_reap(void) {
       M.init_status = status;
       continue;
     }
-    for (int i = 0; i < MAX_TRACKED; i++)
+    bool known = false;
+    for (int i = 0; i < MAX_TRACKED && !known; i++)
       if (tracked[i].pid == pid) {
         tracked[i].pid = 0;
+        known = true;
         tracked[i].done(status, tracked[i].arg);
-        break;
       }
+    if (!known) {
+      unclaimed[next_unclaimed].pid = pid;
+      unclaimed[next_unclaimed].status = status;
+      next_unclaimed = (next_unclaimed + 1) % MAX_UNCLAIMED;
+    }
   }
+}
+
+bool children_claim(pid_t pid, int *status) {
+  for (int i = 0; i < MAX_UNCLAIMED; i++)
+    if (unclaimed[i].pid == pid) {
+      unclaimed[i].pid = 0;
+      *status = unclaimed[i].status;
+      return true;
+    }
+  return false;
 }
 
 static void on_signal(struct watch *w, uint32_t events) {

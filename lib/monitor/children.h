@@ -14,6 +14,8 @@ int children_init(void);
 void children_track(pid_t pid, void (*done)(int status, void *arg), void *arg);
 /* Reaps whatever has exited now (also called after an adopt, for exits missed meanwhile). */
 void children_reap(void);
+/* True (with its status) when `pid` was reaped before anyone claimed it. */
+bool children_claim(pid_t pid, int *status);
 /* "SIGKILL" for 9. */
 const char *signal_name(int sig, char buf[16]);
 #endif

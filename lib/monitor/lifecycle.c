@@ -148,8 +148,9 @@ int launch(const char *restore_from, bool start, bool keep_started_at, struct er
   M.init_pid = pid;
   M.init_exited = false;
   stdio_watch();
-  /* the init may have exited already: reaped now, handled by the main loop */
+  /* the init may have exited already (reaped while runc ran, or now): handled by the main loop */
   children_reap();
+  if (!M.init_exited && children_claim(pid, &M.init_status)) M.init_exited = true;
   json_t *patch = json_pack("{s:i, s:o, s:n}", "initPid", (int)pid, "pipeSize", IO.pipe_size < 0 ? json_null() : json_integer(IO.pipe_size),
                             "nextRestartAt");
   /* health starts over (before the status says running, so no reader sees the last run's) */

@@ -128,6 +128,21 @@ static void adopt(const char *file) {
   diag_info("shim %d for %s: took over as generation %lld (version %s)", (int)getpid(), M.id, gen, LRCTL_VERSION);
 }
 
+/* `ps` shows "lrctl-shim ROOT ID" (what `lrctl boot` and isShimOf look for):
+ * written over argv's own memory, which /proc/PID/cmdline reads. */
+static void title(int argc, char **argv) {
+  char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
+  size_t room = (size_t)(end - start);
+  char t[PATH_MAX + 300];
+  int n = snprintf(t, sizeof t, "lrctl-shim %s %s", M.root, M.id);
+  if (n < 0 || (size_t)n > room) return;
+  memset(start, 0, room);
+  memcpy(start, t, (size_t)n);
+  /* words separated by NULs, as a fresh argv would be */
+  for (char *p = start + strlen("lrctl-shim"); p < start + n; p++)
+    if (*p == ' ' && (p == start + strlen("lrctl-shim") || p == start + strlen("lrctl-shim") + 1 + strlen(M.root))) *p = 0;
+}
+
 int main(int argc, char **argv) {
   const char *socket = NULL, *console = NULL, *adopt_file = NULL, *pos[2];
   int npos = 0;
@@ -143,9 +158,13 @@ int main(int argc, char **argv) {
    * else the first files opened would become stdio, and children would write into them */
   for (int fd = 0; fd < 3; fd++)
     if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd) return 1;
-  M.self = argv[0];
-  M.root = pos[0];
-  M.id = pos[1];
+  M.self = strdup(argv[0]);
+  M.root = strdup(pos[0]);
+  M.id = strdup(pos[1]);
+  if (adopt_file) adopt_file = strdup(adopt_file);
+  if (!M.self || !M.root || !M.id) return 1;
+  set_paths(socket, console);
+  title(argc, argv);
   if (fcntl(LAUNCHER_FD, F_GETFD) >= 0) fcntl(LAUNCHER_FD, F_SETFD, FD_CLOEXEC);
   setsid();
   if (chdir("/") < 0) return 1;
@@ -153,7 +172,6 @@ int main(int argc, char **argv) {
   signal(SIGHUP, SIG_IGN);
   /* a log past RLIMIT_FSIZE is a failed write (EFBIG, output dropped and counted), not the monitor's end */
   signal(SIGXFSZ, SIG_IGN);
-  set_paths(socket, console);
   diag_open(M.p.shim_log);
   set_oom_score_adj();
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 || loop_init() < 0 || children_init() < 0) {

@@ -166,6 +166,7 @@ void stdio_close_child_ends(void) {
 
 /* page-aligned, so that an idle monitor can give its pages back (idle_trim) */
 static char buf[READ_SIZE] __attribute__((aligned(4096)));
+static char err_buf[READ_SIZE] __attribute__((aligned(4096)));
 static struct timer trim;
 static bool trim_ready;
 static long long last_output;
@@ -178,35 +179,63 @@ static void idle_trim(void *arg) {
   long long idle = mono_ms() - last_output;
   if (idle < IDLE_TRIM_MS) return timer_arm(&trim, IDLE_TRIM_MS - idle, 0);
   madvise(buf, sizeof buf, MADV_DONTNEED);
+  madvise(err_buf, sizeof err_buf, MADV_DONTNEED);
   log_trim();
   malloc_trim(0);
 }
 
-static void on_output(struct watch *w, uint32_t events) {
-  last_output = mono_ms();
-  if (!trim_ready && timer_init(&trim, true, idle_trim, NULL) == 0) trim_ready = true;
-  if (trim_ready && !timer_armed(&trim)) timer_arm(&trim, IDLE_TRIM_MS, 0);
-  bool *open_flag = w == &w_out ? &out_open : &err_open;
-  const char *stream = w == &w_out ? "stdout" : "stderr";
-  /* a few reads per wake-up, so that one busy stream does not starve the other */
-  for (int round = 0; round < 4; round++) {
+/* Output to the log and to attached clients. */
+static void log_chunk(const char *stream, const char *data, size_t n) {
+  /* where this chunk goes in the log: a client that falls behind reads on from there */
+  struct log_pos before;
+  bool clients = control_attached();
+  if (clients) log_where(&before);
+  log_write(stream, data, n);
+  if (clients) control_output(stream, data, n, &before);
+}
+
+/* Reads `w` until it is empty, ends, or `budget` bytes have been read. */
+static void pump(struct watch *w, bool *open_flag, const char *stream, long long budget) {
+  while (*open_flag && budget > 0) {
     ssize_t n = read(w->fd, buf, sizeof buf);
     if (n > 0) {
-      /* where this chunk goes in the log: a client that falls behind reads on from there */
-      struct log_pos before;
-      bool clients = control_attached();
-      if (clients) log_where(&before);
-      log_write(stream, buf, (size_t)n);
-      if (clients) control_output(stream, buf, (size_t)n, &before);
-      if ((size_t)n < sizeof buf) return;
+      log_chunk(stream, buf, (size_t)n);
+      budget -= n;
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     /* EOF, or EIO on a pty master once the last slave fd closed: its end */
-    (void)events;
     loop_del(w);
     *open_flag = false;
-    return;
+  }
+}
+
+/* Either stream is readable: stdout first, then stderr, each up to a pipe's
+ * worth. Two pipes cannot tell the order in which the container wrote to
+ * them; reading what stdout holds before stderr logs a line written to
+ * stderr after a burst of stdout (an error after the output, `echo done
+ * >&2` at the end) after that burst, and the budget keeps a busy stdout
+ * from holding stderr back. */
+static void on_output(struct watch *w, uint32_t events) {
+  (void)w;
+  (void)events;
+  last_output = mono_ms();
+  if (!trim_ready && timer_init(&trim, true, idle_trim, NULL) == 0) trim_ready = true;
+  if (trim_ready && !timer_armed(&trim)) timer_arm(&trim, IDLE_TRIM_MS, 0);
+  long long budget = IO.pipe_size > READ_SIZE ? IO.pipe_size : READ_SIZE;
+  pump(&w_out, &out_open, "stdout", budget);
+  for (long long left = budget; err_open && left > 0;) {
+    ssize_t n = read(w_err.fd, err_buf, sizeof err_buf);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) {
+      loop_del(&w_err);
+      err_open = false;
+      return;
+    }
+    /* stdout that came while this was read most likely came first: it goes first */
+    pump(&w_out, &out_open, "stdout", budget);
+    log_chunk("stderr", err_buf, (size_t)n);
+    left -= n;
   }
 }
 
