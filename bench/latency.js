@@ -21,7 +21,7 @@ export function startLatency(ctx) {
   }
   start['runc run -d'] = { ...stats(bare), method: 'runc run -d --bundle B ID (sleep 1000, no stdio)' };
 
-  // untimed: the first run on a fresh root makes its folders (and the Node shim starts its spare shim there)
+  // untimed: the first run on a fresh root makes its folders
   spawnSync(...lrctl('run', '-d', '--name', 'warmup', '--rootfs', rootfs, '--', 'sleep', '1000'));
   spawnSync(...lrctl('rm', '-f', 'warmup'));
   const lr = [];

@@ -117,12 +117,6 @@ function cleanup() {
       // gone
     }
   }
-  // the Node shim's spare shim of this root, by its pid (the native monitor has none)
-  try {
-    process.kill(Number(readFileSync(join(root, 'spare-shim.pid'), 'utf8')), 'SIGKILL');
-  } catch {
-    // no spare shim
-  }
   for (const id of ctx.runcIds) spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id], { stdio: 'ignore' });
   for (const c of ctx.cleanups) {
     try {
