@@ -180,6 +180,7 @@ int main(int argc, char **argv) {
   }
   if (adopt_file) adopt(adopt_file);
   else start();
+  free((char *)adopt_file);
   while (!M.finishing) {
     loop_once(-1);
     if (M.init_exited) lifecycle_on_exit();
