@@ -101,6 +101,9 @@ int launch(const char *restore_from, bool start, bool keep_started_at, struct er
   if (stat(runc_state, &st) == 0) runc_quiet(del);
   bool start_now = start && !restore_from;
   if (M.cfg.tty ? stdio_console_listen(e) : stdio_pipes(e)) return -1;
+  /* watched from now on, while runc runs: epoll then reports the streams in
+   * the order the container first wrote to them (a pty: once runc sends it) */
+  if (!M.cfg.tty) stdio_watch();
   int fds[3] = {IO.child_in, IO.child_out, IO.child_err};
   int rc;
   if (restore_from)
@@ -131,8 +134,10 @@ int launch(const char *restore_from, bool start, bool keep_started_at, struct er
       struct err ignored;
       call_wait(&c, "runc create", &ignored);
       rc = -1;
-    } else if (rc == 0)
+    } else if (rc == 0) {
+      if (M.cfg.tty) stdio_watch();
       rc = call_wait(&c, start_now ? "runc run" : "runc create", e);
+    }
   }
   pid_t pid = 0;
   if (rc == 0 && read_pid_file(&pid) < 0) {
@@ -147,7 +152,6 @@ int launch(const char *restore_from, bool start, bool keep_started_at, struct er
   stdio_close_child_ends();
   M.init_pid = pid;
   M.init_exited = false;
-  stdio_watch();
   /* the init may have exited already (reaped while runc ran, or now): handled by the main loop */
   children_reap();
   if (!M.init_exited && children_claim(pid, &M.init_status)) M.init_exited = true;

@@ -166,7 +166,6 @@ void stdio_close_child_ends(void) {
 
 /* page-aligned, so that an idle monitor can give its pages back (idle_trim) */
 static char buf[READ_SIZE] __attribute__((aligned(4096)));
-static char err_buf[READ_SIZE] __attribute__((aligned(4096)));
 static struct timer trim;
 static bool trim_ready;
 static long long last_output;
@@ -179,7 +178,6 @@ static void idle_trim(void *arg) {
   long long idle = mono_ms() - last_output;
   if (idle < IDLE_TRIM_MS) return timer_arm(&trim, IDLE_TRIM_MS - idle, 0);
   madvise(buf, sizeof buf, MADV_DONTNEED);
-  madvise(err_buf, sizeof err_buf, MADV_DONTNEED);
   log_trim();
   malloc_trim(0);
 }
@@ -210,33 +208,20 @@ static void pump(struct watch *w, bool *open_flag, const char *stream, long long
   }
 }
 
-/* Either stream is readable: stdout first, then stderr, each up to a pipe's
- * worth. Two pipes cannot tell the order in which the container wrote to
- * them; reading what stdout holds before stderr logs a line written to
- * stderr after a burst of stdout (an error after the output, `echo done
- * >&2` at the end) after that burst, and the budget keeps a busy stdout
- * from holding stderr back. */
+/* A stream is readable: it is read until it is empty (or a pipe's worth has
+ * been read). Two pipes cannot tell the order in which the container wrote
+ * to them, but epoll reports them in the order they became readable, and
+ * draining each in turn keeps that order: a stamp on stderr before a burst
+ * of stdout stays before it, and `echo done >&2` after a burst stays after
+ * it, while the budget keeps a busy stream from holding the other back. */
 static void on_output(struct watch *w, uint32_t events) {
-  (void)w;
   (void)events;
   last_output = mono_ms();
   if (!trim_ready && timer_init(&trim, true, idle_trim, NULL) == 0) trim_ready = true;
   if (trim_ready && !timer_armed(&trim)) timer_arm(&trim, IDLE_TRIM_MS, 0);
   long long budget = IO.pipe_size > READ_SIZE ? IO.pipe_size : READ_SIZE;
-  pump(&w_out, &out_open, "stdout", budget);
-  for (long long left = budget; err_open && left > 0;) {
-    ssize_t n = read(w_err.fd, err_buf, sizeof err_buf);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n <= 0) {
-      loop_del(&w_err);
-      err_open = false;
-      return;
-    }
-    /* stdout that came while this was read most likely came first: it goes first */
-    pump(&w_out, &out_open, "stdout", budget);
-    log_chunk("stderr", err_buf, (size_t)n);
-    left -= n;
-  }
+  if (w == &w_out) pump(&w_out, &out_open, "stdout", budget);
+  else pump(&w_err, &err_open, "stderr", budget);
 }
 
 void stdio_watch(void) {
