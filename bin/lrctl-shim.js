@@ -12,7 +12,7 @@
 //   <pkg>/build/lrctl-shim --socket S --console-socket C ROOT ID --adopt FILE
 // which reads and removes FILE, takes the fds and supervises on (protocol 3,
 // shimGeneration + 1). Meanwhile the container's output waits in the pipes.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, fstatSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { native } from '../dist/native/index.js';
@@ -67,6 +67,22 @@ try {
 } catch (err) {
   fail(`cannot read the handover ${file}: ${err.message}`);
 }
+// fds 0-2 go over too: the Node shim had them close-on-exec, so this process
+// started without them and Node opened /dev/null there, close-on-exec again;
+// a monitor started without 0-2 would get its own files there (shim.log on 0)
+// and anything written to stderr would land in them.
+for (const fd of [0, 1, 2]) {
+  try {
+    fstatSync(fd);
+    keep.push(fd);
+  } catch {
+    // closed: nothing to keep
+  }
+}
+// Node ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored
+// across execve, for the monitor and what it starts (runc, the container): a
+// handler instead is reset to the default by the exec.
+for (const sig of ['SIGPIPE', 'SIGXFSZ']) process.on(sig, () => {});
 try {
   // returns only by throwing (the fds' flags then as they were)
   native().execve(MONITOR, [MONITOR, '--socket', paths.socket, '--console-socket', paths.consoleSocket, resolve(root), id, '--adopt', file], keep);
