@@ -137,7 +137,17 @@ t.test('shim upgrade --all moves the Node shims of the previous release to the n
     t.ok(consecutive(ns), `${id}: 1 to ${ns.length}, each once, in order`);
   }
   // the pending restart went over: the monitor restarts on
-  await waitFor(() => readStateOf(root, 'flap').restartCount > flapRestarts, 'restarted by the monitor', 30_000);
+  const restarted = await waitFor(() => readStateOf(root, 'flap').restartCount > flapRestarts, 'restarted by the monitor', 30_000).then(
+    () => true,
+    () => false,
+  );
+  t.ok(restarted, 'flap: restarted by the monitor', {
+    diagnostic: !restarted,
+    state: readStateOf(root, 'flap'),
+    shimLog: readFileSync(join(root, 'containers', 'flap', 'shim.log'), 'utf8')
+      .split('\n')
+      .slice(-12),
+  });
   t.ok((await lrctl(root, ['logs', 'flap'])).stdout.split('\n').filter(Boolean).length > flapRestarts, 'its runs logged');
 
   // the new CLI manages them
