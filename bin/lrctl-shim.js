@@ -70,7 +70,8 @@ try {
 // fds 0-2 go over too: the Node shim had them close-on-exec, so this process
 // started without them and Node opened /dev/null there, close-on-exec again;
 // a monitor started without 0-2 would get its own files there (shim.log on 0)
-// and anything written to stderr would land in them.
+// and anything written to stderr would land in them (the monitor now also
+// puts /dev/null there itself).
 for (const fd of [0, 1, 2]) {
   try {
     fstatSync(fd);
@@ -80,8 +81,9 @@ for (const fd of [0, 1, 2]) {
   }
 }
 // Node ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored
-// across execve, for the monitor and what it starts (runc, the container): a
-// handler instead is reset to the default by the exec.
+// across execve: a handler instead is reset to the default by the exec, so
+// the monitor starts with the dispositions it would get from the CLI (it then
+// sets its own, and resets them in runc and the container).
 for (const sig of ['SIGPIPE', 'SIGXFSZ']) process.on(sig, () => {});
 try {
   // returns only by throwing (the fds' flags then as they were)
