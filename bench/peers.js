@@ -27,12 +27,28 @@ export function podmanPeer(base) {
   return {
     name: 'podman',
     version: execFileSync('podman', ['--version'], { encoding: 'utf8' }).trim(),
-    run: (id, rootfs, cmd = ['sleep', '1000']) => (
+    // extra: more options of podman run (a log path)
+    run: (id, rootfs, cmd = ['sleep', '1000'], extra = []) => (
       names.add(`lrb-${id}`),
-      podman(['run', '-d', '--network', 'none', '--log-driver', 'k8s-file', '--name', `lrb-${id}`, '--rootfs', rootfs, ...cmd])
+      podman(['run', '-d', '--network', 'none', '--log-driver', 'k8s-file', ...extra, '--name', `lrb-${id}`, '--rootfs', rootfs, ...cmd])
     ),
+    // a k8s-file log at a path of the bench's (conmon writes it)
+    logTo: (file) => ['--log-opt', `path=${file}`],
+    methods: {
+      run: 'podman run -d --network none --log-driver k8s-file --rootfs R sleep 1000',
+      cycle: 'podman run -d ..., podman stop -t 0, podman rm',
+      list: 'podman ps',
+      checkpoint: 'podman container checkpoint [--leave-running]',
+      restore: 'podman container restore (in place)',
+      log: 'podman run -d --log-driver k8s-file --log-opt path=F; conmon writes F',
+    },
     stop: (id) => podman(['stop', '-t', '0', `lrb-${id}`]),
     rm: (id) => (names.delete(`lrb-${id}`), podman(['rm', '-f', '-t', '0', `lrb-${id}`])),
+    rmAll: (ids) => {
+      if (!ids.length) return;
+      for (const id of ids) names.delete(`lrb-${id}`);
+      spawnSync('podman', ['rm', '-f', '-t', '0', ...ids.map((id) => `lrb-${id}`)], { env, stdio: 'ignore' });
+    },
     wait: (id) => podman(['wait', `lrb-${id}`]),
     logs: (id) => execFileSync('podman', ['logs', `lrb-${id}`], { env, encoding: 'utf8' }),
     // in place: a rootfs container cannot be restored as a new one (podman's --import needs an image)
@@ -74,6 +90,11 @@ export async function containerdPeer(base) {
     name: 'containerd',
     version: execFileSync('ctr', ['--version'], { encoding: 'utf8' }).trim(),
     run: (id, rootfs, cmd = ['/bin/sleep', '1000']) => (ids.add(id), ctr(['run', '-d', '--null-io', '--rootfs', rootfs, `lrb-${id}`, ...cmd])),
+    methods: {
+      run: 'ctr run -d --null-io --rootfs R ID sleep 1000 (own containerd)',
+      cycle: 'ctr run -d ..., ctr task kill -s KILL, ctr task delete + container delete',
+      list: 'ctr task ls',
+    },
     stop: (id) => ctr(['task', 'kill', '-s', 'KILL', `lrb-${id}`]),
     rm: (id) => {
       ids.delete(id); // removed by the command returned: cleanup need not try again
@@ -87,6 +108,7 @@ export async function containerdPeer(base) {
         { stdio: 'ignore' },
       ];
     },
+    rmAll: (ids) => ids.forEach(remove),
     list: () => ctr(['task', 'ls']),
     listName: 'ctr task ls',
     monitorPid: (id) => {

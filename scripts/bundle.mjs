@@ -1,4 +1,4 @@
-// Bundles the CLI and the shim (after tsc) into dist/bundle/, so that Node
+// Bundles the CLI (after tsc) into dist/bundle/, so that Node
 // loads a few files instead of ~80 modules at every start (measured: the
 // CLI's modules load in ~25 ms instead of ~75 ms). dist/bundle/ sits as deep
 // as dist/cli/, so the paths the code builds from import.meta.url
@@ -7,8 +7,6 @@
 //     and code-cache.cjs, which bin/lrctl.cjs loads it with: measured 35-45 ms
 //     less per command than the ES modules it was, most of it the ESM
 //     loader's and the parse.
-//   - The shim stays ES modules: shim.js, and shim-target.js, which a spare
-//     runs before the rest loads (bin/lrctl-shim.js).
 import { readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -16,7 +14,7 @@ import { writeCodeCache } from '../dist/cli/code-cache.js';
 
 // Chunks are named by their content: drop the last build's (tsc's output for
 // lib/bundle/ shares the folder).
-for (const f of readdirSync('dist/bundle')) if (/-[A-Z0-9]{8}\.js(\.map)?$|^(cli|prestart)\.js(\.map)?$/.test(f)) rmSync(`dist/bundle/${f}`);
+for (const f of readdirSync('dist/bundle')) if (/-[A-Z0-9]{8}\.js(\.map)?$|^(cli|prestart|shim-target|shim)\.js(\.map)?$/.test(f)) rmSync(`dist/bundle/${f}`);
 
 const common = {
   outdir: 'dist/bundle',
@@ -29,15 +27,6 @@ const common = {
   // maps back to lib/*.ts (through tsc's maps), for coverage and stack traces; Node reads them only when asked
   sourcemap: 'linked',
 };
-
-await build({
-  ...common,
-  entryPoints: { shim: 'dist/shim/main.js', 'shim-target': 'dist/shim/target.js' },
-  splitting: true,
-  format: 'esm',
-  // CommonJS dependencies call require(): give the ESM bundle one
-  banner: { js: "import { createRequire as __lrctlRequire } from 'node:module'; const require = __lrctlRequire(import.meta.url);" },
-});
 
 await build({
   ...common,

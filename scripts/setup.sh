@@ -8,7 +8,8 @@ set -euo pipefail
 
 CRIU_VERSION=${CRIU_VERSION:-4.2.1}
 CRIU_SHA256=${CRIU_SHA256:-29ec0ee09e296479fe7048c80980e8ef1d0684d0b0204c2b101dfea19f6725b9}
-PKGS=(runc iptables busybox-static)
+# gcc, make, libc6-dev and libjansson-dev build the native monitor (lib/monitor) at npm ci
+PKGS=(runc iptables busybox-static gcc make libc6-dev libjansson-dev)
 # for the test suite: a real server keeping state in memory (checkpoint tests), a terminal for attach tests
 TEST_PKGS=(redis-server redis-tools bsdutils)
 CRIU_BUILD_DEPS=(libprotobuf-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler

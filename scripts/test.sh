@@ -4,8 +4,10 @@
 # builds the native addon), checks lint and format (npm run lint), runs every
 # test with tap, reports coverage (npm run coverage, a second run under c8),
 # runs the addon's tests again under AddressSanitizer and UBSan
-# (scripts/sanitize-addon.sh), and ends with the totals as "N passed, N
-# failed, N skipped" (a lint or sanitizer failure counts as one failed).
+# (scripts/sanitize-addon.sh), runs the native monitor's hardest integration
+# tests against its ASan/UBSan build (scripts/sanitize-monitor.sh), and ends
+# with the totals as "N passed, N failed, N skipped" (a lint failure, and each
+# sanitizer script's failure, counts as one failed).
 # Exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +33,11 @@ bash scripts/sanitize-addon.sh >/tmp/lrctl-sanitize.log 2>&1
 san_rc=$?
 [ "$san_rc" -eq 0 ] || tail -n 40 /tmp/lrctl-sanitize.log
 
+# The monitor's sanitizer reports come last in its log: print enough of it
+bash scripts/sanitize-monitor.sh >/tmp/lrctl-sanitize-monitor.log 2>&1
+mon_rc=$?
+[ "$mon_rc" -eq 0 ] || tail -n 80 /tmp/lrctl-sanitize-monitor.log
+
 # tap's closing line: "# { total: N, pass: N, fail: N, skip: N, todo: N }" (zero counts omitted)
 summary=$(grep -E '^# \{ total: ' "$out" | tail -n1)
 count() { echo "$summary" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
@@ -45,6 +52,7 @@ elif [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 fi
 [ "$lint_rc" -ne 0 ] && { echo "npm run lint failed"; fail=$((fail + 1)); rc=1; }
 [ "$san_rc" -ne 0 ] && { echo "the addon's tests under ASan/UBSan failed (scripts/sanitize-addon.sh)"; fail=$((fail + 1)); rc=1; }
+[ "$mon_rc" -ne 0 ] && { echo "the monitor's integration tests under ASan/UBSan failed (scripts/sanitize-monitor.sh, full log /tmp/lrctl-sanitize-monitor.log)"; fail=$((fail + 1)); rc=1; }
 # A skipped test is not a passing one.
 [ "$skip" -gt 0 ] && [ "$fail" -eq 0 ] && fail=$skip
 echo "$pass passed, $fail failed, $skip skipped"

@@ -1,6 +1,5 @@
 // The command's name in argv (node, script, [global options], command, ...),
-// found before commander parses it: for the prestart and for building only
-// the command that runs.
+// found before commander parses it: for building only the command that runs.
 
 /** The command's name, the --root given before it (if any), and whether
  *  help was asked before it (`lrctl -h run` is the program's help). */

@@ -1,8 +1,10 @@
-// Finds the external programs lrctl drives (runc, criu) before using them, so a
-// missing one is one clear EDEPS line instead of a failure deep inside a shim.
+// Finds the external programs lrctl drives (runc, criu, its own monitor)
+// before using them, so a missing one is one clear EDEPS line instead of a
+// failure deep inside a shim.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { depsError } from '../errors.js';
+import { SHIM_BINARY } from '../protocol/messages.js';
 
 function executable(p: string): boolean {
   try {
@@ -34,4 +36,15 @@ export function findRunc(): string {
 /** The criu lrctl uses: $LRCTL_CRIU or criu on PATH. */
 export function findCriu(): string {
   return findBinary(process.env.LRCTL_CRIU || 'criu', 'LRCTL_CRIU');
+}
+
+/** The monitor (lrctl-shim) this package built; EDEPS naming the build when it is missing or not executable. */
+export function findShimBinary(): string {
+  try {
+    accessSync(SHIM_BINARY, constants.X_OK);
+    if (statSync(SHIM_BINARY).isFile()) return SHIM_BINARY;
+  } catch {
+    // below
+  }
+  throw depsError(`the shim ${SHIM_BINARY} is not built: run \`npm run build\` (it needs make, a C compiler and libjansson-dev)`);
 }

@@ -1,11 +1,5 @@
 // The CLI process's entry, bundled as one CommonJS file (scripts/bundle.mjs)
-// that bin/lrctl.cjs loads through V8's code cache (code-cache.ts). For
-// `run`, the shim is found first, so that a cold shim's start-up overlaps the
-// CLI's own (shim-prestart.ts); then the rest of the CLI loads and runs.
-import { prestartShim } from './shim-prestart.js';
-
-prestartShim(process.argv);
-
+// that bin/lrctl.cjs loads through V8's code cache (code-cache.ts).
 // A closed pipe (`lrctl logs c1 | head`) ends the output quietly, as with cat.
 for (const s of [process.stdout, process.stderr]) {
   s.on('error', (err: NodeJS.ErrnoException) => {

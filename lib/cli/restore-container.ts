@@ -8,7 +8,7 @@ import { corruptError, existsError, LrctlError, usageError } from '../errors.js'
 import { withContainerLock } from '../state/lock.js';
 import { mkdirPrivate } from '../state/private-fs.js';
 import { parseRunRequest, readRunRequest } from '../state/request.js';
-import { type RunRequest, writeFileAtomic } from '../state/state-file.js';
+import { type RunRequest } from '../state/state-file.js';
 import { assertAccepts } from '../state/status.js';
 import { type ImportLimit, importCheckpoint, openArchive } from './checkpoint-archive.js';
 import { findRunc } from './deps.js';
@@ -93,8 +93,7 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
       process.stderr.write(
         `restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : `bundle ${hostBundle}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}\n`,
       );
-      writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
-      await launchShim(root, id, paths.shimLog);
+      await launchShim(root, id, req);
     });
   } finally {
     closeSync(fd);
@@ -120,10 +119,9 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     if (id === o.id) throw existsError(`container name ${id} is already in use`);
     // the source's lock keeps a concurrent checkpoint --keep or checkpoint rm from removing the checkpoint mid-clone
     await withContainerLock(source.paths.dir, o.id, () =>
-      createContainer(root, id, async (paths) => {
+      createContainer(root, id, async () => {
         const req: RunRequest = { ...base, id, runc, start: true, hostname: base.hostname, restore: { checkpoint: cp.path, ...criu } };
-        writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
-        await launchShim(root, id, paths.shimLog);
+        await launchShim(root, id, req);
       }),
     );
     return id;
@@ -133,8 +131,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     assertAccepts('restore', o.id, effectiveStatus(v));
     await waitForShimExit(v);
     const req: RunRequest = { ...readRunRequest(v.paths.request), runc, start: true, restore: { checkpoint: cp.path, ...criu } };
-    writeFileAtomic(v.paths.request, JSON.stringify(req, null, 2));
-    await launchShim(root, o.id, v.paths.shimLog);
+    await launchShim(root, o.id, req);
   });
   return o.id;
 }

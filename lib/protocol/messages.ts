@@ -5,12 +5,18 @@ import type { CheckpointMeta } from '../checkpoint/store.js';
 import type { StateFile } from '../state/state-file.js';
 
 /** Version of the control protocol this build speaks. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 // History (a CLI speaks to each shim in the version its state file records):
 //   1: the first release.
 //   2: kill's `stop` flag (no restart after lrctl stop), the `upgrade` request;
 //      later within 2, `pause` and `resume` (a shim of an older build answers
 //      them as unknown requests).
+//   3: the native monitor (build/lrctl-shim); same messages as 2. It answers
+//      requests in 1, 2 and 3; a CLI speaks 2 to a Node.js shim of 2.
+
+/** The monitor the CLI launches for each container: the native program
+ *  `make -C lib/monitor` builds (npm run build runs it). */
+export const SHIM_BINARY = fileURLToPath(new URL('../../build/lrctl-shim', import.meta.url));
 
 /** First line the shim writes on fd 3 to the CLI that launched it. */
 export type Handshake =
@@ -77,22 +83,3 @@ export type Event =
   | { v: number; event: 'output'; stream: 'stdout' | 'stderr'; data: string; ino?: number; pos?: number; time?: string }
   | { v: number; event: 'behind'; ino: number; pos: number; time: string }
   | { v: number; event: 'exit'; exitCode: number | null; signal: string | null };
-
-/** The shim script a CLI starts, and names in its claim (a spare refuses a
- *  claim that names another: another install). */
-export const SHIM_SCRIPT = fileURLToPath(new URL('../../bin/lrctl-shim.js', import.meta.url));
-
-/** First line the CLI sends a shim (on fd 3, or to a spare shim's socket):
- *  which container to run, which shim code the CLI would have started, and
- *  the CLI's environment, which the shim (and so runc and CRIU) takes on, as
- *  if that CLI had started it. */
-export interface Claim {
-  root: string;
-  id: string;
-  shim: string;
-  env: Record<string, string>;
-}
-
-/** The shim's answer to a claim, before its handshake. A spare shim whose
- *  code is not the CLI's (another install, or rebuilt since) refuses. */
-export type ClaimReply = { claimed: true } | { claimed: false; reason: string };

@@ -1,9 +1,8 @@
-// Runs runc. node:child_process rather than execa because the shim imports
-// this and must stay small (its idle memory is benchmarked).
+// Runs runc from the CLI: its fallbacks when a shim is lost (stop, kill, rm)
+// and checks. The monitor runs runc itself (lib/monitor/runc.c).
 import { spawn, type StdioOptions } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { depsError, type ErrorKind, isErrno, isKind, runtimeError } from '../errors.js';
-import { trackChild } from '../process/children.js';
 import { buildGlobalArgs, type RuncGlobals } from './args.js';
 import { lastErrorInFile } from './runc-log.js';
 
@@ -39,7 +38,6 @@ export function runRunc(r: Runc, args: string[], opts: { stdio?: StdioOptions; o
       if (isErrno(err, 'ENOENT')) reject(depsError(`runc not found: ${r.bin} (install it with scripts/setup.sh, or set LRCTL_RUNC)`));
       else reject(err);
     });
-    trackChild(child);
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     child.on('close', (code) => resolve({ exitCode: code, stdout, stderr }));
   });

@@ -72,11 +72,3 @@ export function containerPaths(root: string, id: string): ContainerPaths {
     checkpoints: join(dir, 'checkpoints'),
   };
 }
-
-/** Where a root's spare shim (shim/target.ts) is found: an abstract unix
- *  socket named after the root, which the kernel frees when its process dies
- *  (no stale file to clean), and a file with its pid, for operators and tests. */
-export function spareShimPaths(root: string): { address: string; pidFile: string } {
-  const r = resolve(root);
-  return { address: `\0lrctl-spare-shim-${createHash('sha256').update(r).digest('hex').slice(0, 32)}`, pidFile: join(r, 'spare-shim.pid') };
-}

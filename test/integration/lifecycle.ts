@@ -97,7 +97,7 @@ t.test('ps and inspect', async (t) => {
   t.equal(info.id, 'up');
   t.equal(info.status, 'running');
   t.equal(info.shim, 'ok');
-  t.equal(info.protocolVersion, 2);
+  t.equal(info.protocolVersion, 3);
   t.equal(info.schemaVersion, 1);
   // the log buffer: 1 MiB by default (run --log-buffer-size), within the kernel's limit
   t.equal(info.pipeSize, Math.min(1024 * 1024, Number(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8'))));

@@ -11,7 +11,7 @@ import { withBootLock, withContainerLock } from '../../state/lock.js';
 import { containerPaths, rootPaths } from '../../state/paths.js';
 import { readRunRequest } from '../../state/request.js';
 import { scanContainers } from '../../state/scan.js';
-import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
+import { type RunRequest } from '../../state/state-file.js';
 import { LIVE } from '../../state/status.js';
 import { NO_RESTART, restartsOnBoot } from '../../supervision/restart-policy.js';
 import { globals } from '../context.js';
@@ -40,8 +40,7 @@ async function startAgain(root: string, id: string, req: RunRequest): Promise<bo
   const paths = containerPaths(root, id);
   return withContainerLock(paths.dir, id, async () => {
     if (!stillDown(root, id)) return false;
-    writeFileAtomic(paths.request, JSON.stringify({ ...req, runc: findRunc(), start: true, restore: null }, null, 2));
-    await launchShim(root, id, paths.shimLog);
+    await launchShim(root, id, { ...req, runc: findRunc(), start: true, restore: null });
     return true;
   });
 }

@@ -6,7 +6,7 @@ import { pipeMaxSize } from '../../logs/buffer.js';
 import { MAX_LOG_FILES } from '../../logs/rotation.js';
 import { generateId, validateId } from '../../state/id.js';
 import { containerPaths } from '../../state/paths.js';
-import { type RunRequest, writeFileAtomic } from '../../state/state-file.js';
+import { type RunRequest } from '../../state/state-file.js';
 import { HEALTH_DEFAULTS } from '../../supervision/health.js';
 import { NO_RESTART, type RestartPolicy } from '../../supervision/restart-policy.js';
 import { attachSession } from '../attach-session.js';
@@ -162,10 +162,7 @@ export function runCommand(): Command {
       const id = o.name !== undefined ? validateId(o.name) : generateId();
       const req = buildRequest(id, args, o);
       const paths = containerPaths(root, id);
-      await createContainer(root, id, async () => {
-        writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
-        return launchShim(root, id, paths.shimLog);
-      });
+      await createContainer(root, id, () => launchShim(root, id, req));
       if (o.detach) {
         process.stdout.write(id + '\n');
         return;

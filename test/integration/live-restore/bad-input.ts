@@ -12,9 +12,8 @@ function snapshot(dir: string, out: Record<string, string> = {}, rel = ''): Reco
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     const r = join(rel, name);
-    // the live container's log and state move on by themselves, and so does the
-    // root's spare shim (its pid file); the rootfs mount shows the overlay
-    if (/container\.log|shim\.log|runc\.log\.json|bundle\/rootfs|upper|work$|^spare-shim\.pid$/.test(r)) continue;
+    // the live container's log and state move on by themselves; the rootfs mount shows the overlay
+    if (/container\.log|shim\.log|runc\.log\.json|bundle\/rootfs|upper|work$/.test(r)) continue;
     const st = statSync(p, { throwIfNoEntry: false });
     if (!st) continue;
     if (st.isDirectory()) {

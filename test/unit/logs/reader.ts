@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeChunk, entryBytes, parseLines, type LogEntry } from '../../../dist/logs/cri-format.js';
 import { logFiles, openLogAt, readLog, type OpenLogFile } from '../../../dist/logs/reader.js';
-import { LogWriter } from '../../../dist/shim/log-writer.js';
-
-const diag = { info() {}, warn() {}, error() {} };
+import { LogDriver } from '../../fixtures/log-driver.js';
 
 const tmp = (t: Test) => {
   const dir = mkdtempSync(join(tmpdir(), 'lrctl-reader-'));
@@ -58,7 +56,8 @@ t.test('readLog without isDone reads the rotated files oldest first, then ends',
 
 t.test('a follower reads every line once across rotations', async (t) => {
   const { dir, log } = tmp(t);
-  const w = new LogWriter(log, 4096, 3, diag);
+  // the native monitor's log writer (lib/monitor/log.c); its state.json and shim.log in a folder of their own
+  const w = await LogDriver.start(log, mkdtempSync(join(tmpdir(), 'lrctl-reader-state-')), 4096, 3);
   t.teardown(() => w.close());
   let done = false;
   let skipped = 0;
@@ -77,7 +76,7 @@ t.test('a follower reads every line once across rotations', async (t) => {
   for (let i = 0, k = 0; i < total; k++) {
     const n = 1 + (k % 13);
     const s = numbered(i, Math.min(total, i + n));
-    w.write('stdout', Buffer.from(s));
+    await w.write('stdout', Buffer.from(s));
     written += s;
     i += n;
     maxFiles = Math.max(maxFiles, readdirSync(dir).length);
@@ -98,19 +97,19 @@ t.test('a follower reads every line once across rotations', async (t) => {
 
 t.test('openLogAt resumes where the writer was, and never before', async (t) => {
   const { log } = tmp(t);
-  const w = new LogWriter(log, 2000, 3, diag);
+  const w = await LogDriver.start(log, mkdtempSync(join(tmpdir(), 'lrctl-reader-state-')), 2000, 3);
   t.teardown(() => w.close());
   let i = 0;
-  const write = (n: number) => {
+  const write = async (n: number) => {
     const s = numbered(i, i + n);
-    w.write('stdout', Buffer.from(s));
+    await w.write('stdout', Buffer.from(s));
     i += n;
     return s;
   };
-  write(10);
-  const at = w.position();
+  await write(10);
+  const at = await w.where();
   t.equal(at.ino, statSync(log).ino);
-  let after = write(5);
+  let after = await write(5);
 
   // same file
   let r = openLogAt(log, at);
@@ -118,16 +117,16 @@ t.test('openLogAt resumes where the writer was, and never before', async (t) => 
   t.equal((await readAll(log, r.files)).text, after, 'exactly what came after');
 
   // that file is now container.log.1: found by inode
-  while (statSync(log).ino === at.ino) after += write(3);
-  after += write(2);
+  while (statSync(log).ino === at.ino) after += await write(3);
+  after += await write(2);
   t.equal(statSync(`${log}.1`).ino, at.ino);
   r = openLogAt(log, at);
   t.equal(r.skipped, false);
   t.equal((await readAll(log, r.files)).text, after, 'exactly what came after, across a rotation');
 
   // rotated away: every kept file is newer
-  while (logFiles(log).some((f) => f.ino === at.ino)) after += write(7);
-  after += write(7);
+  while (logFiles(log).some((f) => f.ino === at.ino)) after += await write(7);
+  after += await write(7);
   const kept = (await readAll(log)).text;
   t.ok(after.endsWith(kept) && kept.length < after.length, 'some output after the position is gone');
   r = openLogAt(log, at);

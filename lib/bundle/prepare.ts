@@ -1,0 +1,48 @@
+// The bundle runc is given, made by the CLI right before it starts a
+// container's monitor: the config.json (ours over a per-container overlay for
+// --rootfs, the user's adapted for --bundle) and an empty runc log. A restore
+// over a --rootfs first puts back the container's files as they were at
+// checkpoint time. The monitor then finds everything in place.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runtimeError } from '../errors.js';
+import { containerPaths, rootPaths, type ContainerPaths } from '../state/paths.js';
+import { writePrivateFile } from '../state/private-fs.js';
+import type { RunRequest } from '../state/state-file.js';
+import { mountOverlay, unmountOverlay } from './overlay.js';
+import { adaptBundleSpec, buildSpec, type OciSpec } from './spec.js';
+
+/** Writes the bundle of container `id` under `root` for `req` (a run, a restore or a boot). */
+export function prepareBundle(root: string, id: string, req: RunRequest): void {
+  const paths = containerPaths(root, id);
+  let spec: OciSpec;
+  if (req.rootfs) {
+    if (req.restore) resetUpperFromCheckpoint(paths, req.restore.checkpoint);
+    mountOverlay({ lower: req.rootfs, upper: paths.upper, work: paths.work, target: paths.rootfs });
+    const rootHash = createHash('sha256').update(rootPaths(root).root).digest('hex').slice(0, 8);
+    spec = buildSpec(req, `/lrctl/${rootHash}-${req.id}`);
+  } else {
+    spec = adaptBundleSpec(JSON.parse(readFileSync(`${req.bundle}/config.json`, 'utf8')), req.bundle!, req);
+    // runc refuses a rootfs path that is a symlink
+    spec.root.path = realpathSync(spec.root.path);
+  }
+  // 0600: the spec holds the container's env values
+  writePrivateFile(`${paths.bundle}/config.json`, JSON.stringify(spec, null, 2));
+  // runc appends to its log and keeps the mode it finds: 0600 (its errors quote the container's arguments)
+  writePrivateFile(paths.runcLog, '', 'a');
+}
+
+// A restore starts from the files as they were at checkpoint time: the
+// container's writable layer is replaced by the one saved in the checkpoint.
+function resetUpperFromCheckpoint(paths: ContainerPaths, checkpoint: string): void {
+  unmountOverlay(paths.rootfs);
+  rmSync(paths.upper, { recursive: true, force: true });
+  rmSync(paths.work, { recursive: true, force: true });
+  mkdirSync(paths.upper, { recursive: true });
+  const diff = join(checkpoint, 'rootfs-diff.tar');
+  if (!existsSync(diff)) return;
+  const r = spawnSync('tar', ['-C', paths.upper, '--xattrs', '--numeric-owner', '-xpf', diff], { encoding: 'utf8' });
+  if (r.status !== 0) throw runtimeError(`restoring the container's files failed: ${r.stderr.trim()}`);
+}
