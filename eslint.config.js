@@ -5,7 +5,19 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', '.tap/', 'test/fixtures/previous-release/', 'bench/results/', 'coverage/', '.c8/'] },
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'node_modules/',
+      '.tap/',
+      'test/fixtures/previous-release/',
+      'test/fixtures/.installed-*/',
+      'bench/results/',
+      'coverage/',
+      '.c8/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

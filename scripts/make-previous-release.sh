@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# Rebuilds test/fixtures/previous-release/ from commit REV: the compiled JS of
-# that release (bin/, dist/**/*.js, package.json) plus a REVISION file naming
-# the commit and its protocol version. Tests run its CLI and shim to check that
-# the current CLI manages containers started by the previous release.
+# Rebuilds test/fixtures/previous-release/ from commit REV: that release as
+# its package ships, minus node_modules and the compiled addon:
+#   - bin/ and package.json;
+#   - dist/: tsc's output (*.js) and the bundles of scripts/bundle.mjs when REV
+#     has it (*.js, *.cjs; no source maps, no V8 code cache: the cache is tied
+#     to the node that wrote it and is ignored when absent);
+#   - binding.gyp and lib/native/*.c, *.h: the sources of that release's addon;
+#   - REVISION: the commit and its protocol version.
+# Tests run its CLI and shim to check that the current CLI manages containers
+# started by the previous release, and that its shims upgrade in place.
 #
-# The native addon is not copied: test/fixtures/previous-release.ts links the
-# fixture's build/ to the repo's build/ at run time (the addon that
-# `npm install` builds is a superset of the old one). npm packages (commander,
-# chalk, ...) resolve by walking up to the repo's node_modules.
+# The addon is built from those sources into the fixture's own build/ (git
+# ignores it) by test/fixtures/previous-release.ts, the first time a test asks
+# for the fixture: `node-gyp rebuild` in the fixture's folder, under flock(1)
+# on build.lock there, so tap files running in parallel build it once. The
+# repo's own addon is not borrowed: the native monitor replaced the Node shim
+# and the repo's addon no longer has the shim-only functions (pipes, console,
+# waitpid, ...) the old shim calls. npm packages (commander, chalk, ...) the
+# tsc output imports resolve by walking up to the repo's node_modules.
 #
 # Usage: scripts/make-previous-release.sh REV   (e.g. the last release's commit)
 # Run again after each release that changes the protocol or the state layout.
@@ -46,17 +56,27 @@ mkdir "$src"
 git -C "$repo" archive --format=tar "$rev" | tar -x -C "$src"
 ln -s "$repo/node_modules" "$src/node_modules"
 (cd "$src" && ./node_modules/.bin/tsc -p .)
+# the bundles bin/ runs by default (releases since scripts/bundle.mjs)
+if [ -f "$src/scripts/bundle.mjs" ]; then
+  (cd "$src" && node scripts/bundle.mjs)
+fi
 
-for f in package.json bin/lrctl.js bin/lrctl-shim.js dist/cli/main.js dist/shim/main.js; do
+for f in package.json bin/lrctl-shim.js dist/cli/main.js dist/shim/main.js binding.gyp lib/native/addon.c; do
   [ -f "$src/$f" ] || { echo "$0: $rev did not produce $f" >&2; exit 1; }
 done
+cli=
+for f in bin/lrctl.cjs bin/lrctl.js; do
+  if [ -f "$src/$f" ]; then cli=$f; break; fi
+done
+[ -n "$cli" ] || { echo "$0: $rev has no bin/lrctl.cjs or bin/lrctl.js" >&2; exit 1; }
 
 out="$tmp/out"
-mkdir -p "$out/bin"
-cp -p "$src/package.json" "$out/"
-cp -p "$src/bin/lrctl.js" "$src/bin/lrctl-shim.js" "$out/bin/"
-(cd "$src" && find dist -type f -name '*.js' -exec cp -p --parents {} "$out/" \;)
-printf 'commit=%s\nprotocol=%s\n' "$rev" "$protocol" > "$out/REVISION"
+mkdir -p "$out/bin" "$out/lib/native"
+cp -p "$src/package.json" "$src/binding.gyp" "$out/"
+cp -p "$src/$cli" "$src/bin/lrctl-shim.js" "$out/bin/"
+cp -p "$src"/lib/native/*.c "$src"/lib/native/*.h "$out/lib/native/"
+(cd "$src" && find dist -type f \( -name '*.js' -o -name '*.cjs' \) -exec cp -p --parents {} "$out/" \;)
+printf 'commit=%s\nprotocol=%s\ncli=%s\n' "$rev" "$protocol" "$cli" > "$out/REVISION"
 
 rm -rf "$dest"
 mkdir -p "$(dirname "$dest")"

@@ -39,7 +39,8 @@ async function upgradeShim(root: string, id: string): Promise<StateFile> {
     const deadline = Date.now() + COME_BACK_MS;
     for (;;) {
       try {
-        const s = await requestShim(v.paths.socket, id, { op: 'state' }, 2000);
+        // the shim that comes back may be of the same old protocol (a previous release re-executing its own script)
+        const s = await requestShim(v.paths.socket, id, { op: 'state' }, 2000, version);
         if ((s.shimGeneration ?? 0) > before && s.shimPid === v.state.shimPid) return s;
       } catch {
         // between exec and the new code listening: requests wait in the socket's backlog, or fail here

@@ -1,9 +1,12 @@
 // Upgrades of lrctl itself: containers started by the previous release
-// (protocol 1, kept as a fixture) are read and managed by this CLI.
+// (protocol 2, the last Node.js shim, kept as a fixture) are read and managed
+// by this CLI. The move of its shims to this release's in place is in
+// move-to-native.ts.
 import t from 'tap';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROTOCOL_VERSION } from '../../../dist/protocol/messages.js';
 import { lrctl } from '../../fixtures/lrctl.js';
 import { previousRelease } from '../../fixtures/previous-release.js';
 import { alive, readStateOf, tempRoot } from '../../fixtures/root.js';
@@ -17,7 +20,7 @@ async function oldLrctl(root: string, args: string[]) {
 }
 
 t.test('a state directory left by the previous protocol version is read and managed by the new CLI', async (t) => {
-  t.equal(old.protocolVersion, 1, 'the fixture is a protocol 1 release');
+  t.equal(old.protocolVersion, 2, 'the fixture is a protocol 2 release');
   const { root, rootfs } = tempRoot(t);
   const a = await oldLrctl(root, [
     'run',
@@ -36,8 +39,8 @@ t.test('a state directory left by the previous protocol version is read and mana
   t.equal(b.exitCode, 0, b.stderr);
   await waitFor(() => readStateOf(root, 'finished').status === 'stopped', 'finished');
   const s = readStateOf(root, 'legacy');
-  t.equal(s.protocolVersion, 1, 'its shim speaks protocol 1');
-  t.notOk('restartPolicy' in s, 'a state file of the old layout');
+  t.equal(s.protocolVersion, 2, 'its shim speaks protocol 2');
+  t.equal(s.shimGeneration ?? 0, 0);
 
   const ps = JSON.parse((await lrctl(root, ['ps', '-a', '--json'])).stdout);
   t.same(
@@ -48,10 +51,10 @@ t.test('a state directory left by the previous protocol version is read and mana
     ],
   );
   t.equal(ps[1].shim, 'ok');
-  t.equal(ps[1].restartPolicy, 'no', 'absent fields read as their defaults');
+  t.equal(ps[1].restartPolicy, 'no');
   t.equal(ps[0].exitCode, 3);
   const inspect = JSON.parse((await lrctl(root, ['inspect', 'legacy'])).stdout)[0];
-  t.equal(inspect.protocolVersion, 1, 'inspect asks the old shim for its live state');
+  t.equal(inspect.protocolVersion, 2, 'inspect asks the old shim for its live state');
   t.equal((await lrctl(root, ['logs', 'legacy'])).stdout, 'hello\n');
   t.equal((await lrctl(root, ['logs', 'finished'])).stdout, 'done\n');
   const ex = await lrctl(root, ['exec', 'legacy', 'echo', 'inside']);
@@ -60,9 +63,13 @@ t.test('a state directory left by the previous protocol version is read and mana
   // checkpoint and restore through the old shim, then the new one takes over
   const cp = await lrctl(root, ['checkpoint', 'create', '--leave-running', 'legacy', 'c1']);
   t.equal(cp.exitCode, 0, cp.stderr);
-  const up = await lrctl(root, ['shim', 'upgrade', 'legacy']);
-  t.equal(up.exitCode, 4, 'an old shim cannot re-execute itself');
-  t.match(up.stderr, /^lrctl: cannot upgrade the shim of legacy in place: it speaks protocol 1/);
+  // a protocol 2 shim re-executes the script it was started as: here the fixture's own, so it stays a protocol 2 shim
+  const up = await lrctl(root, ['shim', 'upgrade', '--json', 'legacy']);
+  t.equal(up.exitCode, 0, up.stderr);
+  t.match(JSON.parse(up.stdout), [{ id: 'legacy', shimPid: s.shimPid, shimGeneration: 1 }], 'the old shim re-executed in place');
+  const u = readStateOf(root, 'legacy');
+  t.equal(u.protocolVersion, 2);
+  t.equal(u.initPid, s.initPid);
   t.ok(alive(s.initPid), 'and nothing happened to the container');
 
   const stop = await lrctl(root, ['stop', 'legacy']);
@@ -75,7 +82,7 @@ t.test('a state directory left by the previous protocol version is read and mana
   const res = await lrctl(root, ['restore', 'legacy', '--checkpoint', 'c1']);
   t.equal(res.exitCode, 0, res.stderr);
   const n = readStateOf(root, 'legacy');
-  t.equal(n.protocolVersion, 3, 'now under a shim of this version');
+  t.equal(n.protocolVersion, PROTOCOL_VERSION, 'now under a shim of this version');
   t.equal(n.status, 'running');
   const up2 = await lrctl(root, ['shim', 'upgrade', 'legacy']);
   t.equal(up2.exitCode, 0, up2.stderr);
@@ -93,6 +100,6 @@ t.test('the old CLI still manages containers of the new shim for the requests it
   t.match(ps.stdout, /fresh\s+Up/);
   await waitFor(async () => (await oldLrctl(root, ['logs', 'fresh'])).stdout === 'hi\n', 'the old CLI reads the new log');
   const k = await oldLrctl(root, ['kill', 'fresh']);
-  t.equal(k.exitCode, 0, 'a protocol 1 request is answered by the new shim');
+  t.equal(k.exitCode, 0, 'a protocol 2 request is answered by the new shim');
   await waitFor(() => readStateOf(root, 'fresh').status === 'stopped', 'stopped');
 });
