@@ -48,12 +48,19 @@ const STAMP =
 // seconds from a start stamp until now, on the stamp's clock
 const since = (stamp) => (stamp.startsWith('up') ? uptime() - Number(stamp.slice(2)) : (performance.timeOrigin + performance.now()) / 1000 - Number(stamp));
 // the container's start stamp: its first stderr line in a CRI-format log
-const startStamp = (file) =>
-  readFileSync(file, 'latin1')
-    .slice(0, 1 << 20)
+const startStamp = (file) => {
+  // only the head: the log is hundreds of MiB
+  const fd = openSync(file, 'r');
+  const head = Buffer.alloc(1 << 20);
+  const n = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  const line = head
+    .toString('latin1', 0, n)
     .split('\n')
-    .find((l) => l.includes(' stderr F '))
-    .split(' ')[3];
+    .find((l) => l.includes(' stderr F '));
+  if (!line) throw new Error(`no start stamp in the first MiB of ${file}`);
+  return line.split(' ')[3];
+};
 
 export async function logThroughput(ctx) {
   const { R, lrctl, root, rootfs, base, runcRoot, bundle, peers, results, LOG_MB, LOG_RUNS } = ctx;
