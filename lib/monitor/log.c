@@ -18,7 +18,7 @@
 #define MAX_ENTRY (16 * 1024)
 /* While output is dropped, the count goes to state.json at most this often. */
 #define DROP_REPORT_MS 1000
-#define OUT_SIZE (64 * 1024)
+#define OUT_SIZE (512 * 1024)
 
 static int fd = -1;
 static unsigned long long ino;

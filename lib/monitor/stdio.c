@@ -23,8 +23,9 @@
 #include "proc.h"
 
 #define DEFAULT_LOG_BUFFER (1024 * 1024)
-/* the read size: what one log write and one output event carry at most */
-#define READ_SIZE (64 * 1024)
+/* the read size: what one log write and one output event carry at most (256 KiB:
+ * 800 -> 970 MiB/s of 100-byte lines against 64 KiB; given back when idle) */
+#define READ_SIZE (256 * 1024)
 /* stdin waiting for the container to read it, before the writer is paused */
 #define STDIN_QUEUE_MAX (256 * 1024)
 /* how long after the last output an idle monitor gives its buffers back */

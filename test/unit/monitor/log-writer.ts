@@ -291,15 +291,15 @@ t.test('a monitor that takes over (a shim upgrade) counts on from what was dropp
   t.equal(w.told(), 5096);
 });
 
-// A chunk of short lines (a full 64 KiB read of them is six times that with
-// their headers: the monitor writes it 64 KiB at a time), on a disk that fills
+// A chunk of short lines (a full 256 KiB read of them is six times that with
+// their headers: the monitor writes it 512 KiB at a time), on a disk that fills
 // up in its middle.
 t.test('a chunk cut short by a full disk: what was written stays, the rest is told at once, and the position is its end', async (t) => {
-  const mnt = mountTmpfs(t, '256k');
+  const mnt = mountTmpfs(t, '4m');
   const log = join(mnt, 'container.log');
   const w = await driver(t, log, 1 << 30, 3);
   await w.write('stdout', linesOf(0, 1000));
-  // full, then 80 KiB free: the first 64 KiB written fit, the next do not
+  // full, then 640 KiB free: the first 512 KiB written fit, the next do not
   for (let i = 0; ; i++) {
     try {
       writeFileSync(join(mnt, `fill-${i}`), Buffer.alloc(16384, 0x7a));
@@ -308,8 +308,8 @@ t.test('a chunk cut short by a full disk: what was written stays, the rest is to
       break;
     }
   }
-  for (let i = 0; i < 5; i++) rmSync(join(mnt, `fill-${i}`));
-  const chunk = Buffer.from('abcdefg\n'.repeat(8192));
+  for (let i = 0; i < 40; i++) rmSync(join(mnt, `fill-${i}`));
+  const chunk = Buffer.from('abcdefg\n'.repeat(32768));
   const before = statSync(log).size;
   await w.write('stdout', chunk);
   const added = readFileSync(log).subarray(before);
