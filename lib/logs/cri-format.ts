@@ -1,7 +1,6 @@
 // The container log format shared by the shim (writer) and the CLI (reader):
 // "<RFC3339Nano> <stdout|stderr> <F|P> <bytes>\n" as in CRI (kubelet, conmon).
 // Content bytes are kept as they are, so binary output survives a round trip.
-import { native } from '../native/index.js';
 
 /** Which stream an entry came from: the container's two, or `lrctl` for an
  *  event lrctl itself notes in the log (a gap after a full disk, a restart). */
@@ -35,9 +34,39 @@ const P = 0x50;
 
 /** Encodes a chunk read from a stream into log lines: complete lines as F,
  *  a trailing fragment (and anything over MAX_ENTRY) as P, all with one
- *  timestamp. The shim's hot path, so the loop is in the native addon. */
+ *  timestamp. Each line of the chunk is split every MAX_ENTRY bytes; a line's
+ *  last piece is F when the line ended with a newline, every other piece P.
+ *  The native monitor writes the containers' logs (lib/monitor); this is for
+ *  lrctl's own entries and for tests and tools that make a log. */
 export function encodeChunk(stream: EntryStream, chunk: Buffer, time = timestampNow()): Buffer {
-  return native().encodeEntries(chunk, Buffer.from(`${time} ${stream} F `), MAX_ENTRY);
+  const header = Buffer.from(`${time} ${stream} F `);
+  const tag = header.length - 2;
+  // two passes, as the log is written whole: the size, then the bytes
+  let size = 0;
+  for (let start = 0; start < chunk.length;) {
+    const nl = chunk.indexOf(0x0a, start);
+    const end = nl < 0 ? chunk.length : nl;
+    const pieces = end === start ? 1 : Math.ceil((end - start) / MAX_ENTRY);
+    size += pieces * (header.length + 1) + (end - start);
+    start = nl < 0 ? chunk.length : nl + 1;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let p = 0;
+  for (let start = 0; start < chunk.length;) {
+    const nl = chunk.indexOf(0x0a, start);
+    const end = nl < 0 ? chunk.length : nl;
+    let s = start;
+    do {
+      const e = Math.min(s + MAX_ENTRY, end);
+      header[tag] = nl >= 0 && e === end ? F : P;
+      p += header.copy(out, p);
+      p += chunk.copy(out, p, s, e);
+      out[p++] = 0x0a;
+      s = e;
+    } while (s < end);
+    start = nl < 0 ? chunk.length : nl + 1;
+  }
+  return out;
 }
 
 /** An lrctl event entry (one F line; newlines in the message become spaces). */
