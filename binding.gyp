@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "lrctl_native",
-      "sources": ["lib/native/addon.c", "lib/native/console.c", "lib/native/log-encode.c", "lib/native/mount.c", "lib/native/napi-args.c", "lib/native/pipes.c", "lib/native/process.c"],
+      "sources": ["lib/native/addon.c", "lib/native/mount.c", "lib/native/napi-args.c", "lib/native/process.c"],
       "cflags": ["-Wall", "-Wextra", "-Werror", "-O2"]
     }
   ]

@@ -49,12 +49,6 @@ int arg_fd(napi_env env, napi_callback_info info, size_t n, int32_t *out) {
   return arg_int(env, info, n, out) != 0 || *out < 0 ? -1 : 0;
 }
 
-napi_value make_int(napi_env env, int64_t v) {
-  napi_value r;
-  napi_create_int64(env, v, &r);
-  return r;
-}
-
 /* A string argument of at most `size` bytes (with its NUL) into `out`; -1 if
  * it is missing, not a string, or too long. */
 int arg_string(napi_env env, napi_value v, char *out, size_t size) {

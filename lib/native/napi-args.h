@@ -9,7 +9,6 @@ napi_value throw_errno(napi_env env, const char *what, int err);
 int value_int(napi_env env, napi_value v, int32_t *out);
 int arg_int(napi_env env, napi_callback_info info, size_t n, int32_t *out);
 int arg_fd(napi_env env, napi_callback_info info, size_t n, int32_t *out);
-napi_value make_int(napi_env env, int64_t v);
 int arg_string(napi_env env, napi_value v, char *out, size_t size);
 int arg_heap_string(napi_env env, napi_value v, size_t *budget, char **out);
 void free_strings(char **v, uint32_t n);

@@ -1,57 +1,15 @@
-/* This process and its children: child subreaper, waitpid on one pid,
- * malloc_trim, close-on-exec, and execve for a shim that upgrades itself
- * in place. */
+/* execve in place, keeping chosen fds open, and close-on-exec: for the
+ * bridge (bin/lrctl-shim.js) that a previous release's Node shim runs when
+ * it is upgraded, and which becomes the native monitor with the same pid. */
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "napi-args.h"
 #include "process.h"
-
-/* setChildSubreaper(): orphans of our children (the container init after
- * `runc create` exits) are re-parented to us instead of PID 1. */
-napi_value set_child_subreaper(napi_env env, napi_callback_info info) {
-  (void)info;
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return throw_errno(env, "prctl(PR_SET_CHILD_SUBREAPER)", errno);
-  return NULL;
-}
-
-/* malloc_trim(0): hands the C heap's free pages back to the kernel. An idle
- * shim calls it once its start-up is over: glibc keeps them otherwise. */
-napi_value trim_malloc(napi_env env, napi_callback_info info) {
-  (void)env;
-  (void)info;
-  malloc_trim(0);
-  return NULL;
-}
-
-/* waitpid(pid) -> null while running, else {pid, exitCode, signal}; WNOHANG
- * always, so the event loop never blocks. Never called with -1: libuv reaps
- * its own children by pid and must keep them. */
-napi_value wait_pid(napi_env env, napi_callback_info info) {
-  int32_t pid;
-  if (arg_int(env, info, 0, &pid) != 0 || pid <= 0) { napi_throw_type_error(env, NULL, "waitpid: pid must be a positive integer"); return NULL; }
-  int status = 0;
-  pid_t r;
-  do { r = waitpid(pid, &status, WNOHANG); } while (r < 0 && errno == EINTR);
-  if (r < 0) return throw_errno(env, "waitpid", errno);
-  napi_value out;
-  if (r == 0) { napi_get_null(env, &out); return out; }
-  napi_value nul;
-  napi_get_null(env, &nul);
-  napi_create_object(env, &out);
-  napi_set_named_property(env, out, "pid", make_int(env, r));
-  napi_set_named_property(env, out, "exitCode", WIFEXITED(status) ? make_int(env, WEXITSTATUS(status)) : nul);
-  napi_set_named_property(env, out, "signal", WIFSIGNALED(status) ? make_int(env, WTERMSIG(status)) : nul);
-  return out;
-}
 
 /* Puts back the fd flags saved in `was` on the first `n` fds of `fds` (an
  * exec that failed): close-on-exec again where it was set, and only there
@@ -64,10 +22,10 @@ static int restore_fd_flags(const int32_t *fds, const int *was, uint32_t n) {
   return err;
 }
 
-/* setCloexec(fd): sets FD_CLOEXEC. The fds an upgraded shim takes over
- * came through execve inheritable; left so, they would go to every child it
- * starts (runc, health checks), and a pipe held open there would keep the
- * container from seeing its stdin close. */
+/* setCloexec(fd): sets FD_CLOEXEC, undoing what execve did to its keepFds.
+ * The fds a shim takes over come through execve inheritable; left so, they
+ * would go to every child its process starts, and a pipe held open there
+ * would keep the container from seeing its stdin close. */
 napi_value set_cloexec(napi_env env, napi_callback_info info) {
   int32_t fd;
   if (arg_fd(env, info, 0, &fd) != 0) { napi_throw_type_error(env, NULL, "setCloexec: fd must be a non-negative integer"); return NULL; }
@@ -83,8 +41,10 @@ napi_value set_cloexec(napi_env env, napi_callback_info info) {
  * with `path`, keeping the fds in keepFds open across the exec (Node opens
  * everything close-on-exec). Strings are copied whole, however long (a long
  * --root must not be cut), within ARG_MAX (E2BIG). Returns only on failure,
- * by throwing, with keepFds' flags as they were. Used by `lrctl shim
- * upgrade`: the shim re-executes the installed code in place. */
+ * by throwing, with keepFds' flags as they were. Used by bin/lrctl-shim.js,
+ * the bridge a previous release's Node shim re-executes on `lrctl shim
+ * upgrade`: it becomes the native monitor in place, the container still its
+ * child. */
 extern char **environ;
 napi_value exec_ve(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -146,8 +106,8 @@ napi_value exec_ve(napi_env env, napi_callback_info info) {
     what = "execve";
     sigprocmask(SIG_SETMASK, &old, NULL);
   }
-  /* the shim runs on after a failed exec: a kept fd left inheritable would
-   * leak into every child it starts later (runc exec, health checks) */
+  /* the caller runs on after a failed exec: a kept fd left inheritable would
+   * leak into every child it starts later */
   if (restore_fd_flags(fds, was, cleared) != 0) what = "execve failed, and a kept fd's flags could not be put back";
   free_strings(args, n);
   free(path);
