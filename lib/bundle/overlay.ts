@@ -21,7 +21,7 @@ export function isMounted(path: string): boolean {
 }
 
 /** Mounts the overlay (idempotent). By mount(2) from the addon: starting
- *  mount(8) from the shim cost ~10 ms of every launch. */
+ *  mount(8) cost ~10 ms of every launch. */
 export function mountOverlay(p: OverlayPaths): void {
   // The upper dir's own mode is the container's "/" (0755, as Docker's diff
   // dir, whatever the umask); what keeps local users out of it and of its
