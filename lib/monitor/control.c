@@ -17,6 +17,7 @@
 #include "loop.h"
 #include "monitor.h"
 #include "stdio.h"
+#include "sock.h"
 #include "upgrade.h"
 
 /* The longest request line (stdin chunks, as base64, are the largest legitimate ones). */
@@ -330,28 +331,8 @@ static void on_accept(struct watch *w, uint32_t events) {
 int control_listen(int fd, struct err *e) {
   stdio_on_stdin_drained = resume_paused;
   if (fd < 0) {
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(M.p.socket) >= sizeof a.sun_path) {
-      err_set(e, "ERUNTIME", "control socket path too long: %s", M.p.socket);
-      return -1;
-    }
-    strcpy(a.sun_path, M.p.socket);
-    /* root-only whatever the umask: the folder (the container's, or /run/lrctl for a long path) and the socket */
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", M.p.socket);
-    *strrchr(dir, '/') = 0;
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-      err_set(e, "ERUNTIME", "cannot make %s: %s", dir, strerror(errno));
-      return -1;
-    }
-    chmod(dir, 0700);
-    unlink(M.p.socket);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || chmod(M.p.socket, 0600) < 0 || listen(fd, 128) < 0) {
-      err_set(e, "ERUNTIME", "cannot listen on %s: %s", M.p.socket, strerror(errno));
-      if (fd >= 0) close(fd);
-      return -1;
-    }
+    fd = listen_private(M.p.socket, SOCK_NONBLOCK, 128, "control socket", e);
+    if (fd < 0) return -1;
   } else
     fcntl(fd, F_SETFL, O_NONBLOCK);
   listener = (struct watch){.fd = fd, .fn = on_accept};

@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "monitor.h"
 #include "proc.h"
+#include "sock.h"
 
 #define DEFAULT_LOG_BUFFER (1024 * 1024)
 /* the read size: what one log write and one output event carry at most (256 KiB:
@@ -74,35 +75,11 @@ int stdio_pipes(struct err *e) {
 }
 
 int stdio_console_listen(struct err *e) {
-  struct sockaddr_un a = {.sun_family = AF_UNIX};
-  if (strlen(M.p.console) >= sizeof a.sun_path) {
-    err_set(e, "ERUNTIME", "console socket path too long: %s", M.p.console);
-    return -1;
-  }
-  strcpy(a.sun_path, M.p.console);
-  /* root-only whatever the umask, as the control socket: the folder and the socket. Fixed: the folder
-   * was not made, so a console socket hashed into /run/lrctl (a long path; the control socket's can
-   * be short enough to stay in the container's folder) failed when /run/lrctl was not there yet, as
-   * the Node shim's mkdirPrivate() made it. */
-  char dir[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", M.p.console);
-  char *slash = strrchr(dir, '/');
-  if (slash && slash != dir) {
-    *slash = 0;
-    if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || chmod(dir, 0700) < 0) {
-      err_set(e, "ERUNTIME", "cannot make %s: %s", dir, strerror(errno));
-      return -1;
-    }
-  }
-  unlink(M.p.console);
-  console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (console_fd < 0 || bind(console_fd, (struct sockaddr *)&a, sizeof a) < 0 || chmod(M.p.console, 0600) < 0 ||
-      listen(console_fd, 1) < 0) {
-    err_set(e, "ERUNTIME", "cannot listen on the console socket %s: %s", M.p.console, strerror(errno));
-    close_fd(&console_fd);
-    return -1;
-  }
-  return 0;
+  /* whoever connects first hands the container its terminal: root-only, as the control socket.
+   * (Its folder is made too: a console socket hashed into /run/lrctl for a long path failed
+   * when /run/lrctl was not there yet, while the control socket stayed in the container's.) */
+  console_fd = listen_private(M.p.console, 0, 1, "console socket", e);
+  return console_fd < 0 ? -1 : 0;
 }
 
 /* The pty master from one SCM_RIGHTS message on `conn`. */
