@@ -327,7 +327,7 @@ static int take(const struct opts *o, json_t **result, struct err *e) {
   if (o->locks) args[n++] = "--file-locks";
   args[n++] = M.id;
   args[n] = NULL;
-  if (runc_do("runc checkpoint", args, e) < 0) {
+  if (runc_do_grouped("runc checkpoint", args, e) < 0) {
     char log[PATH_MAX + 16], why[512];
     snprintf(log, sizeof log, "%s/dump.log", sub);
     if (criu_error(log, why, sizeof why)) err_set(e, "ERUNTIME", "runc checkpoint failed: %s", why);

@@ -17,6 +17,7 @@
 
 extern char **environ;
 #define MAX_ARGS 64
+#define GROUP_GONE_MS 10000
 
 static void on_exit_of(int status, void *arg) {
   struct call *c = arg;
@@ -27,7 +28,8 @@ static void on_exit_of(int status, void *arg) {
 /* In the child, before exec: stdio from src (-1: /dev/null), no blocked or
  * ignored signals (the monitor blocks SIGCHLD for its signalfd, ignores
  * SIGPIPE), and the OOM score of an ordinary process, not the monitor's. */
-static void child_setup(const int src[3]) {
+static void child_setup(const int src[3], bool own_group) {
+  if (own_group) setpgid(0, 0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -58,7 +60,8 @@ int call_spawn(struct call *c, bool runc, const char *const *args, const int *fd
   return call_spawn_then(c, runc, args, fds, e, on_exit_of, c);
 }
 
-int call_spawn_then(struct call *c, bool runc, const char *const *args, const int *fds, struct err *e, void (*done)(int, void *), void *arg) {
+static int spawn(struct call *c, bool runc, const char *const *args, const int *fds, struct err *e, void (*done)(int, void *), void *arg,
+                 bool own_group) {
   const char *argv[MAX_ARGS];
   int n = 0;
   argv[n++] = runc ? M.cfg.runc : args[0];
@@ -86,13 +89,15 @@ int call_spawn_then(struct call *c, bool runc, const char *const *args, const in
   pid_t pid = fork();
   if (pid == 0) {
     int src[3] = {fds ? fds[0] : -1, fds ? fds[1] : -1, fds ? fds[2] : errp[1]};
-    child_setup(src);
+    child_setup(src, own_group);
     execvp(argv[0], (char *const *)argv);
     int err = errno;
     if (write(execp[1], &err, sizeof err) < 0) _exit(127);
     _exit(127);
   }
   int r = pid < 0 ? errno : 0;
+  /* also here, so the group exists before anything can be killed through it */
+  if (pid > 0 && own_group) setpgid(pid, pid);
   close(execp[1]);
   if (pid > 0) {
     int err;
@@ -117,6 +122,10 @@ int call_spawn_then(struct call *c, bool runc, const char *const *args, const in
   if (c->err_fd >= 0) fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
   children_track(c->pid, done, arg);
   return 0;
+}
+
+int call_spawn_then(struct call *c, bool runc, const char *const *args, const int *fds, struct err *e, void (*done)(int, void *), void *arg) {
+  return spawn(c, runc, args, fds, e, done, arg, false);
 }
 
 static void read_err(struct call *c) {
@@ -204,6 +213,25 @@ int runc_do(const char *what, const char *const *args, struct err *e) {
   struct call c;
   if (call_spawn(&c, true, args, NULL, e) < 0) return -1;
   return call_wait(&c, what, e);
+}
+
+/* True once no process of the group is left, zombies included (the reaper
+ * takes orphans: the monitor is their subreaper). */
+static bool group_gone(void *arg) { return kill(-*(pid_t *)arg, 0) < 0 && errno == ESRCH; }
+
+int runc_do_grouped(const char *what, const char *const *args, struct err *e) {
+  struct call c;
+  if (spawn(&c, true, args, NULL, e, on_exit_of, &c, true) < 0) return -1;
+  int r = call_wait(&c, what, e);
+  pid_t group = c.pid;
+  /* a runc killed mid-dump leaves its CRIU running, still seizing the
+   * container: the next checkpoint would time out on it. Nothing of this
+   * call may outlive it. */
+  if (killpg(group, SIGKILL) == 0) {
+    diag_warn("%s: killed what it left running (process group %d)", what, (int)group);
+    if (!loop_wait_core(group_gone, &group, GROUP_GONE_MS)) diag_warn("%s: process group %d still there after %d ms", what, (int)group, GROUP_GONE_MS);
+  }
+  return r;
 }
 
 void runc_quiet(const char *const *args) {

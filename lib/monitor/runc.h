@@ -27,6 +27,9 @@ int call_spawn_then(struct call *c, bool runc, const char *const *args, const in
 int call_wait(struct call *c, const char *what, struct err *e);
 /* call_spawn + call_wait. */
 int runc_do(const char *what, const char *const *args, struct err *e);
+/* runc_do in a process group of its own, killed once runc has exited: for
+ * calls whose helpers (CRIU) would outlive a killed runc. */
+int runc_do_grouped(const char *what, const char *const *args, struct err *e);
 /* Like runc_do but the error is only logged. */
 void runc_quiet(const char *const *args);
 /* runc's message for a failed call: already gone (kill's intent met). */

@@ -200,6 +200,19 @@ t.test('an interrupted checkpoint is never listed and leaves the container runni
     );
     t.equal(readStateOf(root, 'big').status, 'running');
     t.ok(alive(initPid), 'container still running');
+    // runc's CRIU, orphaned to the shim when runc died, must not live on seizing the container
+    const left = readFileSync(`/proc/${shimPid}/task/${shimPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    t.same(
+      left.filter((k) => {
+        try {
+          return readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0')[0].endsWith('criu');
+        } catch {
+          return false;
+        }
+      }),
+      [],
+      'no CRIU left behind',
+    );
     const runcState = JSON.parse(execFileSync('runc', ['--root', join(root, 'runc'), 'state', 'big'], { encoding: 'utf8' }));
     t.equal(runcState.status, 'running', 'not left frozen');
   });
