@@ -12,6 +12,7 @@ export const EXIT = {
   EDEPS: 7,
   ECORRUPT: 8,
   ENOCHECKPOINT: 9,
+  ENONETWORK: 10,
   EINTERNAL: 70,
 } as const;
 

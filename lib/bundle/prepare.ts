@@ -4,11 +4,10 @@
 // over a --rootfs first puts back the container's files as they were at
 // checkpoint time. The monitor then finds everything in place.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runtimeError } from '../errors.js';
-import { containerPaths, rootPaths, type ContainerPaths } from '../state/paths.js';
+import { containerPaths, rootHash, type ContainerPaths } from '../state/paths.js';
 import { writePrivateFile } from '../state/private-fs.js';
 import type { RunRequest } from '../state/state-file.js';
 import { mountOverlay, unmountOverlay } from './overlay.js';
@@ -21,8 +20,7 @@ export function prepareBundle(root: string, id: string, req: RunRequest): void {
   if (req.rootfs) {
     if (req.restore) resetUpperFromCheckpoint(paths, req.restore.checkpoint);
     mountOverlay({ lower: req.rootfs, upper: paths.upper, work: paths.work, target: paths.rootfs });
-    const rootHash = createHash('sha256').update(rootPaths(root).root).digest('hex').slice(0, 8);
-    spec = buildSpec(req, `/lrctl/${rootHash}-${req.id}`);
+    spec = buildSpec(req, `/lrctl/${rootHash(root)}-${req.id}`, req.network ? { netns: paths.netns, etc: paths.etc } : null);
   } else {
     spec = adaptBundleSpec(JSON.parse(readFileSync(`${req.bundle}/config.json`, 'utf8')), req.bundle!, req);
     // runc refuses a rootfs path that is a symlink

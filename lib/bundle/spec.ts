@@ -60,10 +60,18 @@ export function mergeEnv(base: string[], extra: string[]): string[] {
   return [...out.values()];
 }
 
-/** The config for a --rootfs container: rootfs is the overlay mounted at bundle/rootfs. */
-export function buildSpec(req: RunRequest, cgroupsPath: string): OciSpec {
-  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (req.net !== 'host') namespaces.push({ type: 'network' });
+// The files lrctl makes per container on a network, bind-mounted over the image's (which stay untouched).
+const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'];
+
+/** The config for a --rootfs container: rootfs is the overlay mounted at bundle/rootfs.
+ *  `network`: the container is on a CNI network: runc joins the namespace at that path, and gets its etc files. */
+export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns: string; etc: string } | null = null): OciSpec {
+  const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (network) namespaces.push({ type: 'network', path: network.netns });
+  else if (req.net !== 'host') namespaces.push({ type: 'network' });
+  const etcMounts = network
+    ? ETC_FILES.map((f) => ({ destination: `/etc/${f}`, type: 'bind', source: `${network.etc}/${f}`, options: ['rbind', 'rprivate'] }))
+    : [];
   return {
     ociVersion: '1.0.2-dev',
     process: {
@@ -86,6 +94,7 @@ export function buildSpec(req: RunRequest, cgroupsPath: string): OciSpec {
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+      ...etcMounts,
     ],
     linux: {
       cgroupsPath,

@@ -3,6 +3,7 @@
 // shim wrote state.json leaves nothing behind.
 import { existsSync, rmSync } from 'node:fs';
 import { existsError, isErrno } from '../errors.js';
+import { teardownNetwork } from '../network/attach.js';
 import { validateId } from '../state/id.js';
 import { withContainerLock } from '../state/lock.js';
 import { containerPaths, rootPaths, type ContainerPaths } from '../state/paths.js';
@@ -26,7 +27,11 @@ export async function createContainer<T>(root: string, id: string, fn: (paths: C
     try {
       return await fn(paths);
     } catch (err) {
-      if (!existsSync(paths.state)) rmSync(paths.dir, { recursive: true, force: true });
+      if (!existsSync(paths.state)) {
+        // a network made for it goes too (its DEL's errors would hide the error that matters)
+        teardownNetwork(root, id, true);
+        rmSync(paths.dir, { recursive: true, force: true });
+      }
       throw err;
     }
   });

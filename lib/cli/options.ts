@@ -1,5 +1,7 @@
 // Shared option parsers: each turns a flag's text into a value or throws
 // commander's InvalidArgumentError naming what would have been accepted.
+import { parsePublish, type PortMapping } from '../network/ports.js';
+import { parseIp } from '../network/subnet.js';
 import { InvalidArgumentError } from 'commander';
 import { constants } from 'node:os';
 import { parseRestartPolicy, type RestartPolicy } from '../supervision/restart-policy.js';
@@ -55,9 +57,44 @@ export function parseUser(value: string): { uid: number; gid: number } {
 }
 
 /** "host" or "none". */
-export function parseNet(value: string): 'host' | 'none' {
-  if (value !== 'host' && value !== 'none') throw new InvalidArgumentError(`expected host or none, got ${JSON.stringify(value)}`);
+export function parseNet(value: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(value))
+    throw new InvalidArgumentError(`expected host, none, bridge or a network name, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** -p [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], repeatable. */
+export function collectPublish(value: string, previous: PortMapping[] = []): PortMapping[] {
+  try {
+    return [...previous, parsePublish(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^invalid -p "[^"]*": /, ''));
+  }
+}
+
+/** An IPv4 address (--ip, --dns). */
+export function parseIpv4(value: string): string {
+  if (parseIp(value) === null) throw new InvalidArgumentError(`expected an IPv4 address, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Repeatable --dns. */
+export function collectDns(value: string, previous: string[] = []): string[] {
+  return [...previous, parseIpv4(value)];
+}
+
+/** Repeatable --dns-search DOMAIN. */
+export function collectDomain(value: string, previous: string[] = []): string[] {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/.test(value)) throw new InvalidArgumentError(`expected a domain name, got ${JSON.stringify(value)}`);
+  return [...previous, value];
+}
+
+/** Repeatable --add-host NAME:IP. */
+export function collectHost(value: string, previous: string[] = []): string[] {
+  const at = value.lastIndexOf(':');
+  if (at < 1 || !/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/.test(value.slice(0, at)) || parseIp(value.slice(at + 1)) === null)
+    throw new InvalidArgumentError(`expected NAME:IPv4, got ${JSON.stringify(value)}`);
+  return [...previous, value];
 }
 
 /** Milliseconds per duration unit: one table for every duration flag. */

@@ -5,6 +5,8 @@ import { closeSync, existsSync, readFileSync, renameSync, statfsSync } from 'nod
 import { join, resolve } from 'node:path';
 import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
 import { corruptError, existsError, LrctlError, usageError } from '../errors.js';
+import { isNetworkName } from '../network/attach.js';
+import type { PortMapping } from '../network/ports.js';
 import { withContainerLock } from '../state/lock.js';
 import { mkdirPrivate } from '../state/private-fs.js';
 import { parseRunRequest, readRunRequest } from '../state/request.js';
@@ -33,6 +35,37 @@ export interface RestoreOptions {
   bundle?: string;
   /** --import: at most this many bytes extracted (default: the free space of the root's filesystem) */
   maxSize?: number;
+  /** -p: publish these instead of the checkpointed container's ports */
+  publish?: PortMapping[];
+  /** --ip: this address on the network */
+  ip?: string;
+}
+
+// The network part of a restored request: a new container (clone, import)
+// gets a new attachment; it asks for `ip` (or the next free one) and
+// publishes the given ports or the checkpointed ones.
+function networkFor(base: RunRequest, o: RestoreOptions, ip: string | null): Partial<RunRequest> {
+  if (!isNetworkName(base.net)) {
+    if (o.publish || o.ip) throw usageError(`-p and --ip need a container on a network: this one ran with --net ${base.net ?? 'none'}`);
+    return {};
+  }
+  return { publish: o.publish ?? base.publish ?? [], ip: o.ip ?? ip, network: null };
+}
+
+// A port or address a clone or an import cannot have, said with what to do.
+function withNetworkHint<T>(p: Promise<T>, what: string): Promise<T> {
+  return p.catch((err: unknown) => {
+    if (err instanceof LrctlError && err.code === 'EEXIST' && /^host port /.test(err.message))
+      throw new LrctlError('EEXIST', `${err.message}: give ${what} other ports with restore -p HOSTPORT:PORT (or -p PORT for a free one)`);
+    if (err instanceof LrctlError && err.code === 'EEXIST' && /^IP /.test(err.message))
+      throw new LrctlError(
+        'EEXIST',
+        `${err.message}: restore ${what} with --ip ADDRESS for another (a process bound to the old address itself would then fail), or remove what holds it`,
+      );
+    if (err instanceof LrctlError && err.code === 'ENONETWORK')
+      throw new LrctlError('ENONETWORK', `${err.message}: create it on this root with lrctl network create before restoring ${what}`);
+    throw err;
+  });
 }
 
 // Bytes free on the filesystem of `path` (statfs's f_bavail: root's reserved blocks are left alone).
@@ -88,12 +121,22 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
       const name = String(meta.name);
       const dest = join(paths.checkpoints, name);
       renameSync(staging, dest);
-      const req: RunRequest = { ...archived, id, rootfs: hostRootfs, bundle: hostBundle, runc, start: true, restore: { checkpoint: dest, ...criu } };
+      // the address it had, when free on this host's network
+      const req: RunRequest = {
+        ...archived,
+        id,
+        rootfs: hostRootfs,
+        bundle: hostBundle,
+        runc,
+        start: true,
+        restore: { checkpoint: dest, ...criu },
+        ...networkFor(archived, o, archived.network?.ip ?? null),
+      };
       // stdout is the id only (scripts read it): what the archive will run is told on stderr
       process.stderr.write(
         `restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : `bundle ${hostBundle}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}\n`,
       );
-      await launchShim(root, id, req);
+      await withNetworkHint(launchShim(root, id, req), `the imported container`);
     });
   } finally {
     closeSync(fd);
@@ -120,8 +163,16 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     // the source's lock keeps a concurrent checkpoint --keep or checkpoint rm from removing the checkpoint mid-clone
     await withContainerLock(source.paths.dir, o.id, () =>
       createContainer(root, id, async () => {
-        const req: RunRequest = { ...base, id, runc, start: true, hostname: base.hostname, restore: { checkpoint: cp.path, ...criu } };
-        await launchShim(root, id, req);
+        const req: RunRequest = {
+          ...base,
+          id,
+          runc,
+          start: true,
+          hostname: base.hostname,
+          restore: { checkpoint: cp.path, ...criu },
+          ...networkFor(base, o, null),
+        };
+        await withNetworkHint(launchShim(root, id, req), `the clone ${id}`);
       }),
     );
     return id;
@@ -130,7 +181,9 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
   await withLockedContainer(root, o.id, async (v) => {
     assertAccepts('restore', o.id, effectiveStatus(v));
     await waitForShimExit(v);
-    const req: RunRequest = { ...readRunRequest(v.paths.request), runc, start: true, restore: { checkpoint: cp.path, ...criu } };
+    const current = readRunRequest(v.paths.request);
+    if (o.publish || o.ip) throw usageError('-p and --ip go with --name or --import: a restore in place keeps its address and ports');
+    const req: RunRequest = { ...current, runc, start: true, restore: { checkpoint: cp.path, ...criu } };
     await launchShim(root, o.id, req);
   });
   return o.id;

@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import { unmountOverlay } from '../bundle/overlay.js';
 import { prepareBundle } from '../bundle/prepare.js';
 import { depsError, LrctlError } from '../errors.js';
+import { setupNetwork } from '../network/attach.js';
 import { messageReader } from '../protocol/codec.js';
 import { PROTOCOL_VERSION, SHIM_BINARY, type Handshake } from '../protocol/messages.js';
 import { readBootId, readStartTime } from '../state/liveness.js';
@@ -112,6 +113,8 @@ export async function launchShim(root: string, id: string, req: RunRequest): Pro
   const shimLog = paths.shimLog;
   // a package built without its monitor gets one clear line, not a half-made container
   findShimBinary();
+  // on its network before runc creates it (a failure here leaves the container as it was: a new one is removed)
+  req = { ...req, network: await setupNetwork(root, id, req) };
   writeFileAtomic(paths.request, JSON.stringify(req, null, 2));
   try {
     prepareBundle(root, id, req);

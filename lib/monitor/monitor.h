@@ -29,6 +29,7 @@ struct config {
   long long every_keep;
   bool every_leave_running;
   json_t *args;
+  json_t *network; /* the CLI's CNI attachment (lib/network), shown in state.json as given */
 };
 
 struct paths {

@@ -29,6 +29,8 @@ int request_read(struct err *e) {
     json_decref(r);
     return -1;
   }
+  json_t *net = json_object_get(r, "network");
+  c->network = json_is_object(net) ? json_incref(net) : NULL;
   c->tty = flag(r, "tty");
   c->stdin_open = flag(r, "stdin");
   c->start = flag(r, "start");

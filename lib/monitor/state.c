@@ -193,6 +193,7 @@ void state_init(void) {
   json_object_set_new(s, "healthCheck", json_null());
   json_object_set_new(s, "shimGeneration", json_integer(0));
   json_object_set_new(s, "shimVersion", json_string(LRCTL_VERSION));
+  json_object_set_new(s, "network", M.cfg.network ? json_incref(M.cfg.network) : json_null());
   json_decref(prev);
   M.state = s;
 }

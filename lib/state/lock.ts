@@ -1,6 +1,7 @@
 // One mutating lrctl at a time per container: proper-lockfile creates
 // containers/<id>.lock beside the container folder (scan.ts skips it);
 // and one lrctl boot at a time per root (<root>/boot.lock).
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyError, isErrno } from '../errors.js';
 
@@ -18,6 +19,13 @@ export function withContainerLock<T>(dir: string, id: string, fn: () => Promise<
 /** Runs `fn` while no other `lrctl boot` of `root` runs (the lock is <root>/boot.lock). */
 export function withBootLock<T>(root: string, fn: () => Promise<T>): Promise<T> {
   return withLock(join(root, 'boot'), BOOT_RETRIES, `another lrctl boot of ${root} is still running`, fn);
+}
+
+/** Runs `fn` while no other lrctl on this host chooses ports, subnets or runs CNI (/run/lrctl/network.lock):
+ *  host ports and subnets are host-wide, whatever the root. */
+export async function withNetworkLock<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync('/run/lrctl', { recursive: true, mode: 0o700 });
+  return withLock('/run/lrctl/network', RETRIES, 'another lrctl is setting up a network on this host', fn);
 }
 
 async function withLock<T>(path: string, retries: object, busy: string, fn: () => Promise<T>): Promise<T> {

@@ -30,6 +30,12 @@ export interface ContainerPaths {
   socket: string;
   consoleSocket: string;
   checkpoints: string;
+  /** the network namespace, a bind-mounted file (lib/network/netns.ts) */
+  netns: string;
+  /** the CNI attachment, cached for its DEL (lib/network/attach.ts) */
+  network: string;
+  /** /etc/hosts, /etc/hostname and /etc/resolv.conf of a container on a network */
+  etc: string;
 }
 
 /** The root's top-level folders. */
@@ -44,6 +50,11 @@ function socketPath(dir: string, name: string): string {
   if (Buffer.byteLength(p) <= MAX_SOCKET_PATH) return p;
   const h = createHash('sha256').update(p).digest('hex').slice(0, 24);
   return join('/run/lrctl', `${h}.${name}`);
+}
+
+/** A short hash of a root's absolute path: names host-wide things (cgroups, CNI ids) per root. */
+export function rootHash(root: string): string {
+  return createHash('sha256').update(rootPaths(root).root).digest('hex').slice(0, 8);
 }
 
 /** The state file of container `id` in the root's containers/ folder (what a scan reads). */
@@ -70,5 +81,8 @@ export function containerPaths(root: string, id: string): ContainerPaths {
     socket: socketPath(dir, 'ctl.sock'),
     consoleSocket: socketPath(dir, 'console.sock'),
     checkpoints: join(dir, 'checkpoints'),
+    netns: join(dir, 'netns'),
+    network: join(dir, 'network.json'),
+    etc: join(dir, 'etc'),
   };
 }

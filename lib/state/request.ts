@@ -11,6 +11,11 @@ import type { HealthConfig } from '../supervision/health.js';
 import type { RestartPolicy } from '../supervision/restart-policy.js';
 import { MAX_LOG_FILES } from '../logs/rotation.js';
 import { ID_PATTERN } from './id.js';
+import type { NetworkStatus } from '../network/attach.js';
+import { parseIp } from '../network/subnet.js';
+
+// 'host', 'none' or a network's name (lib/network/store.ts NETWORK_NAME)
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 import type { CheckpointSchedule, RestoreSource, RunRequest } from './state-file.js';
 
 /** Upper bounds: far above any sane value, low enough to keep arithmetic exact. */
@@ -83,8 +88,68 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
   }
 
   const net = r.net === undefined ? null : r.net;
-  if (net !== null && net !== 'host' && net !== 'none') throw bad('net', "is not 'host', 'none' or null");
+  if (net !== null && (typeof net !== 'string' || !NETWORK_NAME.test(net))) throw bad('net', "is not 'host', 'none', a network name or null");
   if (net !== null && rootfs === null) throw bad('net', 'applies to --rootfs containers only');
+  const onNetwork = net !== null && net !== 'host' && net !== 'none';
+
+  const list = (v: unknown, field: string, max: number): unknown[] => {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.length > max) throw bad(field, `is not a list of at most ${max}`);
+    return v;
+  };
+  const ipv4 = (v: unknown, field: string): string => {
+    const s = str(v, field);
+    if (parseIp(s) === null) throw bad(field, 'is not an IPv4 address');
+    return s;
+  };
+  const publish = list(r.publish, 'publish', 1000).map((v, i) => {
+    const p = obj(v, `publish[${i}]`);
+    const proto = p.protocol;
+    if (proto !== 'tcp' && proto !== 'udp') throw bad(`publish[${i}].protocol`, "is not 'tcp' or 'udp'");
+    return {
+      hostIp: p.hostIp === '' ? '' : ipv4(p.hostIp, `publish[${i}].hostIp`),
+      hostPort: int(p.hostPort, `publish[${i}].hostPort`, 0, 65535),
+      containerPort: int(p.containerPort, `publish[${i}].containerPort`, 1, 65535),
+      protocol: proto as 'tcp' | 'udp',
+    };
+  });
+  const ip = r.ip === undefined || r.ip === null ? null : ipv4(r.ip, 'ip');
+  const dns = list(r.dns, 'dns', 16).map((v, i) => ipv4(v, `dns[${i}]`));
+  const dnsSearch = list(r.dnsSearch, 'dnsSearch', 16).map((v, i) => {
+    const s = str(v, `dnsSearch[${i}]`);
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/.test(s)) throw bad(`dnsSearch[${i}]`, 'is not a domain name');
+    return s;
+  });
+  const addHost = list(r.addHost, 'addHost', 1000).map((v, i) => {
+    const s = str(v, `addHost[${i}]`);
+    const at = s.lastIndexOf(':');
+    if (at < 1 || !/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/.test(s.slice(0, at)) || parseIp(s.slice(at + 1)) === null)
+      throw bad(`addHost[${i}]`, 'is not NAME:IPv4');
+    return s;
+  });
+  if (!onNetwork && (publish.length || ip !== null || dns.length || dnsSearch.length || addHost.length))
+    throw bad('publish/ip/dns/dnsSearch/addHost', 'are set for a container on no network');
+  let network: NetworkStatus | null = null;
+  if (r.network !== undefined && r.network !== null) {
+    const n = obj(r.network, 'network');
+    network = {
+      name: str(n.name, 'network.name'),
+      ip: ipv4(n.ip, 'network.ip'),
+      prefixLen: int(n.prefixLen, 'network.prefixLen', 0, 32),
+      gateway: str(n.gateway, 'network.gateway'),
+      mac: str(n.mac, 'network.mac'),
+      ports: list(n.ports, 'network.ports', 1000).map((v, i) => {
+        const p = obj(v, `network.ports[${i}]`);
+        return {
+          hostIp: str(p.hostIp, `network.ports[${i}].hostIp`),
+          hostPort: int(p.hostPort, `network.ports[${i}].hostPort`, 1, 65535),
+          containerPort: int(p.containerPort, `network.ports[${i}].containerPort`, 1, 65535),
+          protocol: p.protocol === 'udp' ? 'udp' : 'tcp',
+        };
+      }),
+      netns: absPath(n.netns, 'network.netns'),
+    };
+  }
 
   const tty = bool(r.tty, 'tty');
   const logBufferSize =
@@ -148,6 +213,12 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
     user,
     hostname: strOrNull(r.hostname, 'hostname'),
     net,
+    publish,
+    ip,
+    dns,
+    dnsSearch,
+    addHost,
+    network,
     tty,
     stdin: bool(r.stdin, 'stdin'),
     start: bool(r.start, 'start'),

@@ -1,5 +1,7 @@
 // state.json: the record of one container. Written only by its shim, always
 // atomically (temp file, fsync, rename, fsync dir), as runc's saveState does.
+import type { NetworkStatus } from '../network/attach.js';
+import type { PortMapping } from '../network/ports.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,7 +24,16 @@ export interface RunRequest {
   cwd: string | null;
   user: { uid: number; gid: number } | null;
   hostname: string | null;
-  net: 'host' | 'none' | null;
+  // 'host', 'none', or the name of a network (CNI); null: none for --rootfs, the bundle's own for --bundle
+  net: string | null;
+  // network options (absent in requests of older versions): -p, --ip, --dns, --dns-search, --add-host
+  publish?: PortMapping[];
+  ip?: string | null;
+  dns?: string[];
+  dnsSearch?: string[];
+  addHost?: string[];
+  // where the CLI put it (set right before the shim starts; the shim shows it in state.json)
+  network?: NetworkStatus | null;
   tty: boolean;
   stdin: boolean;
   // false: the shim creates the container and waits for a `start` request (foreground run attaches first).
@@ -102,6 +113,8 @@ export interface StateFile {
   // lrctl shim upgrade: times this shim process has re-executed itself, and the code it runs
   shimGeneration?: number;
   shimVersion?: string;
+  // the container's network, as the CLI attached it (absent: host, none or a bundle's own)
+  network?: NetworkStatus | null;
 }
 
 /** Reads and validates a state file; ENOCONTAINER if absent, ECORRUPT if unreadable. */
@@ -160,6 +173,7 @@ const FIELDS: Record<string, (v: unknown) => boolean> = {
   lastExit: optional(orNull((v) => typeof v === 'object' && v !== null && isStr((v as ExitRecord).finishedAt))),
   nextRestartAt: optional(orNull(isStr)),
   healthCheck: optional(orNull((v) => typeof v === 'object' && v !== null && isStr((v as HealthState).status))),
+  network: optional(orNull((v) => typeof v === 'object' && v !== null && isStr((v as NetworkStatus).ip) && Array.isArray((v as NetworkStatus).ports))),
 };
 
 // The name of the first field of `s` that is missing or of the wrong type, or null.

@@ -1,4 +1,5 @@
 // lrctl ps: a scan of the state directory plus a liveness check of each shim.
+import { formatPort, type PortMapping } from '../../network/ports.js';
 import { Command } from 'commander';
 import { readBootId } from '../../state/liveness.js';
 import { scanContainers } from '../../state/scan.js';
@@ -30,6 +31,10 @@ export interface PsRow {
   lastExit: ExitRecord | null;
   /** starting, healthy or unhealthy; null without a health check */
   health: string | null;
+  /** its network, address and published ports; null: host, none or a bundle's own */
+  network: string | null;
+  ip: string | null;
+  ports: PortMapping[];
 }
 
 /** Builds the rows of `ps` (every container with all, else the live ones). */
@@ -56,6 +61,9 @@ export function psRows(root: string, all: boolean): PsRow[] {
           restartCount: 0,
           lastExit: null,
           health: null,
+          network: null,
+          ip: null,
+          ports: [],
         });
       continue;
     }
@@ -90,6 +98,9 @@ export function psRows(root: string, all: boolean): PsRow[] {
       restartCount: s.restartCount ?? 0,
       lastExit: s.lastExit ?? null,
       health: checked,
+      network: s.network?.name ?? null,
+      ip: s.network?.ip ?? null,
+      ports: s.network?.ports ?? [],
     });
   }
   return rows;
@@ -117,7 +128,7 @@ export function psCommand(): Command {
       const shimCell = (h: string) => (h === 'lost' ? style.red('lost') : h === 'ok' ? style.green('ok') : '-');
       process.stdout.write(
         renderTable(
-          ['CONTAINER ID', 'STATUS', 'PID', 'SHIM', 'RESTARTS', 'CREATED', 'COMMAND'],
+          ['CONTAINER ID', 'STATUS', 'PID', 'SHIM', 'RESTARTS', 'CREATED', 'PORTS', 'COMMAND'],
           rows.map((r) => [
             r.id,
             r.status,
@@ -125,6 +136,7 @@ export function psCommand(): Command {
             shimCell(r.shim),
             restartsCell(r),
             r.createdAt ? `${humanDuration(now - Date.parse(r.createdAt))} ago` : '-',
+            r.ports.length ? r.ports.map(formatPort).join(', ') : '-',
             JSON.stringify(r.command.join(' ')),
           ]),
         ),

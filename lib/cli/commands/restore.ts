@@ -3,7 +3,8 @@
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { globals } from '../context.js';
-import { parseSize } from '../options.js';
+import type { PortMapping } from '../../network/ports.js';
+import { collectPublish, parseIpv4, parseSize } from '../options.js';
 import { restoreContainer } from '../restore-container.js';
 
 /** `lrctl restore` */
@@ -18,6 +19,8 @@ export function restoreCommand(): Command {
     .option('--rootfs <dir>', 'with --import: the rootfs to restore the container over (needed when it ran with --rootfs; never taken from the archive)')
     .option('--bundle <dir>', 'with --import: the OCI bundle to restore the container from (needed when it ran with --bundle)')
     .option('--max-size <size>', 'with --import: extract at most this much (k, m, g; default: the free space where the state root is)', parseSize)
+    .option('-p, --publish <[ip:][hostport:]port[/proto]>', "the ports to publish, instead of the checkpointed container's (repeatable)", collectPublish, [])
+    .option('--ip <address>', "the address on the network: default, the checkpoint's in place and with --import (when free), a new one for --name", parseIpv4)
     .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them)')
     .option('--file-locks', 'restore file locks')
     .action(
@@ -33,6 +36,8 @@ export function restoreCommand(): Command {
           maxSize?: number;
           tcpEstablished?: boolean;
           fileLocks?: boolean;
+          publish: PortMapping[];
+          ip?: string;
         },
         cmd: Command,
       ) => {
@@ -54,6 +59,8 @@ export function restoreCommand(): Command {
           maxSize: o.maxSize,
           tcpEstablished: o.tcpEstablished,
           fileLocks: o.fileLocks,
+          publish: o.publish.length ? o.publish : undefined,
+          ip: o.ip,
         });
         process.stdout.write(restored + '\n');
       },

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { unmountOverlay } from '../../bundle/overlay.js';
 import { noSuchContainer, runtimeError } from '../../errors.js';
+import { teardownNetwork } from '../../network/attach.js';
 import { buildDeleteArgs } from '../../runc/args.js';
 import { runRunc } from '../../runc/runc.js';
 import { ID_PATTERN } from '../../state/id.js';
@@ -19,12 +20,17 @@ import { effectiveStatus, loadContainer, type ContainerView } from '../load-cont
 import { signalContainer } from '../signal-container.js';
 import { waitForExit, waitForShimExit } from '../wait-exit.js';
 
-// Removes what is on disk; safe to repeat.
-async function removeFromDisk(root: string, id: string): Promise<void> {
+// Removes what is on disk; safe to repeat. A network whose DEL fails keeps
+// the container (to try again) unless -f: then it is removed, and the failure said.
+async function removeFromDisk(root: string, id: string, force: boolean): Promise<void> {
   const paths = containerPaths(root, id);
   const runc = { bin: findRunc(), root: rootPaths(root).runc, log: paths.runcLog };
   // --force kills anything left; "does not exist" is the usual, fine answer.
   await runRunc(runc, buildDeleteArgs(id, true));
+  const errors = teardownNetwork(root, id, force);
+  if (errors.length && !force)
+    throw runtimeError(`taking ${id} off its network failed, so it is kept (run rm again, or rm -f to remove it anyway): ${errors.join('; ')}`);
+  if (errors.length) process.stderr.write(`lrctl: warning: ${id}: the network's CNI DEL failed, leftovers may remain: ${errors.join('; ')}\n`);
   unmountOverlay(paths.rootfs);
   rmSync(paths.dir, { recursive: true, force: true });
   if (!paths.socket.startsWith(paths.dir)) rmSync(paths.socket, { force: true });
@@ -78,7 +84,7 @@ export function rmCommand(): Command {
               await waitForShimExit(v);
             }
           }
-          await removeFromDisk(root, id);
+          await removeFromDisk(root, id, Boolean(o.force));
         });
         process.stdout.write(id + '\n');
       });

@@ -4,6 +4,9 @@ import { Command } from 'commander';
 import { LrctlError, usageError } from '../../errors.js';
 import { pipeMaxSize } from '../../logs/buffer.js';
 import { MAX_LOG_FILES } from '../../logs/rotation.js';
+import { isNetworkName } from '../../network/attach.js';
+import type { PortMapping } from '../../network/ports.js';
+import { DEFAULT_NETWORK } from '../../network/store.js';
 import { generateId, validateId } from '../../state/id.js';
 import { containerPaths } from '../../state/paths.js';
 import { type RunRequest } from '../../state/state-file.js';
@@ -13,7 +16,21 @@ import { attachSession } from '../attach-session.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
 import { createContainer } from '../new-container.js';
-import { collectEnv, parseCount, parseDuration, parseNet, parseOnUnhealthy, parseRestart, parseSize, parseUser } from '../options.js';
+import {
+  collectDns,
+  collectDomain,
+  collectEnv,
+  collectHost,
+  collectPublish,
+  parseCount,
+  parseDuration,
+  parseIpv4,
+  parseNet,
+  parseOnUnhealthy,
+  parseRestart,
+  parseSize,
+  parseUser,
+} from '../options.js';
 import { checkBundle, checkRootfs } from '../run-source.js';
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
@@ -30,7 +47,12 @@ interface RunOptions {
   workdir?: string;
   user?: { uid: number; gid: number };
   hostname?: string;
-  net?: 'host' | 'none';
+  net?: string;
+  publish: PortMapping[];
+  ip?: string;
+  dns: string[];
+  dnsSearch: string[];
+  addHost: string[];
   tty?: boolean;
   interactive?: boolean;
   logMaxSize: number;
@@ -100,6 +122,22 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
     if (o.net) throw usageError("--net applies to --rootfs only: a bundle's config.json decides its namespaces");
     bundle = checkBundle(o.bundle!);
   }
+  // Docker's and Podman's default: a private network (lrctl's "bridge")
+  const net = rootfs ? (o.net ?? DEFAULT_NETWORK) : null;
+  const networkFlags = {
+    '-p': o.publish.length > 0,
+    '--ip': o.ip !== undefined,
+    '--dns': o.dns.length > 0,
+    '--dns-search': o.dnsSearch.length > 0,
+    '--add-host': o.addHost.length > 0,
+  };
+  const given = Object.entries(networkFlags)
+    .filter(([, v]) => v)
+    .map(([k]) => k);
+  if (given.length && !isNetworkName(net))
+    throw usageError(
+      `${given.join(', ')} need${given.length > 1 ? '' : 's'} a network (--net bridge or a network's name), not ${net === null ? 'a --bundle' : `--net ${net}`}`,
+    );
   return {
     id,
     rootfs,
@@ -109,7 +147,12 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
     cwd: o.workdir ?? null,
     user: o.user ?? null,
     hostname: o.hostname ?? null,
-    net: o.net ?? null,
+    net,
+    publish: o.publish,
+    ip: o.ip ?? null,
+    dns: o.dns,
+    dnsSearch: o.dnsSearch,
+    addHost: o.addHost,
     tty: Boolean(o.tty),
     stdin: Boolean(o.interactive),
     start: Boolean(o.detach),
@@ -135,7 +178,16 @@ export function runCommand(): Command {
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <uid[:gid]>', 'numeric user (and group) to run as', parseUser)
     .option('--hostname <name>', 'container host name (default: the id)')
-    .option('--net <mode>', "'host' shares the host's network; 'none' (default) gives an empty network namespace", parseNet)
+    .option(
+      '--net <network>',
+      "'bridge' (default): lrctl's default network; NAME: a network made with lrctl network create; 'host': the host's network; 'none': only a loopback",
+      parseNet,
+    )
+    .option('-p, --publish <[ip:][hostport:]port[/proto]>', 'publish a container port on the host (repeatable; no host port: a free one)', collectPublish, [])
+    .option('--ip <address>', "the container's address on its network (default: the next free one)", parseIpv4)
+    .option('--dns <address>', "a nameserver for the container's /etc/resolv.conf (repeatable; default: the host's)", collectDns, [])
+    .option('--dns-search <domain>', "a search domain for the container's /etc/resolv.conf (repeatable)", collectDomain, [])
+    .option('--add-host <name:ip>', "a line for the container's /etc/hosts (repeatable)", collectHost, [])
     .option('-t, --tty', 'allocate a pseudo-terminal (via runc --console-socket)')
     .option('-i, --interactive', 'keep the container stdin open')
     .option('--log-max-size <size>', 'rotate the container log at this size (k, m, g)', parseSize, 10 * 1024 * 1024)

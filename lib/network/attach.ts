@@ -1,0 +1,199 @@
+// A container's place on a network: its namespace (netns.ts), its CNI
+// attachment (cni.ts) with ports chosen (ports.ts), and its /etc/hosts,
+// /etc/hostname and /etc/resolv.conf. Made by the CLI before runc creates
+// the container; kept while the container exists, whatever runs or not (a
+// restart, a checkpoint and an in-place restore find it as it was); removed
+// by `rm`. The attachment is cached in network.json before the ADD begins,
+// so whatever a killed CLI left, the next `rm` or `boot` can DEL.
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { existsError, LrctlError, runtimeError, usageError } from '../errors.js';
+import { withNetworkLock } from '../state/lock.js';
+import { containerPaths, rootHash, type ContainerPaths } from '../state/paths.js';
+import { writePrivateFile } from '../state/private-fs.js';
+import type { RunRequest } from '../state/state-file.js';
+import { cniAdd, cniDel, findPlugin, PluginError, type CniResult } from './cni.js';
+import { createNetns, netnsAlive, removeNetns } from './netns.js';
+import { choosePorts, type PortMapping } from './ports.js';
+import { conflistOf, readNetwork } from './store.js';
+import { contains, parseCidr, parseIp } from './subnet.js';
+
+/** What a container's network is, in request.json, state.json, inspect and ps. */
+export interface NetworkStatus {
+  name: string;
+  ip: string;
+  prefixLen: number;
+  gateway: string;
+  mac: string;
+  ports: PortMapping[];
+  netns: string;
+}
+
+// network.json: everything the DEL needs, as the ADD was given it (libcni's cache).
+interface Attachment {
+  version: 1;
+  network: string;
+  conflist: { cniVersion: string; name: string; plugins: Record<string, unknown>[] };
+  containerId: string;
+  ifname: string;
+  args: string;
+  ports: PortMapping[];
+  result: CniResult | null;
+}
+
+const IFNAME = 'eth0';
+
+/** True for a --net value that is a CNI network (not host or none, not a bundle's own). */
+export function isNetworkName(net: string | null | undefined): net is string {
+  return typeof net === 'string' && net !== 'host' && net !== 'none';
+}
+
+/** The CNI container id: unique on the host, since the default network is shared by every root. */
+export function cniContainerId(root: string, id: string): string {
+  return `${rootHash(root)}-${id}`;
+}
+
+function readAttachment(paths: ContainerPaths): Attachment | null {
+  try {
+    const a = JSON.parse(readFileSync(paths.network, 'utf8')) as Attachment;
+    // written by lrctl alone, in a root-only folder; still, never hand a plugin something of another shape
+    if (a.version !== 1 || typeof a.containerId !== 'string' || !Array.isArray(a.conflist?.plugins) || !Array.isArray(a.ports)) return null;
+    return a;
+  } catch {
+    return null;
+  }
+}
+
+const portMappings = (ports: PortMapping[]) =>
+  ports.map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol, hostIP: p.hostIp }));
+
+function statusOf(a: Attachment, paths: ContainerPaths): NetworkStatus {
+  const ip = a.result?.ips?.[0];
+  const [addr, len] = (ip?.address ?? '/').split('/');
+  const iface = a.result?.interfaces?.[ip?.interface ?? -1] ?? a.result?.interfaces?.find((i) => i.sandbox);
+  return { name: a.network, ip: addr, prefixLen: Number(len), gateway: ip?.gateway ?? '', mac: iface?.mac ?? '', ports: a.ports, netns: paths.netns };
+}
+
+// The DEL of an attachment; the plugins' errors (none: it is gone, with its namespace and cache).
+function del(paths: ContainerPaths, a: Attachment): string[] {
+  // a namespace gone (a reboot) is passed as none: the plugins then release what they can (CNI spec)
+  const netns = netnsAlive(paths.netns) ? paths.netns : '';
+  const errors = cniDel(a.conflist, { portMappings: portMappings(a.ports) }, { containerId: a.containerId, netns, ifname: IFNAME, args: a.args }, a.result);
+  if (errors.length) return errors;
+  removeNetns(paths.netns);
+  rmSync(paths.network, { force: true });
+  return [];
+}
+
+// Docker's rule: the host's nameservers unless they are the host's own loopback (unreachable from the container), else Google's.
+function resolvConf(req: RunRequest): string {
+  let host = '';
+  try {
+    host = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    // none: the fallback below
+  }
+  const lines = host.split('\n').map((l) => l.trim());
+  const hostServers = lines
+    .filter((l) => /^nameserver\s/.test(l))
+    .map((l) => l.split(/\s+/)[1])
+    .filter((ip) => !/^(127\.|::1$)/.test(ip));
+  const servers = req.dns?.length ? req.dns : hostServers.length ? hostServers : ['8.8.8.8', '8.8.4.4'];
+  const search = req.dnsSearch?.length
+    ? req.dnsSearch
+    : (lines
+        .find((l) => /^search\s/.test(l))
+        ?.split(/\s+/)
+        .slice(1) ?? []);
+  return [...(search.length ? [`search ${search.join(' ')}`] : []), ...servers.map((s) => `nameserver ${s}`)].join('\n') + '\n';
+}
+
+// The container's etc files. 0644: a server that drops root reads them; the 0700 container folder keeps local users out.
+function writeEtcFiles(paths: ContainerPaths, req: RunRequest, ip: string): void {
+  mkdirSync(paths.etc, { recursive: true, mode: 0o700 });
+  chmodSync(paths.etc, 0o700);
+  const hostname = req.hostname ?? req.id.slice(0, 63);
+  const extra = (req.addHost ?? []).map((h) => {
+    const i = h.lastIndexOf(':');
+    return `${h.slice(i + 1)}\t${h.slice(0, i)}`;
+  });
+  const files: Record<string, string> = {
+    hostname: `${hostname}\n`,
+    hosts: ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', `${ip}\t${hostname}`, ...extra].join('\n') + '\n',
+    'resolv.conf': resolvConf(req),
+  };
+  for (const [name, text] of Object.entries(files)) {
+    const f = join(paths.etc, name);
+    writePrivateFile(f, text);
+    chmodSync(f, 0o644);
+  }
+}
+
+// A plugin's failure, said in the user's terms where lrctl knows them.
+function addError(err: unknown, id: string, req: RunRequest, subnet: string): LrctlError {
+  if (!(err instanceof PluginError)) return err instanceof LrctlError ? err : runtimeError(String((err as Error)?.message ?? err), err);
+  if (/no IP addresses available/i.test(err.pluginMsg))
+    return runtimeError(`network ${req.net} (${subnet}) has no free address left: remove a container from it, or use a network with a larger --subnet`);
+  if (req.ip && /not available|already (allocated|reserved)|in use/i.test(err.pluginMsg))
+    return existsError(`IP ${req.ip} is already in use on network ${req.net}`);
+  return runtimeError(`connecting ${id} to network ${req.net} failed: ${err.message}`);
+}
+
+/** Puts container `id` on its network (req.net) unless it is there already; its status, or null for host, none or a bundle. */
+export async function setupNetwork(root: string, id: string, req: RunRequest): Promise<NetworkStatus | null> {
+  if (!isNetworkName(req.net)) return null;
+  const paths = containerPaths(root, id);
+  const old = readAttachment(paths);
+  if (old?.result && old.network === req.net && netnsAlive(paths.netns)) {
+    const status = statusOf(old, paths);
+    writeEtcFiles(paths, req, status.ip);
+    return status;
+  }
+  // a namespace lost to a reboot, or an ADD a killed CLI left half-done: gone before anew (leases, chains)
+  if (old) del(paths, old);
+  const rec = readNetwork(root, req.net);
+  const conflist = conflistOf(rec);
+  // a missing plugin is one clear line before anything is made
+  for (const type of ['loopback', ...conflist.plugins.map((p) => String(p.type))]) findPlugin(type);
+  if (req.ip != null && !contains(parseCidr(rec.subnet), parseIp(req.ip) ?? -1))
+    throw usageError(`--ip ${req.ip} is not in network ${rec.name}'s subnet ${rec.subnet}`);
+  return withNetworkLock(async () => {
+    const ports = await choosePorts(req.publish ?? []);
+    createNetns(paths.netns);
+    const a: Attachment = {
+      version: 1,
+      network: rec.name,
+      conflist,
+      containerId: cniContainerId(root, id),
+      ifname: IFNAME,
+      args: `IgnoreUnknown=1${req.ip ? `;IP=${req.ip}` : ''}`,
+      ports,
+      result: null,
+    };
+    writePrivateFile(paths.network, JSON.stringify(a, null, 2) + '\n');
+    try {
+      a.result = cniAdd(a.conflist, { portMappings: portMappings(ports) }, { containerId: a.containerId, netns: paths.netns, ifname: IFNAME, args: a.args });
+    } catch (err) {
+      // nothing half-made stays: DEL undoes what the plugins before the failed one did
+      del(paths, a);
+      throw addError(err, id, req, rec.subnet);
+    }
+    writePrivateFile(paths.network, JSON.stringify(a, null, 2) + '\n');
+    const status = statusOf(a, paths);
+    writeEtcFiles(paths, req, status.ip);
+    return status;
+  });
+}
+
+/** Takes container `id` off its network (CNI DEL, namespace, cache); the plugins' errors, empty when all is gone.
+ *  Safe to repeat. On errors the namespace and cache stay for a retry, unless `force` (the folder is going). */
+export function teardownNetwork(root: string, id: string, force = false): string[] {
+  const paths = containerPaths(root, id);
+  const a = readAttachment(paths);
+  const errors = a ? del(paths, a) : [];
+  if (!errors.length || force) {
+    removeNetns(paths.netns);
+    rmSync(paths.network, { force: true });
+  }
+  return errors;
+}
