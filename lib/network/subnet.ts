@@ -52,7 +52,7 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 
 /** The host routes' destinations (not the default route) from /proc/net/route: subnets in use on this machine. */
 export function hostRoutes(): Cidr[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync('/proc/net/route', 'utf8');
   } catch {
