@@ -149,9 +149,13 @@ export async function setupNetwork(root: string, id: string, req: RunRequest): P
     writeEtcFiles(paths, req, status.ip);
     return status;
   }
-  // a namespace lost to a reboot, or an ADD a killed CLI left half-done: gone before anew (leases, chains)
+  // a namespace lost to a reboot, or an ADD a killed CLI left half-done: gone before anew (leases, chains),
+  // asking for the address it had (boot brings a container back as it was)
+  const had = old?.result?.ips?.[0]?.address?.split('/')[0];
   if (old) del(paths, old);
-  const rec = readNetwork(root, req.net);
+  const net = req.net;
+  if (req.ip == null && had && old?.network === net) req = { ...req, ip: had };
+  const rec = readNetwork(root, net);
   const conflist = conflistOf(rec);
   // a missing plugin is one clear line before anything is made
   for (const type of ['loopback', ...conflist.plugins.map((p) => String(p.type))]) findPlugin(type);
