@@ -15,6 +15,12 @@ export function pluginDirs(): string[] {
   return env ? env.split(':').filter(Boolean) : ['/usr/lib/cni', '/opt/cni/bin'];
 }
 
+/** PATH with the sbin folders (iptables, ip) that a cron job's or a user shell's PATH may lack: the plugins and lrctl run them. */
+export function sbinPath(): string {
+  const have = (process.env.PATH ?? '').split(':').filter(Boolean);
+  return [...have, ...['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].filter((d) => !have.includes(d))].join(':');
+}
+
 /** The path of plugin `type`; EDEPS naming the package when it is missing. */
 export function findPlugin(type: string): string {
   for (const d of pluginDirs()) {
@@ -64,7 +70,7 @@ function execPlugin(command: 'ADD' | 'DEL', conf: Record<string, unknown>, call:
     encoding: 'utf8',
     timeout: 60_000,
     env: {
-      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      PATH: sbinPath(),
       CNI_COMMAND: command,
       CNI_CONTAINERID: call.containerId,
       CNI_NETNS: call.netns,

@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { existsError, usageError } from '../errors.js';
+import { depsError, existsError, usageError } from '../errors.js';
+import { sbinPath } from './cni.js';
 import { parseIp } from './subnet.js';
 
 /** One published port; hostIp '' is every address of the host, hostPort 0 asks for a free one. */
@@ -46,9 +47,11 @@ export function formatPort(p: PortMapping): string {
 
 /** Host ports (as "tcp/8080") that an iptables DNAT rule on this host already forwards. */
 export function dnatPorts(): Set<string> {
-  const r = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' });
+  const r = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8', env: { ...process.env, PATH: sbinPath() } });
+  // without iptables portmap cannot publish either: say so before anything is made
+  if (r.error || r.status !== 0)
+    throw depsError(`iptables-save failed (${r.error?.message ?? r.stderr.trim()}): install Debian's iptables (scripts/setup.sh does); lrctl check tells more`);
   const out = new Set<string>();
-  if (r.status !== 0) return out;
   for (const line of r.stdout.split('\n')) {
     const m = /-p (tcp|udp) .*--dport (\d+) .*-j DNAT/.exec(line);
     if (m) out.add(`${m[1]}/${m[2]}`);

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { LrctlError, usageError } from '../errors.js';
+import { sbinPath } from './cni.js';
 import { scanContainers } from '../state/scan.js';
 import { containerPaths } from '../state/paths.js';
 import { DEFAULT_NETWORK, readNetwork, removeNetworkRecord } from './store.js';
@@ -37,6 +38,6 @@ export function removeNetwork(root: string, name: string): void {
   if (users.length)
     throw new LrctlError('ESTATE', `network ${name} is in use by ${users.join(', ')}: remove ${users.length > 1 ? 'them' : 'it'} first (lrctl rm)`);
   // no such device is fine: no container ever joined it
-  spawnSync('ip', ['link', 'del', rec.bridge], { stdio: 'ignore' });
+  spawnSync('ip', ['link', 'del', rec.bridge], { stdio: 'ignore', env: { ...process.env, PATH: sbinPath() } });
   removeNetworkRecord(root, rec);
 }
