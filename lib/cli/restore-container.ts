@@ -39,6 +39,8 @@ export interface RestoreOptions {
   publish?: PortMapping[];
   /** --ip: this address on the network */
   ip?: string;
+  /** --import: the next free address, not the archived one */
+  ignoreStaticIp?: boolean;
 }
 
 // The network part of a restored request: a new container (clone, import)
@@ -60,7 +62,7 @@ function withNetworkHint<T>(p: Promise<T>, what: string): Promise<T> {
     if (err instanceof LrctlError && err.code === 'EEXIST' && /^IP /.test(err.message))
       throw new LrctlError(
         'EEXIST',
-        `${err.message}: restore ${what} with --ip ADDRESS for another (a process bound to the old address itself would then fail), or remove what holds it`,
+        `${err.message}: restore ${what} with --ignore-static-ip or --ip ADDRESS for another address (a process bound to the old one itself would then fail), or remove what holds it`,
       );
     if (err instanceof LrctlError && err.code === 'ENONETWORK')
       throw new LrctlError('ENONETWORK', `${err.message}: create it on this root with lrctl network create before restoring ${what}`);
@@ -130,7 +132,7 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         runc,
         start: true,
         restore: { checkpoint: dest, ...criu },
-        ...networkFor(archived, o, archived.network?.ip ?? null),
+        ...networkFor(archived, o, o.ignoreStaticIp ? null : (archived.network?.ip ?? null)),
       };
       // stdout is the id only (scripts read it): what the archive will run is told on stderr
       process.stderr.write(

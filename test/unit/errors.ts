@@ -25,6 +25,7 @@ t.test('EXIT values are the documented contract', async (t) => {
     EDEPS: 7,
     ECORRUPT: 8,
     ENOCHECKPOINT: 9,
+    ENONETWORK: 10,
     EINTERNAL: 70,
   });
   t.equal(new Set(Object.values(EXIT)).size, Object.keys(EXIT).length, 'no two codes share an exit status');

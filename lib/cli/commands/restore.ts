@@ -21,6 +21,7 @@ export function restoreCommand(): Command {
     .option('--max-size <size>', 'with --import: extract at most this much (k, m, g; default: the free space where the state root is)', parseSize)
     .option('-p, --publish <[ip:][hostport:]port[/proto]>', "the ports to publish, instead of the checkpointed container's (repeatable)", collectPublish, [])
     .option('--ip <address>', "the address on the network: default, the checkpoint's in place and with --import (when free), a new one for --name", parseIpv4)
+    .option('--ignore-static-ip', "with --import: take the network's next free address, not the checkpoint's (as podman restore)")
     .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them)')
     .option('--file-locks', 'restore file locks')
     .action(
@@ -38,6 +39,7 @@ export function restoreCommand(): Command {
           fileLocks?: boolean;
           publish: PortMapping[];
           ip?: string;
+          ignoreStaticIp?: boolean;
         },
         cmd: Command,
       ) => {
@@ -47,6 +49,9 @@ export function restoreCommand(): Command {
         // a checkpoint on this host restores over the rootfs or bundle it was taken over
         if (!o.import && (o.rootfs !== undefined || o.bundle !== undefined || o.maxSize !== undefined))
           throw usageError('--rootfs, --bundle and --max-size go with --import');
+        if (o.ignoreStaticIp && !o.import)
+          throw usageError('--ignore-static-ip goes with --import: a clone gets a new address anyway, an in-place restore keeps its own');
+        if (o.ignoreStaticIp && o.ip) throw usageError('give one of --ip ADDRESS or --ignore-static-ip');
         if (o.rootfs !== undefined && o.bundle !== undefined) throw usageError('give one of --rootfs DIR or --bundle DIR');
         const restored = await restoreContainer(globals(cmd).root, {
           id,
@@ -61,6 +66,7 @@ export function restoreCommand(): Command {
           fileLocks: o.fileLocks,
           publish: o.publish.length ? o.publish : undefined,
           ip: o.ip,
+          ignoreStaticIp: o.ignoreStaticIp,
         });
         process.stdout.write(restored + '\n');
       },

@@ -13,7 +13,8 @@ function snapshot(dir: string, out: Record<string, string> = {}, rel = ''): Reco
     const p = join(dir, name);
     const r = join(rel, name);
     // the live container's log and state move on by themselves; the rootfs mount shows the overlay
-    if (/container\.log|shim\.log|runc\.log\.json|bundle\/rootfs|upper|work$/.test(r)) continue;
+    // the network namespace file is an nsfs mount (not readable data)
+    if (/container\.log|shim\.log|runc\.log\.json|bundle\/rootfs|upper|work$|netns$/.test(r)) continue;
     const st = statSync(p, { throwIfNoEntry: false });
     if (!st) continue;
     if (st.isDirectory()) {

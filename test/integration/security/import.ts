@@ -102,7 +102,7 @@ t.test('an import never keeps the archive modes: setuid, setgid and 0777 become 
   const evil = join(root, 'modes.tar.gz');
   execFileSync('tar', ['-C', dir, '--owner=0', '--group=0', '--mode=6777', '-czf', evil, '.']);
   t.match(execFileSync('tar', ['-tvzf', evil], { encoding: 'utf8' }), /-rwsrwsrwx (0\/0|root\/root) /, 'the archive asks for setuid root files');
-  const r = await lrctl(root, ['restore', '--import', evil, '--rootfs', rootfs, 'modes1']);
+  const r = await lrctl(root, ['restore', '--import', evil, '--ignore-static-ip', '--rootfs', rootfs, 'modes1']);
   t.equal(r.exitCode, 0, r.stderr);
   const cps = join(root, 'containers/modes1/checkpoints');
   t.equal(statSync(cps).mode & 0o7777, 0o700, 'checkpoints/ 0700');
@@ -196,13 +196,13 @@ t.test("an archive's request.json is untrusted: validated, and no host path (roo
   const cases: [Record<string, unknown>, string][] = [
     [{ rootfs: 'A:/etc' }, 'rootfs is not an absolute path'],
     [{ rootfs: `${rootfs}:/etc` }, "rootfs must not contain ',', ':' or '\\'"],
-    [{ net: 'bridge' }, "net is not 'host', 'none' or null"],
+    [{ net: '../etc' }, "net is not 'host', 'none', a network name or null"],
     [{ env: ['LD_PRELOAD'] }, 'env[0] is not KEY=VALUE'],
     [{ user: { uid: -1, gid: 0 } }, 'user.uid is not a whole number from 0 to 4294967294'],
   ];
   for (const [over, why] of cases) {
     const file = pack('bad-req.tar.gz', { ...good, ...over });
-    const r = await lrctl(root, ['restore', '--import', file, '--rootfs', rootfs, 'req1']);
+    const r = await lrctl(root, ['restore', '--import', file, '--ignore-static-ip', '--rootfs', rootfs, 'req1']);
     t.equal(r.exitCode, 8, `${JSON.stringify(over)}: ${r.stderr}`);
     t.equal(r.stderr, `lrctl: corrupt request request.json in ${file}: ${why}\n`);
     t.notOk(existsSync(join(root, 'containers/req1')), 'nothing left behind');
@@ -223,12 +223,12 @@ t.test("an archive's request.json is untrusted: validated, and no host path (roo
   t.equal(notImport.exitCode, 2);
   t.equal(notImport.stderr, 'lrctl: --rootfs, --bundle and --max-size go with --import\n');
 
-  const r = await lrctl(root, ['restore', '--import', foreign, '--rootfs', rootfs, 'req2']);
+  const r = await lrctl(root, ['restore', '--import', foreign, '--ignore-static-ip', '--rootfs', rootfs, 'req2']);
   t.equal(r.exitCode, 0, r.stderr);
   t.equal(r.stdout, 'req2\n', 'stdout: the id only');
   t.equal(
     r.stderr,
-    `restoring req2 from ${foreign} (checkpoint seed): rootfs ${rootfs}, command ${JSON.stringify(COUNTER)}, net none\n`,
+    `restoring req2 from ${foreign} (checkpoint seed): rootfs ${rootfs}, command ${JSON.stringify(COUNTER)}, net bridge\n`,
     'stderr: what is used, one line',
   );
   const used = JSON.parse(readFileSync(join(root, 'containers/req2/request.json'), 'utf8'));

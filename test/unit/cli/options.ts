@@ -99,7 +99,10 @@ t.test('parseUser', async (t) => {
 t.test('parseNet', async (t) => {
   t.equal(parseNet('host'), 'host');
   t.equal(parseNet('none'), 'none');
-  for (const v of ['', 'bridge', 'HOST', ' host', 'none ']) rejects(t, () => parseNet(v), JSON.stringify(v), 'expected host or none');
+  t.equal(parseNet('bridge'), 'bridge');
+  t.equal(parseNet('my-net.2'), 'my-net.2', 'a user network');
+  for (const v of ['', ' host', 'none ', '../x', '-x', 'a'.repeat(65)])
+    rejects(t, () => parseNet(v), JSON.stringify(v), 'expected host, none, bridge or a network name');
 });
 
 t.test('parseSince', async (t) => {

@@ -26,6 +26,9 @@ t.test('containerPaths for a short root keeps everything in the container dir', 
     socket: `${d}/ctl.sock`,
     consoleSocket: `${d}/console.sock`,
     checkpoints: `${d}/checkpoints`,
+    netns: `${d}/netns`,
+    network: `${d}/network.json`,
+    etc: `${d}/etc`,
   });
   t.equal(containerPaths('relroot', 'a').dir, resolve('relroot', 'containers', 'a'));
 });

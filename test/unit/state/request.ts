@@ -34,7 +34,7 @@ function sample(over: Record<string, unknown> = {}): Record<string, unknown> {
 
 t.test('a request as run writes it is taken whole, unknown fields dropped', async (t) => {
   const r = parseRunRequest({ ...sample(), extra: 'x' }, 'request.json');
-  t.same(r, { ...sample(), restore: null });
+  t.same(r, { ...sample(), restore: null, publish: [], ip: null, dns: [], dnsSearch: [], addHost: [], network: null });
   t.notOk('extra' in r);
   // requests of older versions have no supervision fields
   const old = sample();
@@ -60,7 +60,18 @@ t.test('each wrong field is named', async (t) => {
     [{ user: { uid: -1, gid: 0 } }, /user\.uid is not a whole number/],
     [{ user: { uid: 0, gid: 1.5 } }, /user\.gid is not a whole number/],
     [{ user: 'root' }, /user is not an object/],
-    [{ net: 'bridge' }, /net is not 'host', 'none' or null/],
+    [{ net: '../x' }, /net is not 'host', 'none', a network name or null/],
+    [{ net: 'none', publish: [{ hostIp: '', hostPort: 80, containerPort: 80, protocol: 'tcp' }] }, /are set for a container on no network/],
+    [
+      { net: 'bridge', publish: [{ hostIp: '', hostPort: 80, containerPort: 0, protocol: 'tcp' }] },
+      /publish\[0\]\.containerPort is not a whole number from 1 to 65535/,
+    ],
+    [{ net: 'bridge', publish: [{ hostIp: '1.2.3', hostPort: 80, containerPort: 80, protocol: 'tcp' }] }, /publish\[0\]\.hostIp is not an IPv4 address/],
+    [{ net: 'bridge', publish: [{ hostIp: '', hostPort: 80, containerPort: 80, protocol: 'sctp' }] }, /publish\[0\]\.protocol/],
+    [{ net: 'bridge', ip: '10.0.0.256' }, /ip is not an IPv4 address/],
+    [{ net: 'bridge', addHost: ['x:1.2.3.4\nnameserver 6.6.6.6'] }, /addHost\[0\] is not NAME:IPv4/],
+    [{ net: 'bridge', dnsSearch: ['a b'] }, /dnsSearch\[0\] is not a domain name/],
+    [{ net: 'bridge', network: { name: 'bridge', ip: 'x' } }, /network\.ip is not an IPv4 address/],
     [{ rootfs: null, bundle: '/b', net: 'host' }, /net applies to --rootfs/],
     [{ tty: 'yes' }, /tty is not true or false/],
     [{ logMaxSize: 0 }, /logMaxSize is not a whole number/],
