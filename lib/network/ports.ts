@@ -99,6 +99,7 @@ function freePort(p: PortMapping): Promise<number> {
 
 /** The mappings with every host port chosen and checked free (call under withNetworkLock); EEXIST names a taken one. */
 export async function choosePorts(wanted: PortMapping[]): Promise<PortMapping[]> {
+  if (!wanted.length) return [];
   const taken = dnatPorts();
   const out: PortMapping[] = [];
   for (const w of wanted) {
