@@ -13,6 +13,7 @@ import { containerPaths, rootHash, type ContainerPaths } from '../state/paths.js
 import { writePrivateFile } from '../state/private-fs.js';
 import type { RunRequest } from '../state/state-file.js';
 import { cniAdd, cniDel, findPlugin, PluginError, type CniResult } from './cni.js';
+import { findLease } from './leases.js';
 import { createNetns, netnsAlive, removeNetns } from './netns.js';
 import { choosePorts, type PortMapping } from './ports.js';
 import { conflistOf, readNetwork } from './store.js';
@@ -74,11 +75,33 @@ function statusOf(a: Attachment, paths: ContainerPaths): NetworkStatus {
   return { name: a.network, ip: addr, prefixLen: Number(len), gateway: ip?.gateway ?? '', mac: iface?.mac ?? '', ports: a.ports, netns: paths.netns };
 }
 
+// The result of an ADD that a killed CLI never cached, rebuilt from host-local's lease: the firewall plugin's DEL
+// removes its rules by the addresses of the result it is given, and without one would leave them all.
+function leasedResult(a: Attachment, netns: string): CniResult | null {
+  const ipam = a.conflist.plugins[0]?.ipam as { dataDir?: unknown; ranges?: { subnet?: unknown; gateway?: unknown }[][] } | undefined;
+  const range = ipam?.ranges?.[0]?.[0];
+  if (typeof ipam?.dataDir !== 'string' || typeof range?.subnet !== 'string') return null;
+  const ip = findLease(join(ipam.dataDir, a.conflist.name), a.containerId, IFNAME);
+  let len: number;
+  try {
+    len = parseCidr(range.subnet).len;
+  } catch {
+    return null;
+  }
+  if (ip === null) return null;
+  return {
+    cniVersion: a.conflist.cniVersion,
+    interfaces: [{ name: IFNAME, sandbox: netns }],
+    ips: [{ address: `${ip}/${len}`, ...(typeof range.gateway === 'string' ? { gateway: range.gateway } : {}), interface: 0 }],
+  };
+}
+
 // The DEL of an attachment; the plugins' errors (none: it is gone, with its namespace and cache).
 function del(paths: ContainerPaths, a: Attachment): string[] {
   // a namespace gone (a reboot) is passed as none: the plugins then release what they can (CNI spec)
   const netns = netnsAlive(paths.netns) ? paths.netns : '';
-  const errors = cniDel(a.conflist, { portMappings: portMappings(a.ports) }, { containerId: a.containerId, netns, ifname: IFNAME, args: a.args }, a.result);
+  const result = a.result ?? leasedResult(a, netns);
+  const errors = cniDel(a.conflist, { portMappings: portMappings(a.ports) }, { containerId: a.containerId, netns, ifname: IFNAME, args: a.args }, result);
   if (errors.length) return errors;
   removeNetns(paths.netns);
   rmSync(paths.network, { force: true });

@@ -128,16 +128,37 @@ export function readNetwork(root: string, name: string): NetworkRecord {
   return parseRecord(value, file, name);
 }
 
-/** Every network of `root`, the default one first (made if absent). */
-export function listNetworks(root: string): NetworkRecord[] {
-  const names = existsSync(networksDir(root))
+// The names of the root's own networks, from their records' file names, sorted.
+function userNetworkNames(root: string): string[] {
+  return existsSync(networksDir(root))
     ? readdirSync(networksDir(root))
         .filter((f) => f.endsWith('.json'))
         .map((f) => f.slice(0, -5))
         .filter((n) => NETWORK_NAME.test(n) && n !== DEFAULT_NETWORK)
         .sort()
     : [];
-  return [readNetwork(root, DEFAULT_NETWORK), ...names.map((n) => readNetwork(root, n))];
+}
+
+/** The lease folders of `root`'s networks, where host-local keeps a file per leased address with the CNI container id on
+ *  its first line: the default network's (host-wide, there whether or not this root ever used it) and each user
+ *  network's. Makes nothing; a network whose record is unreadable is passed over. */
+export function leaseDirs(root: string): { network: string; dir: string }[] {
+  const def = defaultRecord();
+  const out = [{ network: def.name, dir: join(def.ipamDir, def.cniName) }];
+  for (const name of userNetworkNames(root)) {
+    try {
+      const rec = readNetwork(root, name);
+      out.push({ network: rec.name, dir: join(rec.ipamDir, rec.cniName) });
+    } catch {
+      // corrupt: `network ls` says so; its leases stay
+    }
+  }
+  return out;
+}
+
+/** Every network of `root`, the default one first (made if absent). */
+export function listNetworks(root: string): NetworkRecord[] {
+  return [readNetwork(root, DEFAULT_NETWORK), ...userNetworkNames(root).map((n) => readNetwork(root, n))];
 }
 
 // The subnets claimed by the networks of every root on this host (stale claims, whose network is gone, are dropped).
