@@ -16,6 +16,12 @@ export function withContainerLock<T>(dir: string, id: string, fn: () => Promise<
   return withLock(dir, RETRIES, `container ${id} is locked by another lrctl`, fn);
 }
 
+/** Runs `fn` while holding the lock on `dir` if it is free now; EBUSY at once when another lrctl holds it
+ *  (a lock whose holder died is free once stale, 10 s after its last refresh). */
+export function tryContainerLock<T>(dir: string, id: string, fn: () => Promise<T>): Promise<T> {
+  return withLock(dir, { retries: 0 }, `container ${id} is locked by another lrctl`, fn);
+}
+
 /** Runs `fn` while no other `lrctl boot` of `root` runs (the lock is <root>/boot.lock). */
 export function withBootLock<T>(root: string, fn: () => Promise<T>): Promise<T> {
   return withLock(join(root, 'boot'), BOOT_RETRIES, `another lrctl boot of ${root} is still running`, fn);

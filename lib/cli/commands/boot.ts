@@ -1,13 +1,18 @@
 // lrctl boot: after a host reboot, bring back every container whose restart
 // policy asks for it: from its newest checkpoint with --restore-on-boot, else
 // by a fresh start. For a systemd unit or an @reboot cron job; safe to repeat
-// (a container already brought back in this boot is left alone).
+// (a container already brought back in this boot is left alone). First it
+// clears what killed commands left: creations that never finished (a folder
+// with no state.json, its lock free) and leases of containers that are gone.
 import { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { unmountOverlay } from '../../bundle/overlay.js';
 import { listCheckpoints } from '../../checkpoint/store.js';
 import { LrctlError } from '../../errors.js';
+import { teardownNetwork } from '../../network/attach.js';
+import { releaseOrphanLeases } from '../../network/leases.js';
 import { readBootId } from '../../state/liveness.js';
-import { withBootLock, withContainerLock } from '../../state/lock.js';
+import { tryContainerLock, withBootLock, withContainerLock } from '../../state/lock.js';
 import { containerPaths, rootPaths } from '../../state/paths.js';
 import { readRunRequest } from '../../state/request.js';
 import { scanContainers } from '../../state/scan.js';
@@ -25,7 +30,7 @@ import { launchShim } from '../shim-launcher.js';
 /** What boot did with one container. */
 interface BootResult {
   id: string;
-  action: 'restored' | 'started' | 'left' | 'failed';
+  action: 'restored' | 'started' | 'left' | 'failed' | 'removed' | 'released';
   why: string;
 }
 
@@ -77,6 +82,29 @@ async function bootOne(root: string, id: string, wasLive: boolean, stoppedByUser
   return { id, action: 'started', why: `restart policy ${policy.name}${restoreError}` };
 }
 
+const UNFINISHED = 'a creation that never finished';
+const REMOVING = `removing ${UNFINISHED}`;
+
+// A folder with no state.json whose lock is free: a creation whose CLI was killed before a shim wrote the record (one
+// in progress holds the lock; a shim writes state.json before it runs runc). Removed as `rm` would: its network (by
+// its cached ADD), its overlay, the folder. Null when it is not one (any more).
+async function removeUnfinished(root: string, id: string): Promise<BootResult | null> {
+  const paths = containerPaths(root, id);
+  try {
+    return await tryContainerLock(paths.dir, id, async () => {
+      if (!existsSync(paths.dir) || existsSync(paths.state)) return null;
+      const errors = teardownNetwork(root, id, true);
+      unmountOverlay(paths.rootfs);
+      rmSync(paths.dir, { recursive: true, force: true });
+      const why = UNFINISHED;
+      return { id, action: 'removed', why: errors.length ? `${why}; its network's CNI DEL failed, leftovers may remain: ${errors.join('; ')}` : why };
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EBUSY') return null;
+    throw err;
+  }
+}
+
 /** `lrctl boot` */
 export function bootCommand(): Command {
   return new Command('boot')
@@ -92,6 +120,15 @@ export function bootCommand(): Command {
       if (existsSync(rootPaths(root).containers))
         await withBootLock(root, async () => {
           for (const e of scanContainers(root)) {
+            if (e.problem !== 'incomplete') continue;
+            try {
+              const r = await removeUnfinished(root, e.id);
+              if (r) results.push(r);
+            } catch (err) {
+              results.push({ id: e.id, action: 'failed', why: `${REMOVING}: ${(err as Error).message}` });
+            }
+          }
+          for (const e of scanContainers(root)) {
             if (!e.state || viewOf(root, e.state, bootId).health !== 'rebooted') continue;
             try {
               results.push(await bootOne(root, e.id, LIVE.includes(e.state.status), Boolean(e.state.stoppedByUser)));
@@ -100,6 +137,10 @@ export function bootCommand(): Command {
             }
           }
         });
+      // the leases of containers that are gone without their DEL (also of a root wiped by hand: the default
+      // network's leases are kept outside it)
+      for (const l of releaseOrphanLeases(root))
+        results.push({ id: l.id, action: 'released', why: `its address ${l.ip} on network ${l.network} was still leased; the container is gone` });
       if (o.json) printJson(results);
       else if (results.length)
         process.stdout.write(
@@ -109,10 +150,11 @@ export function bootCommand(): Command {
           ),
         );
       const failed = results.filter((r) => r.action === 'failed');
+      const notRemoved = failed.some((r) => r.why.startsWith(REMOVING));
       if (failed.length)
         throw new LrctlError(
           'ERUNTIME',
-          `${failed.length} container${failed.length > 1 ? 's' : ''} could not be brought back: ${failed.map((r) => r.id).join(', ')}`,
+          `${failed.length} container${failed.length > 1 ? 's' : ''} could not be brought back${notRemoved ? ' or removed' : ''}: ${failed.map((r) => r.id).join(', ')}`,
         );
     });
 }

@@ -5,12 +5,12 @@
 // then, on ADD, writes a marker and sleeps. `rm` of the id, or `lrctl boot`,
 // takes it all away.
 import t, { type Test } from 'tap';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cniContainerId } from '../../../dist/network/attach.js';
 import { lrctl, spawnLrctl } from '../../fixtures/lrctl.js';
-import { dnatRulesFor, filterRulesFor, freeHostPort, leasesOf, leftovers, mountsUnder, natRulesOf } from '../../fixtures/net-traces.js';
-import { tempRoot, type TestRoot } from '../../fixtures/root.js';
+import { DEFAULT_LEASES, dnatRulesFor, filterRulesFor, freeHostPort, leasesOf, leftovers, mountsUnder, natRulesOf } from '../../fixtures/net-traces.js';
+import { readStateOf, tempRoot, type TestRoot } from '../../fixtures/root.js';
 import { waitFor } from '../../fixtures/wait-for.js';
 
 // The CNI folder: every plugin of /usr/lib/cni, the firewall wrapped; the wrapper writes its pid to `marker` once its ADD is done.
@@ -84,4 +84,99 @@ t.test('rm of a container whose creation was killed after the CNI ADD takes ever
   // the name and the host port are free again
   const again = await lrctl(root, ['run', '-d', '--name', 'half', '-p', `${port}:8080`, '--rootfs', rootfs, '--', 'sleep', '1000']);
   t.equal(again.exitCode, 0, again.stderr);
+});
+
+t.test('lrctl boot leaves a creation in progress alone, and removes one whose CLI was killed', async (t) => {
+  const tr = tempRoot(t);
+  const { root, rootfs } = tr;
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'keep', '-p', '8080', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+  const keep = { leases: leasesOf(root, cniContainerId(root, 'keep')), nat: natRulesOf(cniContainerId(root, 'keep')) };
+  const half = await stopInWindow(t, tr, 'half', { kill: false });
+  const dir = join(root, 'containers', 'half');
+
+  // its CLI waits in the firewall's ADD, holding the container's lock: a creation in progress, not touched
+  const during = await lrctl(root, ['boot', '--json']);
+  t.equal(during.exitCode, 0, during.stderr);
+  t.same(JSON.parse(during.stdout), [], 'nothing done');
+  t.ok(existsSync(dir), 'the folder is there');
+  t.equal(leasesOf(root, cniContainerId(root, 'half')).length, 1, 'its lease is kept');
+
+  await half.finish();
+  // the dead CLI's lock is free once stale (10 s after its last refresh): then boot removes what it left
+  const rows = await waitFor(
+    async () => {
+      const b = await lrctl(root, ['boot', '--json']);
+      if (b.exitCode !== 0) throw new Error(b.stderr);
+      const r = JSON.parse(b.stdout);
+      return r.length > 0 && r;
+    },
+    'boot removes the creation that never finished',
+    30_000,
+    1000,
+  );
+  t.same(rows, [{ id: 'half', action: 'removed', why: 'a creation that never finished' }]);
+  t.same(leftovers(root, 'half', { ip: half.ip, ports: [half.port] }), [], 'no folder, namespace, lease, nat or filter rule left');
+  // the running container is not touched
+  t.equal(readStateOf(root, 'keep').status, 'running');
+  t.same(leasesOf(root, cniContainerId(root, 'keep')), keep.leases, "keep's lease");
+  t.same(natRulesOf(cniContainerId(root, 'keep')), keep.nat, "keep's rules");
+  const again = await lrctl(root, ['boot']);
+  t.equal(again.exitCode, 0, again.stderr);
+  t.equal(again.stdout, '', 'nothing left to do');
+});
+
+t.test('lrctl boot releases the leases of containers of its root that are gone', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  t.equal((await lrctl(root, ['network', 'create', 'back'])).exitCode, 0);
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'alive', '--net', 'back', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+  const backDir = join(root, 'networks', 'ipam', 'lrctl-back');
+  const backSubnet = JSON.parse((await lrctl(root, ['network', 'inspect', 'back'])).stdout)[0].subnet as string;
+  const alive = readStateOf(root, 'alive').network.ip as string;
+
+  // leases as host-local writes them, at addresses nothing has, of containers whose folders are gone
+  // (removed without their DEL: rm -f whose DEL failed, a folder deleted by hand)
+  const made: string[] = [];
+  t.teardown(() => made.forEach((f) => rmSync(f, { force: true })));
+  const lease = (dir: string, base: string, owner: string): string => {
+    for (let i = 0; ; i++) {
+      const ip = `${base}.${10 + Math.floor(Math.random() * 240)}`;
+      try {
+        writeFileSync(join(dir, ip), `${owner}\r\neth0`, { flag: 'wx' });
+        made.push(join(dir, ip));
+        return ip;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 50) throw err;
+      }
+    }
+  };
+  const mine = (id: string) => cniContainerId(root, id);
+  const goneOnDefault = lease(DEFAULT_LEASES, '10.99.254', mine('gone1'));
+  const goneOnBack = lease(backDir, backSubnet.split('.').slice(0, 3).join('.'), mine('gone2'));
+  // kept: another root's container (the default network's leases are host-wide), and this root's live container
+  const otherRoot = lease(DEFAULT_LEASES, '10.99.254', cniContainerId('/tmp/lr-another-root', 'gone1'));
+  const aliveTwice = lease(backDir, backSubnet.split('.').slice(0, 3).join('.'), mine('alive'));
+
+  const b = await lrctl(root, ['boot']);
+  t.equal(b.exitCode, 0, b.stderr);
+  t.same(
+    b.stdout
+      .split('\n')
+      .filter(Boolean)
+      .slice(1)
+      .map((l) => l.split(/\s{2,}/))
+      .sort(),
+    [
+      ['gone1', 'released', `its address ${goneOnDefault} on network bridge was still leased; the container is gone`],
+      ['gone2', 'released', `its address ${goneOnBack} on network back was still leased; the container is gone`],
+    ],
+    'the table says what was released',
+  );
+  t.match(b.stdout, /^CONTAINER ID\s+ACTION\s+WHY\n/);
+  t.notOk(existsSync(join(DEFAULT_LEASES, goneOnDefault)), 'the default network lease released');
+  t.notOk(existsSync(join(backDir, goneOnBack)), "the user network's lease released");
+  t.ok(existsSync(join(DEFAULT_LEASES, otherRoot)), "another root's lease kept");
+  t.ok(existsSync(join(backDir, aliveTwice)), "a live container's lease kept");
+  t.ok(existsSync(join(backDir, alive)), "the live container's real lease kept");
+  const again = await lrctl(root, ['boot', '--json']);
+  t.same(JSON.parse(again.stdout), [], 'nothing left to release');
 });
