@@ -31,16 +31,17 @@ export function withBootLock<T>(root: string, fn: () => Promise<T>): Promise<T> 
  *  host ports and subnets are host-wide, whatever the root. */
 export async function withNetworkLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync('/run/lrctl', { recursive: true, mode: 0o700 });
-  return withLock('/run/lrctl/network', RETRIES, 'another lrctl is setting up a network on this host', fn);
+  // stale sooner than a container's: a CLI killed mid-ADD must not hold up every run on the host for long
+  return withLock('/run/lrctl/network', RETRIES, 'another lrctl is setting up a network on this host', fn, 5_000);
 }
 
-async function withLock<T>(path: string, retries: object, busy: string, fn: () => Promise<T>): Promise<T> {
+async function withLock<T>(path: string, retries: object, busy: string, fn: () => Promise<T>, stale = 10_000): Promise<T> {
   // imported when used, so read-only commands (ps, logs) do not pay for loading it
   const { default: lockfile } = await import('proper-lockfile');
   let release: () => Promise<void>;
   try {
     // realpath: false so a folder removed by a concurrent `rm` does not make locking fail strangely.
-    release = await lockfile.lock(path, { realpath: false, stale: 10_000, retries, onCompromised: () => {} });
+    release = await lockfile.lock(path, { realpath: false, stale, retries, onCompromised: () => {} });
   } catch (err) {
     if (isErrno(err, 'ELOCKED')) throw busyError(busy);
     throw err;
