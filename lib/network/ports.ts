@@ -31,8 +31,8 @@ export function parsePublish(spec: string): PortMapping {
   const proto = slash >= 0 ? spec.slice(slash + 1) : 'tcp';
   if (proto !== 'tcp' && proto !== 'udp') throw usageError(`invalid -p ${JSON.stringify(spec)}: protocol ${JSON.stringify(proto)} is not tcp or udp`);
   const parts = (slash >= 0 ? spec.slice(0, slash) : spec).split(':');
-  if (parts.length > 3 || parts.some((p) => p.includes('-')))
-    throw usageError(`invalid -p ${JSON.stringify(spec)}: expected [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp] (port ranges are not supported)`);
+  if (parts.length > 3) throw usageError(`invalid -p ${JSON.stringify(spec)}: expected [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp]`);
+  if (parts.some((p) => /^\d+-\d+$/.test(p))) throw usageError(`invalid -p ${JSON.stringify(spec)}: port ranges are not supported; give one -p per port`);
   const containerPort = port(parts[parts.length - 1], 'container port', spec, false);
   const hostPort = parts.length >= 2 ? port(parts[parts.length - 2], 'host port', spec, true) : 0;
   const hostIp = parts.length === 3 ? parts[0] : '';
