@@ -15,15 +15,22 @@ function executable(p: string): boolean {
   }
 }
 
+/** The first executable `name` in the folders of `path` (a PATH value), or null. */
+export function lookPath(name: string, path: string): string | null {
+  for (const dir of path.split(delimiter)) {
+    if (dir && executable(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
 /** Absolute path of `name` (a path, or looked up on PATH); EDEPS with the remedy if absent. */
 export function findBinary(name: string, envVar: string): string {
   if (name.includes('/')) {
     const p = isAbsolute(name) ? name : resolve(name);
     if (executable(p)) return p;
   } else {
-    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-      if (dir && executable(join(dir, name))) return join(dir, name);
-    }
+    const p = lookPath(name, process.env.PATH ?? '');
+    if (p !== null) return p;
   }
   throw depsError(`${name} not found: install it with scripts/setup.sh, or point ${envVar} at it`);
 }

@@ -12,7 +12,7 @@ import { withNetworkLock } from '../state/lock.js';
 import { containerPaths, rootHash, type ContainerPaths } from '../state/paths.js';
 import { writePrivateFile } from '../state/private-fs.js';
 import type { RunRequest } from '../state/state-file.js';
-import { cniAdd, cniDel, findPlugin, PluginError, type CniResult } from './cni.js';
+import { cniAdd, cniDel, findPlugins, PluginError, pluginTypes, type CniResult } from './cni.js';
 import { findLease } from './leases.js';
 import { createNetns, netnsAlive, removeNetns } from './netns.js';
 import { choosePorts, type PortMapping } from './ports.js';
@@ -180,8 +180,8 @@ export async function setupNetwork(root: string, id: string, req: RunRequest): P
   if (req.ip == null && had && old?.network === net) req = { ...req, ip: had };
   const rec = readNetwork(root, net);
   const conflist = conflistOf(rec);
-  // a missing plugin is one clear line before anything is made
-  for (const type of ['loopback', ...conflist.plugins.map((p) => String(p.type))]) findPlugin(type);
+  // a missing plugin (host-local, which bridge calls, too) is one clear line before anything is made
+  findPlugins(pluginTypes(conflist));
   if (req.ip != null && !contains(parseCidr(rec.subnet), parseIp(req.ip) ?? -1))
     throw usageError(`--ip ${req.ip} is not in network ${rec.name}'s subnet ${rec.subnet}`);
   return withNetworkLock(async () => {

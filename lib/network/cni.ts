@@ -21,8 +21,8 @@ export function sbinPath(): string {
   return [...have, ...['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].filter((d) => !have.includes(d))].join(':');
 }
 
-/** The path of plugin `type`; EDEPS naming the package when it is missing. */
-export function findPlugin(type: string): string {
+// The path of plugin `type` in the first folder that has it, or null.
+function locatePlugin(type: string): string | null {
   for (const d of pluginDirs()) {
     const p = join(d, type);
     try {
@@ -32,9 +32,38 @@ export function findPlugin(type: string): string {
       // next folder
     }
   }
-  throw depsError(
-    `CNI plugin ${type} not found in ${pluginDirs().join(':')}: install Debian's containernetworking-plugins (scripts/setup.sh does), or set LRCTL_CNI_PATH`,
+  return null;
+}
+
+const missingError = (types: string[]) =>
+  depsError(
+    `CNI plugin${types.length > 1 ? 's' : ''} ${types.join(', ')} not found in ${pluginDirs().join(':')}: install Debian's containernetworking-plugins (apt-get install containernetworking-plugins, or scripts/setup.sh), or set LRCTL_CNI_PATH`,
   );
+
+/** The path of plugin `type`; EDEPS naming the package when it is missing. */
+export function findPlugin(type: string): string {
+  const p = locatePlugin(type);
+  if (p === null) throw missingError([type]);
+  return p;
+}
+
+/** Every plugin a conflist runs: loopback (always first), then each plugin and the IPAM plugin it calls. */
+export function pluginTypes(list: { plugins: Record<string, unknown>[] }): string[] {
+  const out = ['loopback'];
+  for (const p of list.plugins) {
+    out.push(String(p.type));
+    const ipam = (p.ipam as { type?: unknown } | undefined)?.type;
+    if (typeof ipam === 'string') out.push(ipam);
+  }
+  return out;
+}
+
+/** The paths of plugins `types`; one EDEPS line naming every missing one. */
+export function findPlugins(types: string[]): string[] {
+  const paths = types.map(locatePlugin);
+  const missing = types.filter((_, i) => paths[i] === null);
+  if (missing.length) throw missingError(missing);
+  return paths as string[];
 }
 
 /** The result of an ADD (CNI spec 1.0), the parts lrctl reads. */

@@ -53,7 +53,8 @@ export function validateNetworkName(name: string): string {
   return name;
 }
 
-function defaultRecord(): NetworkRecord {
+/** The default network's record (what readNetwork writes on its first use); every network runs the same plugins. */
+export function defaultRecord(): NetworkRecord {
   const subnet = parseCidr(DEFAULT_SUBNET);
   return {
     name: DEFAULT_NETWORK,
