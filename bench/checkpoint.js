@@ -26,7 +26,7 @@ export async function checkpointRestore(ctx) {
   results.checkpoint = {};
   const podman = peers.find((p) => p.name === 'podman');
   for (const [label, { id, script }] of Object.entries(WORKLOADS)) {
-    ok(R.quiet(...lrctl('run', '-d', '--name', id, '--rootfs', rootfs, '--', 'sh', '-c', script)), `lrctl run ${id}`);
+    ok(R.quiet(...lrctl('run', '-d', '--net', 'none', '--name', id, '--rootfs', rootfs, '--', 'sh', '-c', script)), `lrctl run ${id}`);
     await waitReady(ctx, label, id);
     const x = { cpL: [], cpLShim: [], cpB: [], rsL: [], rsB: [], ipL: [], cpP: [], ipP: [] };
     let sizeL = 0,
@@ -114,7 +114,10 @@ async function scheduledCheckpoints(ctx) {
     const sid = `${id}-sched`;
     const dir = join(root, 'containers', sid, 'checkpoints');
     const args = ['--checkpoint-every', '3s', '--checkpoint-leave-running', '--checkpoint-keep', String(CR_RUNS + 2)];
-    ok(R.quiet(...lrctl('run', '-d', '--name', sid, ...args, '--rootfs', rootfs, '--', 'sh', '-c', script)), `lrctl run ${sid}: ${R.lastError()}`);
+    ok(
+      R.quiet(...lrctl('run', '-d', '--net', 'none', '--name', sid, ...args, '--rootfs', rootfs, '--', 'sh', '-c', script)),
+      `lrctl run ${sid}: ${R.lastError()}`,
+    );
     try {
       const done = () => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.') && existsSync(join(dir, n, 'meta.json'))) : []);
       // a sync after each one, as before the bare runc checkpoints: the next starts on a clean page cache

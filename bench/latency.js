@@ -1,6 +1,8 @@
 // Start latency (`run -d`) and the create-start-stop-remove cycle: lrctl, bare
 // runc, the `node -e 0` floor (what any Node.js CLI pays before its first line),
-// and the peers, each RUNS times in turn.
+// and the peers, each RUNS times in turn. lrctl runs --net none here, as the
+// peers (podman --network none) and runc's bundle (an empty network namespace)
+// do: network.js measures what a network adds.
 import { spawnSync } from 'node:child_process';
 import { stats, step } from './util.js';
 
@@ -22,15 +24,15 @@ export function startLatency(ctx) {
   start['runc run -d'] = { ...stats(bare), method: 'runc run -d --bundle B ID (sleep 1000, no stdio)' };
 
   // untimed: the first run on a fresh root makes its folders
-  spawnSync(...lrctl('run', '-d', '--name', 'warmup', '--rootfs', rootfs, '--', 'sleep', '1000'));
+  spawnSync(...lrctl('run', '-d', '--net', 'none', '--name', 'warmup', '--rootfs', rootfs, '--', 'sleep', '1000'));
   spawnSync(...lrctl('rm', '-f', 'warmup'));
   const lr = [];
   for (let i = 0; i < RUNS; i++) {
     const id = `start${i}`;
-    lr.push(R.time(...lrctl('run', '-d', '--name', id, '--rootfs', rootfs, '--', 'sleep', '1000')));
+    lr.push(R.time(...lrctl('run', '-d', '--net', 'none', '--name', id, '--rootfs', rootfs, '--', 'sleep', '1000')));
     spawnSync(...lrctl('rm', '-f', id));
   }
-  start['lrctl run -d'] = { ...stats(lr), method: 'lrctl run -d --name ID --rootfs R -- sleep 1000' };
+  start['lrctl run -d'] = { ...stats(lr), method: 'lrctl run -d --net none --name ID --rootfs R -- sleep 1000' };
   for (const peer of peers) {
     const xs = [];
     for (let i = 0; i < RUNS; i++) {
@@ -50,7 +52,11 @@ export function cycleLatency(ctx) {
   const xs = { lrctl: [], runc: [] };
   for (let i = 0; i < RUNS; i++) {
     xs.lrctl.push(
-      R.timeAll([lrctl('run', '-d', '--name', `c${i}`, '--rootfs', rootfs, '--', 'sleep', '1000'), lrctl('stop', '-t', '0', `c${i}`), lrctl('rm', `c${i}`)]),
+      R.timeAll([
+        lrctl('run', '-d', '--net', 'none', '--name', `c${i}`, '--rootfs', rootfs, '--', 'sleep', '1000'),
+        lrctl('stop', '-t', '0', `c${i}`),
+        lrctl('rm', `c${i}`),
+      ]),
     );
     ctx.runcIds.add(`c${i}`);
     xs.runc.push(
@@ -61,7 +67,7 @@ export function cycleLatency(ctx) {
       ]),
     );
   }
-  cycle.lrctl = { ...stats(xs.lrctl), method: 'lrctl run -d ..., lrctl stop -t 0, lrctl rm' };
+  cycle.lrctl = { ...stats(xs.lrctl), method: 'lrctl run -d --net none ..., lrctl stop -t 0, lrctl rm' };
   cycle.runc = { ...stats(xs.runc), method: 'runc run -d, runc kill KILL, runc delete -f' };
   for (const peer of peers) {
     const ys = [];

@@ -98,7 +98,7 @@ export async function logThroughput(ctx) {
         const log = join(root, 'containers', id, 'container.log');
         const maxSize = `${Math.max(1024, 4 * LOG_MB)}m`;
         ok(
-          R.quiet(...lrctl('run', '-d', '--name', id, '--log-max-size', maxSize, '--rootfs', rootfs, '--', 'sh', '-c', writer)),
+          R.quiet(...lrctl('run', '-d', '--net', 'none', '--name', id, '--log-max-size', maxSize, '--rootfs', rootfs, '--', 'sh', '-c', writer)),
           `lrctl run ${id}: ${R.lastError()}`,
         );
         try {

@@ -22,7 +22,7 @@ export async function idleMonitors(ctx) {
   const systems = [
     {
       name: 'lrctl',
-      run: (id) => lrctl('run', '-d', '--name', id, '--rootfs', rootfs, '--', 'sleep', '1000'),
+      run: (id) => lrctl('run', '-d', '--net', 'none', '--name', id, '--rootfs', rootfs, '--', 'sleep', '1000'),
       lists: [
         ['lrctl ps', () => lrctl('ps'), 'lrctl ps'],
         ['runc list', () => ['runc', ['--root', join(root, 'runc'), 'list']], 'runc --root <root>/runc list'],

@@ -32,10 +32,25 @@ export function podmanPeer(base) {
       names.add(`lrb-${id}`),
       podman(['run', '-d', '--network', 'none', '--log-driver', 'k8s-file', ...extra, '--name', `lrb-${id}`, '--rootfs', rootfs, ...cmd])
     ),
+    // on Podman's default network (its CNI bridge, the same plugins lrctl runs) with a container port published on a free host port
+    runPublished: (id, rootfs, port) => (
+      names.add(`lrb-${id}`),
+      podman(['run', '-d', '-p', String(port), '--log-driver', 'k8s-file', '--name', `lrb-${id}`, '--rootfs', rootfs, 'sleep', '1000'])
+    ),
+    // the host port a published container port got (podman port)
+    hostPort: (id, port) =>
+      Number(
+        execFileSync('podman', ['port', `lrb-${id}`, String(port)], { env, encoding: 'utf8' })
+          .trim()
+          .split(':')
+          .pop(),
+      ),
     // a k8s-file log at a path of the bench's (conmon writes it)
     logTo: (file) => ['--log-opt', `path=${file}`],
     methods: {
       run: 'podman run -d --network none --log-driver k8s-file --rootfs R sleep 1000',
+      runPublished: 'podman run -d -p 80 --log-driver k8s-file --rootfs R sleep 1000 (default network)',
+      rm: 'podman rm -f -t 0',
       cycle: 'podman run -d ..., podman stop -t 0, podman rm',
       list: 'podman ps',
       checkpoint: 'podman container checkpoint [--leave-running]',

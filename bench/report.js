@@ -101,6 +101,7 @@ export function report(r, ctx) {
         `${cpu.processes} idle lrctl shims: ${f2(cpu.percentOfCore)}% of one core (target for 500: < 1%${ctx.MANY === 500 ? `: ${verdict(cpu.percentOfCore < 1)}` : `; N was ${ctx.MANY}, x 500/N: ${f2((cpu.percentOfCore * 500) / ctx.MANY)}%`})`,
       );
   }
+  if (r.network) networkTables(r, peerNames);
   if (r.checkpoint) checkpointTables(r, peerNames);
   if (r.logThroughput) {
     for (const [k, g] of Object.entries(r.logThroughput)) {
@@ -183,4 +184,21 @@ function checkpointTables(r, peerNames) {
     }
   }
   if (!peerNames.includes('podman')) note('podman absent: no podman column');
+}
+
+function networkTables(r, peerNames) {
+  const { run, rm } = r.network;
+  const rows = (group) => Object.entries(group).map(([k, v]) => [k, ...mmm(v), v.method]);
+  table('Network: run -d with a published port, and --net none (ms)', ['', 'min', 'median', 'max', 'command'], [...rows(run), ...rows(rm)]);
+  const cost = (pub, none) => (pub && none ? pub.median - none.median : NaN);
+  note(
+    `what the network and -p add to run -d: lrctl ${f1(cost(run['lrctl run -d -p'], run['lrctl run -d --net none']))} ms` +
+      (run['podman run -d -p'] ? `, podman ${f1(cost(run['podman run -d -p'], run['podman run -d --network none']))} ms` : ''),
+  );
+  note(
+    `and to rm -f: lrctl ${f1(cost(rm['lrctl rm -f, -p'], rm['lrctl rm -f, --net none']))} ms` +
+      (rm['podman rm -f, -p'] ? `, podman ${f1(cost(rm['podman rm -f, -p'], rm['podman rm -f, --network none']))} ms` : ''),
+  );
+  if (run['podman run -d -p']) note(`lrctl run -d -p / podman run -d -p: ${f2(run['lrctl run -d -p'].median / run['podman run -d -p'].median)}x`);
+  if (!peerNames.includes('podman')) note('podman absent: no podman rows');
 }

@@ -7,11 +7,12 @@
 //   memory.js      idle monitors at N_IDLE and at MANY: memory, CPU, list latency
 //   checkpoint.js  checkpoint and restore, scheduled checkpoints
 //   logs.js        log throughput, 100- and 40-byte lines
+//   network.js     run -d with a published port on the bridge network, and --net none
 //   report.js      the tables
 // Environment: BENCH_RUNS (10), BENCH_IDLE (20), BENCH_MANY (500), BENCH_SETTLE
 // (30 s), BENCH_CPU_WINDOW (10 s), BENCH_CR_RUNS (3), BENCH_LOG_MB (256),
 // BENCH_LOG_RUNS (3), BENCH_PS (more list counts), BENCH_ONLY (a comma list of
-// latency, memory, checkpoint, logs). `-- --json FILE` also writes the results.
+// latency, memory, checkpoint, logs, network). `-- --json FILE` also writes the results.
 // Everything started is removed by id (and shims by pid), also on failure.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { checkpointRestore } from './checkpoint.js';
 import { cycleLatency, startLatency } from './latency.js';
 import { logThroughput } from './logs.js';
 import { idleMonitors } from './memory.js';
+import { networkLatency } from './network.js';
 import { containerdPeer, podmanPeer } from './peers.js';
 import { report } from './report.js';
 import { makeRootfs, runner, stats, version } from './util.js';
@@ -28,7 +30,7 @@ import { makeRootfs, runner, stats, version } from './util.js';
 const LRCTL = fileURLToPath(new URL('../bin/lrctl.cjs', import.meta.url));
 const env = (k, d) => Number(process.env[k] ?? d);
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
-const only = new Set((process.env.BENCH_ONLY ?? 'latency,memory,checkpoint,logs').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'latency,memory,checkpoint,logs,network').split(','));
 
 const base = mkdtempSync('/tmp/lrb-');
 const root = join(base, 'root');
@@ -88,6 +90,7 @@ try {
   if (only.has('memory')) await idleMonitors(ctx);
   if (only.has('checkpoint')) await checkpointRestore(ctx);
   if (only.has('logs')) await logThroughput(ctx);
+  if (only.has('network')) networkLatency(ctx);
 } catch (err) {
   console.error(`bench failed: ${err.stack}`);
   process.exitCode = 1;
