@@ -4,7 +4,7 @@
 // root of the host (one Linux bridge, lrctl0, and one lease folder, as docker0
 // is Docker's); a user network belongs to its root: its Linux bridge is named
 // from a hash of root and name, its leases are kept under the root, and its
-// subnet is claimed host-wide (/run/lrctl/subnets) so that two roots never
+// subnet is claimed host-wide (/var/lib/cni/lrctl-subnets) so that two roots never
 // route the same addresses to two bridges.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +22,8 @@ export const DEFAULT_BRIDGE = 'lrctl0';
 const DEFAULT_IPAM_DIR = '/var/lib/cni/networks';
 // user networks without --subnet get the first free /24 of this range
 const AUTO_RANGE = { first: parseIp('10.100.0.0')!, count: 256 };
-const CLAIMS = '/run/lrctl/subnets';
+// beside host-local's leases, and like them kept across reboots (a root's bridges come back only with its containers)
+const CLAIMS = '/var/lib/cni/lrctl-subnets';
 
 export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 const BRIDGE_NAME = /^(lrctl0|lr-[0-9a-f]{8})$/;
@@ -251,7 +252,8 @@ export function conflistOf(rec: NetworkRecord): { cniVersion: string; name: stri
         ipam: { type: 'host-local', ranges: [[{ subnet: rec.subnet, gateway: rec.gateway }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: rec.ipamDir },
       },
       { type: 'portmap', capabilities: { portMappings: true }, snat: true },
-      { type: 'firewall', backend: 'iptables' },
+      // Docker's isolation: a network's containers are not reached from another bridge (the host and published ports still reach them)
+      { type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge' },
     ],
   };
 }

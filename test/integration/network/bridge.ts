@@ -87,6 +87,12 @@ t.test('a user network: its own subnet and bridge, containers on it reach each o
   const links = execFileSync('ip', ['-o', 'link', 'show', 'master', net.bridge], { encoding: 'utf8' }).trim().split('\n');
   t.equal(links.length, 2, `two veths on ${net.bridge}`);
   t.equal(await wgetFrom(root, 'worker', api.ip), 'hello-from-api\n', 'worker -> api over HTTP');
+  // isolated from other networks, as Docker's: a container on the default network does not reach api (the host does)
+  await runOk(t, root, ['--name', 'outsider', '--rootfs', rootfs, '--', 'sleep', '1000']);
+  const across = await lrctl(root, ['exec', 'outsider', 'timeout', '3', 'wget', '-q', '-O', '-', `http://${api.ip}:8080/index.html`]);
+  t.not(across.exitCode, 0, 'the default network does not reach a user network');
+  t.equal(execFileSync('curl', ['-s', '--max-time', '3', `http://${api.ip}:8080/index.html`], { encoding: 'utf8' }), 'hello-from-api\n', 'the host reaches it');
+  t.equal((await lrctl(root, ['rm', '-f', 'outsider'])).exitCode, 0);
   t.same(JSON.parse((await lrctl(root, ['network', 'inspect', 'backend'])).stdout)[0].containers, ['api', 'worker']);
   // rm: the lease in the root's own lease folder, the veth, the firewall's rules go
   const leases = join(root, 'networks', 'ipam', 'lrctl-backend');
