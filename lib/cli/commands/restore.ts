@@ -21,7 +21,7 @@ export function restoreCommand(): Command {
     .option('--max-size <size>', 'with --import: extract at most this much (k, m, g; default: the free space where the state root is)', parseSize)
     .option('-p, --publish <[ip:][hostport:]port[/proto]>', "the ports to publish, instead of the checkpointed container's (repeatable)", collectPublish, [])
     .option('--ip <address>', "the address on the network: default, the checkpoint's in place and with --import (when free), a new one for --name", parseIpv4)
-    .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them)')
+    .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them): in place or with --import, not with --name')
     .option('--file-locks', 'restore file locks')
     .action(
       async (
