@@ -176,11 +176,12 @@ export async function setupNetwork(root: string, id: string, req: RunRequest): P
   const had = old?.result ? statusOf(old, paths) : (req.network ?? null);
   if (old) del(paths, old);
   const net = req.net;
-  const rejoin = had !== null && had.name === net && req.ip == null && parseIp(had.ip) !== null;
+  const rec = readNetwork(root, net);
+  // (a network of that name on another root may have another subnet: then a new address)
+  const rejoin = had !== null && had.name === net && req.ip == null && contains(parseCidr(rec.subnet), parseIp(had.ip) ?? -1);
   // nothing but an address may reach the plugins' arguments (CNI_ARGS MAC=): the record may come from an archive
   const mac = rejoin && isUnicastMac(had.mac) ? had.mac : null;
   if (rejoin) req = { ...req, ip: had.ip };
-  const rec = readNetwork(root, net);
   const conflist = conflistOf(rec);
   // a missing plugin is one clear line before anything is made
   for (const type of ['loopback', ...conflist.plugins.map((p) => String(p.type))]) findPlugin(type);

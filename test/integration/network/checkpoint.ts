@@ -169,6 +169,39 @@ t.test('an export imported on a second root keeps its IP when free, and says to 
   });
 });
 
+t.test('an export from a user network: the importing root needs a network of that name, and its own subnet gives a new address', async (t) => {
+  const a = tempRoot(t);
+  const b = tempRoot(t);
+  const rootfs = withPage(a);
+  t.equal((await lrctl(a.root, ['network', 'create', 'front'])).exitCode, 0);
+  const r0 = await lrctl(a.root, ['run', '-d', '--name', 'web', '--net', 'front', '-p', '80', '--rootfs', rootfs, '--', ...HTTPD]);
+  t.equal(r0.exitCode, 0, r0.stderr);
+  const orig = netOf(a.root, 'web');
+  await served(orig.hostPort);
+  const file = join(a.root, 'web.tar.gz');
+  t.equal((await lrctl(a.root, ['checkpoint', 'create', '--leave-running', '--export', file, 'web'])).exitCode, 0);
+
+  const none = await lrctl(b.root, ['restore', '--import', file, '--rootfs', rootfs, 'web']);
+  t.equal(none.exitCode, 10, 'ENONETWORK');
+  t.match(
+    none.stderr,
+    /\nlrctl: no such network: front \(lrctl network ls lists them\): create it on this root with lrctl network create before restoring the imported container\n$/,
+  );
+  t.same(readdirSync(join(b.root, 'containers')), [], 'nothing left on the second root');
+
+  t.equal((await lrctl(b.root, ['network', 'create', 'front'])).exitCode, 0);
+  const subnet = JSON.parse((await lrctl(b.root, ['network', 'inspect', 'front'])).stdout)[0].subnet as string;
+  const r = await lrctl(b.root, ['restore', '--import', file, '--rootfs', rootfs, 'web']);
+  t.equal(r.exitCode, 0, r.stderr);
+  const n = netOf(b.root, 'web');
+  t.not(n.ip, orig.ip, 'another address');
+  t.ok(n.ip.startsWith(subnet.split('.').slice(0, 3).join('.') + '.'), `${n.ip} is in the second root's front (${subnet})`);
+  t.equal(n.real.ip, n.ip, 'its namespace has it');
+  t.not(n.hostPort, orig.hostPort, "a free host port: the original's is taken");
+  t.equal(await curl(`http://127.0.0.1:${n.hostPort}/`), PAGE, 'the import serves');
+  t.equal(await curl(`http://127.0.0.1:${orig.hostPort}/`), PAGE, 'beside the original');
+});
+
 // A client socket that collects what it receives.
 async function client(port: number): Promise<{ sock: Socket; got: () => string; closed: () => boolean; error: () => string }> {
   const sock = connect(port, '127.0.0.1');
