@@ -46,19 +46,27 @@ export interface RestoreOptions {
 // The network part of a restored request: a new container (clone, import)
 // gets a new attachment; it asks for `ip` (or the next free one) and
 // publishes the given ports or the checkpointed ones.
-function networkFor(base: RunRequest, o: RestoreOptions, ip: string | null): Partial<RunRequest> {
+// An import keeps the archived record (`keep`): setupNetwork asks for its address, MAC and host ports again
+// (EEXIST for the address when taken), unless --ip asks for another.
+function networkFor(base: RunRequest, o: RestoreOptions, keep: RunRequest['network'] | null): Partial<RunRequest> {
   if (!isNetworkName(base.net)) {
     if (o.publish || o.ip) throw usageError(`-p and --ip need a container on a network: this one ran with --net ${base.net ?? 'none'}`);
     return {};
   }
-  return { publish: o.publish ?? base.publish ?? [], ip: o.ip ?? ip, network: null };
+  return { publish: o.publish ?? base.publish ?? [], ip: o.ip ?? null, network: keep ?? null };
 }
 
 // A port or address a clone or an import cannot have, said with what to do.
-function withNetworkHint<T>(p: Promise<T>, what: string): Promise<T> {
+function withNetworkHint<T>(p: Promise<T>, what: string, tcpEstablished = false): Promise<T> {
   return p.catch((err: unknown) => {
     if (err instanceof LrctlError && err.code === 'EEXIST' && /^host port /.test(err.message))
       throw new LrctlError('EEXIST', `${err.message}: give ${what} other ports with restore -p HOSTPORT:PORT (or -p PORT for a free one)`);
+    // established connections live on their address: another one (--ip) cannot take them
+    if (err instanceof LrctlError && err.code === 'EEXIST' && /^IP /.test(err.message) && tcpEstablished)
+      throw new LrctlError(
+        'EEXIST',
+        `${err.message}: remove what holds it (restore --tcp-established needs the address the connections had; without --tcp-established, --ip ADDRESS gives another)`,
+      );
     if (err instanceof LrctlError && err.code === 'EEXIST' && /^IP /.test(err.message))
       throw new LrctlError(
         'EEXIST',
@@ -66,6 +74,21 @@ function withNetworkHint<T>(p: Promise<T>, what: string): Promise<T> {
       );
     if (err instanceof LrctlError && err.code === 'ENONETWORK')
       throw new LrctlError('ENONETWORK', `${err.message}: create it on this root with lrctl network create before restoring ${what}`);
+    throw err;
+  });
+}
+
+// CRIU's refusal of a checkpoint that holds established connections, said with what to do.
+function withTcpHint<T>(p: Promise<T>, clone: boolean): Promise<T> {
+  return p.catch((err: unknown) => {
+    if (err instanceof LrctlError && /Connected TCP socket in image/.test(err.message))
+      throw new LrctlError(
+        err.code,
+        clone
+          ? `${err.message}: the checkpoint holds established TCP connections, which a clone cannot take; clone a checkpoint taken with no client connected`
+          : `${err.message}: the checkpoint holds established TCP connections: restore it with --tcp-established`,
+        { cause: err },
+      );
     throw err;
   });
 }
@@ -120,6 +143,12 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         throw usageError(
           `the container in ${file} ran from a --bundle: give the one to restore it from with --bundle DIR (it was ${JSON.stringify(archived.bundle)} where it was exported)`,
         );
+      // established connections are restored on the address they had: another cannot take them
+      const had = archived.network ?? null;
+      if (criu.tcpEstablished && o.ip && had && o.ip !== had.ip)
+        throw usageError(
+          `--tcp-established restores connections on the address they had (${had.ip}): --ip ${o.ip} cannot take them; leave out --ip, or --tcp-established`,
+        );
       const name = String(meta.name);
       const dest = join(paths.checkpoints, name);
       renameSync(staging, dest);
@@ -132,13 +161,13 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         runc,
         start: true,
         restore: { checkpoint: dest, ...criu },
-        ...networkFor(archived, o, o.ignoreStaticIp ? null : (archived.network?.ip ?? null)),
+        ...networkFor(archived, o, o.ignoreStaticIp ? null : had),
       };
       // stdout is the id only (scripts read it): what the archive will run is told on stderr
       process.stderr.write(
         `restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : `bundle ${hostBundle}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}\n`,
       );
-      await withNetworkHint(launchShim(root, id, req), `the imported container`);
+      await withTcpHint(withNetworkHint(launchShim(root, id, req), `the imported container`, criu.tcpEstablished), false);
     });
   } finally {
     closeSync(fd);
@@ -152,6 +181,11 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
   const criu = { tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks) };
 
   if (o.importFile) return restoreImport(root, o, runc, criu);
+  // as Podman: a clone's connections would be the original's, on an address the clone does not have
+  if (o.newId && criu.tcpEstablished)
+    throw usageError(
+      `--tcp-established cannot restore a clone (--name ${o.newId}): its connections belong to ${o.id} and its address; restore ${o.id} in place, or move it with checkpoint --export and restore --import`,
+    );
 
   const source = loadContainer(root, o.id);
   const dir = o.checkpointDir ? resolve(o.checkpointDir) : source.paths.checkpoints;
@@ -174,7 +208,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
           restore: { checkpoint: cp.path, ...criu },
           ...networkFor(base, o, null),
         };
-        await withNetworkHint(launchShim(root, id, req), `the clone ${id}`);
+        await withTcpHint(withNetworkHint(launchShim(root, id, req), `the clone ${id}`), true);
       }),
     );
     return id;
@@ -186,7 +220,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     const current = readRunRequest(v.paths.request);
     if (o.publish || o.ip) throw usageError('-p and --ip go with --name or --import: a restore in place keeps its address and ports');
     const req: RunRequest = { ...current, runc, start: true, restore: { checkpoint: cp.path, ...criu } };
-    await launchShim(root, o.id, req);
+    await withTcpHint(launchShim(root, o.id, req), false);
   });
   return o.id;
 }

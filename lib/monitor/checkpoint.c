@@ -223,6 +223,29 @@ static void resume_quiet(void) {
   runc_quiet(a);
 }
 
+/* CRIU's network unlock (criu/net.c, iptables method), for a lock nobody else will take out; nothing when there is none. */
+static const char UNLOCK_SCRIPT[] = "PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin\n"
+                                    "for t in iptables ip6tables; do\n"
+                                    "  $t -w -n -L CRIU >/dev/null 2>&1 || continue\n"
+                                    "  while $t -w -D INPUT -j CRIU 2>/dev/null; do :; done\n"
+                                    "  while $t -w -D OUTPUT -j CRIU 2>/dev/null; do :; done\n"
+                                    "  $t -w -F CRIU && $t -w -X CRIU || exit 1\n"
+                                    "done\n";
+
+/* CRIU locks the container's network namespace while it dumps and unlocks it at the end; a CRIU killed in
+ * between leaves the lock, and the container, running on, unreachable (its published ports dead): take it out. */
+static void unlock_network(void) {
+  const char *netns = json_string_value(json_object_get(M.cfg.network, "netns"));
+  if (!netns || netns[0] != '/') return;
+  char opt[PATH_MAX + 8];
+  if (snprintf(opt, sizeof opt, "--net=%s", netns) >= (int)sizeof opt) return;
+  const char *args[] = {"nsenter", opt, "sh", "-c", UNLOCK_SCRIPT, NULL};
+  struct call c;
+  struct err e;
+  if (call_spawn(&c, false, args, NULL, &e) < 0 || call_wait(&c, "removing CRIU's network lock", &e) < 0)
+    diag_warn("after a failed checkpoint, removing CRIU's network lock from %s failed: %s", netns, e.msg);
+}
+
 /* A checkpoint failed (ENOSPC, a killed runc or CRIU, tar): thaw the container and give its status back, whatever else fails. */
 static void failed(struct err *e, const struct opts *o, const char *tmp, const char *final, bool was_paused, enum status before, long long t0,
                    bool dumping) {
@@ -230,6 +253,8 @@ static void failed(struct err *e, const struct opts *o, const char *tmp, const c
   snprintf(msg, sizeof msg, "%s", e->msg);
   /* a runc or CRIU killed mid-dump can leave the container frozen: thaw it first */
   if (!was_paused) resume_quiet();
+  /* and reachable again: a process that lives on gets its network back */
+  if (proc_alive(M.init_pid)) unlock_network();
   bool lost = !o->leave_running && !proc_alive(M.init_pid);
   bool kept = false;
   char kept_log[PATH_MAX] = "";

@@ -14,10 +14,10 @@ import { writePrivateFile } from '../state/private-fs.js';
 import type { RunRequest } from '../state/state-file.js';
 import { cniAdd, cniDel, findPlugins, PluginError, pluginTypes, type CniResult } from './cni.js';
 import { findLease } from './leases.js';
-import { createNetns, netnsAlive, removeNetns } from './netns.js';
+import { createNetns, lockNetns, netnsAlive, removeNetns, unlockNetns } from './netns.js';
 import { choosePorts, type PortMapping } from './ports.js';
 import { conflistOf, readNetwork } from './store.js';
-import { contains, parseCidr, parseIp } from './subnet.js';
+import { contains, isUnicastMac, parseCidr, parseIp } from './subnet.js';
 
 /** What a container's network is, in request.json, state.json, inspect and ps. */
 export interface NetworkStatus {
@@ -162,30 +162,56 @@ function addError(err: unknown, id: string, req: RunRequest, subnet: string): Lr
   return runtimeError(`connecting ${id} to network ${req.net} failed: ${err.message}`);
 }
 
+// The host ports for `wanted`: where -p left the choice to lrctl, the ones it had before (`had`) when they are
+// still free, so a container that joins again after a reboot keeps its ports; else new ones.
+async function portsFor(wanted: PortMapping[], had: PortMapping[]): Promise<PortMapping[]> {
+  const same = (a: PortMapping, b: PortMapping) => a.containerPort === b.containerPort && a.protocol === b.protocol && a.hostIp === b.hostIp;
+  const left = [...had];
+  const preferred = wanted.map((w) => {
+    const i = w.hostPort === 0 ? left.findIndex((h) => same(h, w)) : -1;
+    return i < 0 ? w : { ...w, hostPort: left.splice(i, 1)[0].hostPort };
+  });
+  if (preferred.every((p, i) => p.hostPort === wanted[i].hostPort)) return choosePorts(wanted);
+  try {
+    return await choosePorts(preferred);
+  } catch (err) {
+    if (err instanceof LrctlError && err.code === 'EEXIST') return choosePorts(wanted);
+    throw err;
+  }
+}
+
 /** Puts container `id` on its network (req.net) unless it is there already; its status, or null for host, none or a bundle. */
 export async function setupNetwork(root: string, id: string, req: RunRequest): Promise<NetworkStatus | null> {
   if (!isNetworkName(req.net)) return null;
   const paths = containerPaths(root, id);
   const old = readAttachment(paths);
   if (old?.result && old.network === req.net && netnsAlive(paths.netns)) {
+    // a restore finds CRIU's lock of its checkpoint there and CRIU takes it out; a fresh start must not find
+    // one that a checkpoint or restore killed half-way left (a boot that starts it afresh): its network would be dead
+    if (!req.restore) unlockNetns(paths.netns);
     const status = statusOf(old, paths);
     writeEtcFiles(paths, req, status.ip);
     return status;
   }
   // a namespace lost to a reboot, or an ADD a killed CLI left half-done: gone before anew (leases, chains),
-  // asking for the address it had (boot brings a container back as it was)
-  const had = old?.result?.ips?.[0]?.address?.split('/')[0];
+  // asking for the address, MAC and host ports it had (boot brings a container back as it was; an import
+  // comes with its record from where it was exported), unless --ip asks for another
+  const had = old?.result ? statusOf(old, paths) : (req.network ?? null);
   if (old) del(paths, old);
   const net = req.net;
-  if (req.ip == null && had && old?.network === net) req = { ...req, ip: had };
   const rec = readNetwork(root, net);
+  // (a network of that name on another root may have another subnet: then a new address)
+  const rejoin = had !== null && had.name === net && req.ip == null && contains(parseCidr(rec.subnet), parseIp(had.ip) ?? -1);
+  // nothing but an address may reach the plugins' arguments (CNI_ARGS MAC=): the record may come from an archive
+  const mac = rejoin && isUnicastMac(had.mac) ? had.mac : null;
+  if (rejoin) req = { ...req, ip: had.ip };
   const conflist = conflistOf(rec);
   // a missing plugin (host-local, which bridge calls, too) is one clear line before anything is made
   findPlugins(pluginTypes(conflist));
   if (req.ip != null && !contains(parseCidr(rec.subnet), parseIp(req.ip) ?? -1))
     throw usageError(`--ip ${req.ip} is not in network ${rec.name}'s subnet ${rec.subnet}`);
   return withNetworkLock(async () => {
-    const ports = await choosePorts(req.publish ?? []);
+    const ports = await portsFor(req.publish ?? [], rejoin ? had.ports : []);
     createNetns(paths.netns);
     const a: Attachment = {
       version: 1,
@@ -193,12 +219,15 @@ export async function setupNetwork(root: string, id: string, req: RunRequest): P
       conflist,
       containerId: cniContainerId(root, id),
       ifname: IFNAME,
-      args: `IgnoreUnknown=1${req.ip ? `;IP=${req.ip}` : ''}`,
+      args: `IgnoreUnknown=1${req.ip ? `;IP=${req.ip}` : ''}${mac ? `;MAC=${mac}` : ''}`,
       ports,
       result: null,
     };
     writePrivateFile(paths.network, JSON.stringify(a, null, 2) + '\n');
     try {
+      // established connections restored into a new namespace: locked from before it has an address, as CRIU's
+      // dump leaves one in place, so a client's packets wait for the restore instead of meeting a reset
+      if (req.restore?.tcpEstablished) lockNetns(paths.netns);
       a.result = cniAdd(a.conflist, { portMappings: portMappings(ports) }, { containerId: a.containerId, netns: paths.netns, ifname: IFNAME, args: a.args });
     } catch (err) {
       // nothing half-made stays: DEL undoes what the plugins before the failed one did

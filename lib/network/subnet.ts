@@ -74,3 +74,8 @@ export function hostRoutes(): Cidr[] {
   }
   return out;
 }
+
+/** True for a unicast MAC address written as the plugins write it (aa:bb:cc:dd:ee:ff). */
+export function isUnicastMac(s: string): boolean {
+  return /^[0-9a-f][02468ace](:[0-9a-f]{2}){5}$/i.test(s);
+}

@@ -22,7 +22,7 @@ export function restoreCommand(): Command {
     .option('-p, --publish <[ip:][hostport:]port[/proto]>', "the ports to publish, instead of the checkpointed container's (repeatable)", collectPublish, [])
     .option('--ip <address>', "the address on the network: default, the checkpoint's in place and with --import (when free), a new one for --name", parseIpv4)
     .option('--ignore-static-ip', "with --import: take the network's next free address, not the checkpoint's (as podman restore)")
-    .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them)')
+    .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them): in place or with --import, not with --name')
     .option('--file-locks', 'restore file locks')
     .action(
       async (
@@ -52,6 +52,8 @@ export function restoreCommand(): Command {
         if (o.ignoreStaticIp && !o.import)
           throw usageError('--ignore-static-ip goes with --import: a clone gets a new address anyway, an in-place restore keeps its own');
         if (o.ignoreStaticIp && o.ip) throw usageError('give one of --ip ADDRESS or --ignore-static-ip');
+        if (o.ignoreStaticIp && o.tcpEstablished)
+          throw usageError('--tcp-established restores connections on the address they had: --ignore-static-ip cannot take them');
         if (o.rootfs !== undefined && o.bundle !== undefined) throw usageError('give one of --rootfs DIR or --bundle DIR');
         const restored = await restoreContainer(globals(cmd).root, {
           id,
