@@ -135,7 +135,7 @@ t.test('an export imported on a second root keeps its IP when free, and says to 
     t.match(
       r.stderr.split('\n')[1],
       new RegExp(
-        `^lrctl: IP ${orig.ip.replace(/\./g, '\\.')} is already in use on network bridge: restore the imported container with --ip ADDRESS for another .*, or remove what holds it$`,
+        `^lrctl: IP ${orig.ip.replace(/\./g, '\\.')} is already in use on network bridge: restore the imported container with --ignore-static-ip or --ip ADDRESS for another address .*, or remove what holds it$`,
       ),
     );
     t.same(readdirSync(join(b.root, 'containers')), [], 'no container folder on the second root');
@@ -155,6 +155,17 @@ t.test('an export imported on a second root keeps its IP when free, and says to 
     t.equal(await curl(`http://${ip}/`), PAGE, 'and on its address');
     t.equal((await lrctl(b.root, ['rm', '-f', 'other'])).exitCode, 0);
     t.same(networkLeftovers(b.root, 'other'), []);
+  });
+
+  await t.test('with --ignore-static-ip, the next free address works', async (t) => {
+    const r = await lrctl(b.root, ['restore', '--import', file, '--rootfs', rootfs, '-p', '80', '--ignore-static-ip', '--name', 'free', 'web']);
+    t.equal(r.exitCode, 0, r.stderr);
+    const n = netOf(b.root, 'free');
+    t.not(n.ip, orig.ip, 'another address');
+    t.equal(n.real.ip, n.ip, 'the namespace has it');
+    t.equal(await curl(`http://127.0.0.1:${n.hostPort}/`), PAGE, 'it serves on its own host port');
+    t.equal((await lrctl(b.root, ['rm', '-f', 'free'])).exitCode, 0);
+    t.same(networkLeftovers(b.root, 'free'), []);
   });
 
   await t.test('once the original is gone, the import keeps its IP, MAC and host port', async (t) => {
