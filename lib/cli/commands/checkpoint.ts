@@ -25,6 +25,7 @@ import { printJson } from '../output/json.js';
 import { renderTable } from '../output/table.js';
 import { parseCount } from '../options.js';
 import { requestShim, shimProtocol } from '../shim-client.js';
+import { waitForExit } from '../wait-exit.js';
 
 // CRIU may take minutes for a large container.
 const CHECKPOINT_TIMEOUT_MS = 30 * 60_000;
@@ -98,6 +99,8 @@ function createCommand(): Command {
           }
         }
       });
+      // stopped by the checkpoint: returns once the shim has published it (a script's next `restore` finds it checkpointed)
+      if (!o.leaveRunning) await waitForExit(root, id, 30_000);
       if (exportFile) exportCheckpoint(result.path, exportFile);
       if (o.json) return printJson({ ...result, exported: exportFile });
       process.stdout.write(name + '\n');
