@@ -52,7 +52,9 @@ interface Source {
 
 const HEX = '[a-f0-9]{64}';
 // the files an OCI layout or a docker-archive has (folders of them are passed over)
-const ALLOWED_FILE = new RegExp(`^(oci-layout|index\\.json|blobs/sha256/${HEX}|manifest\\.json|repositories|${HEX}\\.json|${HEX}\\.tar|${HEX}/(layer\\.tar|json|VERSION))$`);
+const ALLOWED_FILE = new RegExp(
+  `^(oci-layout|index\\.json|blobs/sha256/${HEX}|manifest\\.json|repositories|${HEX}\\.json|${HEX}\\.tar|${HEX}/(layer\\.tar|json|VERSION))$`,
+);
 const ALLOWED_DIR = new RegExp(`^(blobs|blobs/sha256|${HEX})$`);
 // docker-archive's repeated layers: <id>/layer.tar -> ../<other>.tar (podman) or ../<other>/layer.tar (docker)
 const LAYER_ALIAS = new RegExp(`^${HEX}/layer\\.tar$`);
@@ -125,7 +127,8 @@ function folderSource(dir: string, staging: string, budget: SizeBudget): Source 
       for (const part of parts.slice(0, -1)) {
         p = join(p, part);
         try {
-          if (!lstatSync(p).isDirectory()) throw usageError(`unsafe image layout ${dir}: ${name.split('/').slice(0, -1).join('/')} is not a folder (a symlink?)`);
+          if (!lstatSync(p).isDirectory())
+            throw usageError(`unsafe image layout ${dir}: ${name.split('/').slice(0, -1).join('/')} is not a folder (a symlink?)`);
         } catch (err) {
           if (isErrno(err, 'ENOENT')) {
             cache.set(name, null);
@@ -291,7 +294,8 @@ interface Candidate {
 function readJson(src: Source, name: string, digest?: string): { staged: Staged; json: Record<string, unknown>; bytes: Buffer } {
   const staged = src.get(name);
   if (!staged) throw usageError(`${src.label} has no ${name}${digest ? ` (the blob ${digest} it names)` : ''}`);
-  if (digest && staged.digest !== digest) throw usageError(`blob ${digest} in ${src.label} does not match its digest (its content is ${staged.digest}): nothing was imported`);
+  if (digest && staged.digest !== digest)
+    throw usageError(`blob ${digest} in ${src.label} does not match its digest (its content is ${staged.digest}): nothing was imported`);
   if (staged.size > MAX_JSON_BLOB) throw usageError(`${name} in ${src.label} is larger than ${MAX_JSON_BLOB} bytes`);
   const bytes = readFileSync(staged.path);
   let json: unknown;
@@ -310,14 +314,19 @@ function blobOf(src: Source, desc: unknown, what: string): Staged {
   if (typeof d?.digest !== 'string' || !DIGEST.test(d.digest)) throw usageError(`${src.label}: ${what} has no sha256 digest`);
   const staged = src.get(`blobs/sha256/${d.digest.slice(7)}`);
   if (!staged) throw usageError(`${src.label} names blob ${d.digest} (${what}), which is not in it: nothing was imported`);
-  if (staged.digest !== d.digest) throw usageError(`blob ${d.digest} (${what}) in ${src.label} does not match its digest (its content is ${staged.digest}): nothing was imported`);
-  if (typeof d.size === 'number' && d.size !== staged.size) throw usageError(`blob ${d.digest} (${what}) in ${src.label} is ${staged.size} bytes, its descriptor says ${d.size}`);
+  if (staged.digest !== d.digest)
+    throw usageError(`blob ${d.digest} (${what}) in ${src.label} does not match its digest (its content is ${staged.digest}): nothing was imported`);
+  if (typeof d.size === 'number' && d.size !== staged.size)
+    throw usageError(`blob ${d.digest} (${what}) in ${src.label} is ${staged.size} bytes, its descriptor says ${d.size}`);
   return staged;
 }
 
 /** The architecture name of this machine in the OCI's (GOARCH) spelling. */
 export function hostArchitecture(): string {
-  return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+  return (
+    ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ??
+    process.arch
+  );
 }
 
 // The diff_ids of a config, checked against the layers' count.
@@ -367,7 +376,8 @@ function fromOci(src: Source): Candidate {
   const m = blobOf(src, desc, 'the image manifest');
   const manifest = readJson(src, `blobs/sha256/${m.digest.slice(7)}`, m.digest);
   const layers = manifest.json.layers;
-  if (manifest.json.schemaVersion !== 2 || !Array.isArray(layers)) throw usageError(`the image manifest in ${src.label} is not a schema 2 manifest with layers`);
+  if (manifest.json.schemaVersion !== 2 || !Array.isArray(layers))
+    throw usageError(`the image manifest in ${src.label} is not a schema 2 manifest with layers`);
   const c = blobOf(src, manifest.json.config, 'the image config');
   const config = readJson(src, `blobs/sha256/${c.digest.slice(7)}`, c.digest);
   const diffIds = checkConfig(src, config.json, layers.length);
@@ -376,8 +386,10 @@ function fromOci(src: Source): Candidate {
     manifest: manifest.bytes,
     config: { staged: config.staged, json: config.json },
     layers: layers.map((l: Record<string, unknown>, i: number) => {
-      if (typeof l?.mediaType === 'string' && /zstd/.test(l.mediaType)) throw usageError(`layer ${i + 1} of ${src.label} is zstd-compressed: save the image with gzip or no compression`);
-      if (typeof l?.mediaType !== 'string' || !LAYER_TYPES.has(l.mediaType)) throw usageError(`layer ${i + 1} of ${src.label} has media type ${JSON.stringify(l?.mediaType)}, not a tar layer`);
+      if (typeof l?.mediaType === 'string' && /zstd/.test(l.mediaType))
+        throw usageError(`layer ${i + 1} of ${src.label} is zstd-compressed: save the image with gzip or no compression`);
+      if (typeof l?.mediaType !== 'string' || !LAYER_TYPES.has(l.mediaType))
+        throw usageError(`layer ${i + 1} of ${src.label} has media type ${JSON.stringify(l?.mediaType)}, not a tar layer`);
       return { staged: blobOf(src, l, `layer ${i + 1}`), diffId: diffIds[i] };
     }),
   };
@@ -386,7 +398,8 @@ function fromOci(src: Source): Candidate {
 // A docker-archive's file named by manifest.json: staged, and matching the digest its name holds, if any.
 function dockerFile(src: Source, name: unknown, what: string): Staged {
   const path = typeof name === 'string' ? layoutName(name) : null;
-  if (path === null || !ALLOWED_FILE.test(path)) throw usageError(`manifest.json of ${src.label} names ${JSON.stringify(name)} as ${what}, not a file of the archive`);
+  if (path === null || !ALLOWED_FILE.test(path))
+    throw usageError(`manifest.json of ${src.label} names ${JSON.stringify(name)} as ${what}, not a file of the archive`);
   const staged = src.get(path);
   if (!staged) throw usageError(`manifest.json of ${src.label} names ${path} (${what}), which is not in it: nothing was imported`);
   const named = new RegExp(`^(?:blobs/sha256/)?(${HEX})(?:\\.json|\\.tar)?$`).exec(path);
@@ -426,7 +439,11 @@ function fromDocker(src: Source): Candidate {
     schemaVersion: 2,
     mediaType: MEDIA.ociManifest,
     config: { mediaType: MEDIA.ociConfig, digest: cfg.digest, size: cfg.size },
-    layers: layers.map((l) => ({ mediaType: compressionOf(l.staged.path) === 'gzip' ? MEDIA.ociLayerGzip : MEDIA.ociLayer, digest: l.staged.digest, size: l.staged.size })),
+    layers: layers.map((l) => ({
+      mediaType: compressionOf(l.staged.path) === 'gzip' ? MEDIA.ociLayerGzip : MEDIA.ociLayer,
+      digest: l.staged.digest,
+      size: l.staged.size,
+    })),
   };
   return {
     names: [...new Set(tags.map((t) => normalizeRef(t)))],
@@ -464,7 +481,8 @@ export async function importImage(root: string, source: string, o: { name?: stri
     }
     const src = isDir ? folderSource(source, staging, budget) : await archiveSource(source, staging, budget);
     const oci = src.get('index.json') !== null;
-    if (!oci && src.get('manifest.json') === null) throw usageError(`not an image ${isDir ? 'layout' : 'archive'}: ${source} has neither index.json (OCI) nor manifest.json (docker)`);
+    if (!oci && src.get('manifest.json') === null)
+      throw usageError(`not an image ${isDir ? 'layout' : 'archive'}: ${source} has neither index.json (OCI) nor manifest.json (docker)`);
     const img = oci ? fromOci(src) : fromDocker(src);
     const names = name !== null ? [name] : img.names;
     const what = (i: number) => `${i + 1} of ${source} (${img.layers[i].diffId})`;
@@ -499,7 +517,10 @@ export async function importImage(root: string, source: string, o: { name?: stri
             writePrivateFile(join(tmp, 'manifest'), img.manifest);
             renameSync(join(tmp, 'manifest'), mpath);
           }
-          const created = typeof img.config.json.created === 'string' && !Number.isNaN(Date.parse(img.config.json.created)) ? img.config.json.created : new Date().toISOString();
+          const created =
+            typeof img.config.json.created === 'string' && !Number.isNaN(Date.parse(img.config.json.created))
+              ? img.config.json.created
+              : new Date().toISOString();
           const rec: Omit<ImageRecord, 'names'> = {
             id: img.config.staged.digest,
             manifest: manifestDigest,
