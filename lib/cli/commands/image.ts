@@ -71,7 +71,7 @@ function rmCommand(): Command {
         const r = await removeImage(root, ref, Boolean(o.force));
         report(r);
         if (r.keptFor)
-          process.stderr.write(`lrctl: image ${ref} is kept, nameless, while ${r.keptFor.join(', ')} use it (image prune removes it afterwards)\n`);
+          process.stderr.write(`lrctl: image ${ref} stays, nameless, while in use by ${r.keptFor.join(', ')} (image prune removes it afterwards)\n`);
       });
     });
 }

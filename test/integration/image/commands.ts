@@ -117,7 +117,7 @@ t.test('an image a container or a checkpoint uses is not removed, nor pruned', a
   const f = await lrctl(root, ['image', 'rm', '-f', 'localhost/a:1']);
   t.equal(f.exitCode, 0);
   t.equal(f.stdout, 'Untagged: localhost/a:1\n', '-f takes its name only');
-  t.equal(f.stderr, 'lrctl: image localhost/a:1 is kept, nameless, while web use it (image prune removes it afterwards)\n', 'and says so');
+  t.equal(f.stderr, 'lrctl: image localhost/a:1 stays, nameless, while in use by web (image prune removes it afterwards)\n', 'and says so');
   t.same(layers(), all, 'its layers stay for the container');
   const p = await lrctl(root, ['image', 'prune', '-a']);
   t.equal(p.stdout, 'Total reclaimed space: 0 B\n', 'prune -a leaves both: they are in use');
