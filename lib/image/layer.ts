@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { isErrno, LrctlError, runtimeError, usageError } from '../errors.js';
+import { depsError, isErrno, LrctlError, runtimeError, usageError } from '../errors.js';
 import { native } from '../native/index.js';
 import { writePrivateFile } from '../state/private-fs.js';
 import { humanSize } from '../cli/output/human.js';
@@ -207,6 +207,9 @@ export function checkEntries(entries: TarEntry[], what: string): LayerPlan {
 
 // --- running tar over the uncompressed stream ---
 
+// The most of tar's listing a layer may have (about 2 million entries).
+const MAX_LISTING = 256 * 1024 * 1024;
+
 // GNU tar's warnings that change nothing; any other stderr line refuses the layer.
 const HARMLESS = /^tar: (Ignoring unknown extended header keyword|A lone zero block at)/;
 
@@ -218,9 +221,21 @@ async function runTar(blob: string, args: string[], what: string, onChunk: (c: B
   const child = spawn('tar', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => out.push(c));
-  child.stderr.on('data', (c: Buffer) => err.push(c));
-  const closed = once(child, 'close') as Promise<[number | null, string | null]>;
+  let outBytes = 0;
+  let tooLong = false;
+  child.stdout.on('data', (c: Buffer) => {
+    outBytes += c.length;
+    if (outBytes <= MAX_LISTING) return void out.push(c);
+    // millions of entries: no layer of a real image lists that much
+    tooLong = true;
+    child.kill('SIGKILL');
+  });
+  child.stderr.on('data', (c: Buffer) => err.length < 64 && err.push(c));
+  // settled at once either way: a spawn that fails (no tar) rejects before the stream is done
+  const closed = (once(child, 'close') as Promise<[number | null]>).then(
+    ([c]) => ({ code: c, error: null as unknown }),
+    (error: unknown) => ({ code: null, error }),
+  );
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       try {
@@ -263,7 +278,12 @@ async function runTar(blob: string, args: string[], what: string, onChunk: (c: B
     streamErr = e;
     if (child.exitCode === null) child.kill('SIGKILL');
   }
-  const [code] = await closed;
+  const { code, error } = await closed;
+  if (error) {
+    if (isErrno(error, 'ENOENT')) throw depsError('tar is not installed: layers are extracted by GNU tar (apt-get install tar)');
+    throw runtimeError(`running tar failed: ${(error as Error).message}`, error);
+  }
+  if (tooLong) throw usageError(`unsafe layer ${what}: its listing is over ${MAX_LISTING / 1024 / 1024} MiB (millions of entries)`);
   if (streamErr instanceof LrctlError) throw streamErr;
   const stderr = Buffer.concat(err).toString('utf8').split('\n').filter(Boolean);
   const complaint = stderr.find((l) => !HARMLESS.test(l));
