@@ -32,6 +32,7 @@ import {
   pickImageConfig,
   readLayerMeta,
   sha256,
+  sweepTmp,
   withImagesLock,
   type ImageRecord,
 } from './store.js';
@@ -467,6 +468,8 @@ function publishBlob(root: string, staged: Staged): void {
  *  free space). A digest that does not match, or an unsafe layer, is one EUSAGE error and nothing is kept. */
 export async function importImage(root: string, source: string, o: { name?: string | null; maxSize?: number } = {}): Promise<ImageRecord> {
   const name = o.name ? normalizeRef(o.name) : null;
+  // what an import killed earlier left (its process is gone)
+  sweepTmp(root);
   const tmp = makeTmpDir(root);
   try {
     const staging = join(tmp, 'in');

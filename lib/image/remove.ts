@@ -15,7 +15,7 @@ import {
   readLayerMeta,
   shortId,
   storePaths,
-  tmpEntryStale,
+  sweepTmp,
   withImagesLock,
   writeImages,
   type ImageRecord,
@@ -82,8 +82,7 @@ export async function pruneImages(root: string, all: boolean): Promise<RemoveRes
     const rest = images.filter((i) => !gone.includes(i));
     if (gone.length) writeImages(root, rest);
     const reclaimed = collectGarbage(root, rest);
-    const p = storePaths(root);
-    for (const name of readdirSync(p.tmp)) if (tmpEntryStale(name)) rmSync(join(p.tmp, name), { recursive: true, force: true });
+    sweepTmp(root);
     return { untagged: gone.flatMap((i) => i.names), deleted: gone.map((i) => i.id), reclaimed };
   });
 }

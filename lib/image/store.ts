@@ -456,6 +456,19 @@ export function storeFreeBytes(root: string): number {
   return s.bavail * s.bsize;
 }
 
+/** Removes the tmp/ entries of lrctl processes that are gone (killed mid-import): safe without the lock,
+ *  since no live process owns them. */
+export function sweepTmp(root: string): void {
+  const tmp = storePaths(root).tmp;
+  let names: string[];
+  try {
+    names = readdirSync(tmp);
+  } catch {
+    return;
+  }
+  for (const name of names) if (tmpEntryStale(name)) rmSync(join(tmp, name), { recursive: true, force: true });
+}
+
 /** True when a tmp/ entry belongs to no live lrctl: its name's pid.starttime is not a process now. */
 export function tmpEntryStale(name: string): boolean {
   const m = /^(\d+)\.(\d+)\./.exec(name);

@@ -5,6 +5,7 @@
 // the image mean them, checked through a real overlay mount.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -23,8 +24,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { layerDirs, listImages } from '../../../dist/image/store.js';
 import { archiveOf, layerOf, podmanImage, podmanRmi, podmanSave, writeDockerArchive, writeOciLayout } from '../../fixtures/images.js';
-import { lrctl } from '../../fixtures/lrctl.js';
+import { lrctl, spawnLrctl } from '../../fixtures/lrctl.js';
 import { tempRoot } from '../../fixtures/root.js';
+import { waitFor } from '../../fixtures/wait-for.js';
 
 function scratch(t: Tap.Test): string {
   const dir = mkdtempSync('/tmp/lr-img-');
@@ -189,4 +191,27 @@ t.test('whiteouts, opaque folders, capabilities, hard links and devices, as over
   t.notOk(existsSync(join(mnt, 'data')), 'the whited-out folder is gone');
   t.equal(readFileSync(join(mnt, 'etc', 'keep'), 'utf8'), 'keep\n');
   tmpEmpty(t, root);
+});
+
+t.test('an import killed with -9 leaves its work folder; the next import removes it', async (t) => {
+  const { root } = tempRoot(t);
+  const dir = scratch(t);
+  mkdirSync(join(dir, 'big'));
+  // incompressible, so the import takes long enough to be killed in the middle
+  writeFileSync(join(dir, 'big', 'random'), randomBytes(64 * 1024 * 1024));
+  writeOciLayout(join(dir, 'big.oci'), { layers: [layerOf(join(dir, 'big'), true)], refName: 'localhost/big:1' });
+  const p = spawnLrctl(root, ['image', 'import', join(dir, 'big.oci')]);
+  const tmp = join(root, 'images', 'tmp');
+  await waitFor(() => existsSync(tmp) && readdirSync(tmp).length > 0, 'the import at work');
+  process.kill(p.pid!, 'SIGKILL');
+  await p;
+  t.equal(readdirSync(tmp).length, 1, 'its work folder is left');
+  t.same(listImages(root), [], 'no image');
+  mkdirSync(join(dir, 'small'));
+  writeFileSync(join(dir, 'small', 'f'), 'f\n');
+  writeOciLayout(join(dir, 'small.oci'), { layers: [layerOf(join(dir, 'small'))], refName: 'localhost/small:1' });
+  const r = await lrctl(root, ['image', 'import', join(dir, 'small.oci')]);
+  t.equal(r.exitCode, 0, r.stderr);
+  tmpEmpty(t, root);
+  t.equal(readdirSync(join(root, 'images', 'layers')).length, 1, 'only the small layer: the killed one never got in');
 });
