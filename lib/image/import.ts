@@ -342,35 +342,51 @@ function checkConfig(src: Source, json: Record<string, unknown>, layers: number)
   return ids as string[];
 }
 
+// A reference normalized, or null when it is not a valid one (such a name is passed over, the image still taken).
+function validName(ref: string): string | null {
+  try {
+    return normalizeRef(ref);
+  } catch {
+    return null;
+  }
+}
+
+// The name a descriptor gives its image: containerd's and docker's full name, else the OCI ref name when it is
+// a full one (podman's is; skopeo's is a bare tag, which names nothing).
+function namesOf(desc: Record<string, unknown>): string[] {
+  const ann = (desc.annotations ?? {}) as Record<string, unknown>;
+  const full = ann['io.containerd.image.name'];
+  const ref = ann['org.opencontainers.image.ref.name'];
+  const name = typeof full === 'string' ? validName(full) : typeof ref === 'string' && /[/:]/.test(ref) ? validName(ref) : null;
+  return name === null ? [] : [name];
+}
+
 // The image an OCI layout holds (index.json, nested indexes followed), for this machine's platform.
 function fromOci(src: Source): Candidate {
   if (!src.get('oci-layout')) throw usageError(`not an OCI image layout: ${src.label} has index.json but no oci-layout`);
   const found = new Map<string, { desc: Record<string, unknown>; names: string[] }>();
-  const walk = (index: Record<string, unknown>, depth: number) => {
+  const walk = (index: Record<string, unknown>, depth: number, inherited: string[]) => {
     if (!Array.isArray(index.manifests)) throw usageError(`an image index in ${src.label} has no manifests list`);
     for (const desc of index.manifests as Record<string, unknown>[]) {
       if (typeof desc !== 'object' || desc === null) throw usageError(`an image index in ${src.label} has a descriptor that is not an object`);
       const platform = desc.platform as { os?: unknown; architecture?: unknown } | undefined;
       if (platform && (platform.os !== 'linux' || platform.architecture !== hostArchitecture())) continue;
+      // a name given to an index (containerd's, docker's export of a multi-platform image) is its images' too
+      const names = [...inherited, ...namesOf(desc)];
       if (desc.mediaType === MEDIA.ociIndex || desc.mediaType === MEDIA.dockerList) {
         if (depth >= 3) throw usageError(`image indexes nest too deep in ${src.label}`);
         const staged = blobOf(src, desc, 'an image index');
-        walk(readJson(src, `blobs/sha256/${staged.digest.slice(7)}`, staged.digest).json, depth + 1);
+        walk(readJson(src, `blobs/sha256/${staged.digest.slice(7)}`, staged.digest).json, depth + 1, names);
         continue;
       }
       if (desc.mediaType !== MEDIA.ociManifest && desc.mediaType !== MEDIA.dockerManifest) continue;
-      const ann = (desc.annotations ?? {}) as Record<string, unknown>;
       const digest = String(desc.digest);
       const entry = found.get(digest) ?? { desc, names: [] };
-      // containerd's and docker's full name, else the OCI ref name when it is one (podman's is; skopeo's is a bare tag)
-      const full = ann['io.containerd.image.name'];
-      const ref = ann['org.opencontainers.image.ref.name'];
-      const name = typeof full === 'string' ? full : typeof ref === 'string' && /[/:]/.test(ref) ? ref : null;
-      if (name !== null) entry.names.push(normalizeRef(name));
+      entry.names.push(...names);
       found.set(digest, entry);
     }
   };
-  walk(readJson(src, 'index.json').json, 0);
+  walk(readJson(src, 'index.json').json, 0, []);
   if (found.size === 0) throw usageError(`${src.label} holds no image for linux/${hostArchitecture()}`);
   if (found.size > 1) throw usageError(`${src.label} holds ${found.size} images: lrctl imports one image per archive`);
   const [{ desc, names }] = found.values();
@@ -447,7 +463,7 @@ function fromDocker(src: Source): Candidate {
     })),
   };
   return {
-    names: [...new Set(tags.map((t) => normalizeRef(t)))],
+    names: [...new Set(tags.map((t) => validName(t)).filter((n): n is string => n !== null))],
     manifest: Buffer.from(JSON.stringify(manifest)),
     config: { staged: cfg, json },
     layers,

@@ -5,7 +5,7 @@
 // the image mean them, checked through a real overlay mount.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -27,6 +27,8 @@ import { archiveOf, layerOf, podmanImage, podmanRmi, podmanSave, writeDockerArch
 import { lrctl, spawnLrctl } from '../../fixtures/lrctl.js';
 import { tempRoot } from '../../fixtures/root.js';
 import { waitFor } from '../../fixtures/wait-for.js';
+
+const fileDigestOf = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
 function scratch(t: Tap.Test): string {
   const dir = mkdtempSync('/tmp/lr-img-');
@@ -214,4 +216,64 @@ t.test('an import killed with -9 leaves its work folder; the next import removes
   t.equal(r.exitCode, 0, r.stderr);
   tmpEmpty(t, root);
   t.equal(readdirSync(join(root, 'images', 'layers')).length, 1, 'only the small layer: the killed one never got in');
+});
+
+t.test('an index of several platforms, nested; docker save 25 layouts', async (t) => {
+  const { root } = tempRoot(t);
+  const dir = scratch(t);
+  mkdirSync(join(dir, 'l'));
+  writeFileSync(join(dir, 'l', 'f'), 'amd64\n');
+  const layout = join(dir, 'multi');
+  const w = writeOciLayout(layout, { layers: [layerOf(join(dir, 'l'), true)], refName: null });
+  const blobs = join(layout, 'blobs', 'sha256');
+  const desc = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')).manifests[0];
+  // an arm64 manifest that is not even there: never read, since it is not this machine's
+  const inner = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { ...desc, digest: `sha256:${'0'.repeat(64)}`, platform: { os: 'linux', architecture: 'arm64' } },
+        { ...desc, platform: { os: 'linux', architecture: 'amd64' } },
+      ],
+    }),
+  );
+  const innerDigest = fileDigestOf(inner);
+  writeFileSync(join(blobs, innerDigest.slice(7)), inner);
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: innerDigest,
+          size: inner.length,
+          annotations: { 'io.containerd.image.name': 'docker.io/library/multi:1' },
+        },
+      ],
+    }),
+  );
+  const r = await lrctl(root, ['image', 'import', layout]);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.equal(r.stdout.trim(), w.config, "this machine's image");
+  t.same(listImages(root)[0].names, ['docker.io/library/multi:1'], 'named by the index that holds it');
+  // docker save (25 and later): manifest.json names blobs/sha256/ files; no index.json here
+  const d25 = join(dir, 'd25');
+  execFileSync('cp', ['-a', layout, d25]);
+  rmSync(join(d25, 'index.json'));
+  const manifest = JSON.parse(readFileSync(join(blobs, w.manifest.slice(7)), 'utf8'));
+  writeFileSync(
+    join(d25, 'manifest.json'),
+    JSON.stringify([
+      {
+        Config: `blobs/sha256/${w.config.slice(7)}`,
+        RepoTags: ['d25:latest'],
+        Layers: manifest.layers.map((l: { digest: string }) => `blobs/sha256/${l.digest.slice(7)}`),
+      },
+    ]),
+  );
+  const r2 = await lrctl(root, ['image', 'import', archiveOf(d25, join(dir, 'd25.tar'))]);
+  t.equal(r2.exitCode, 0, r2.stderr);
+  t.same(listImages(root)[0].names, ['docker.io/library/multi:1', 'docker.io/library/d25:latest'], "the same image: docker-archive's RepoTags add a name");
 });
