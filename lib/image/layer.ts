@@ -320,7 +320,8 @@ export async function inspectLayer(blob: string, what: string, budget: SizeBudge
 // Every folder from `fs` down to `rel` must be a real folder (not a symlink) of the extracted layer.
 function checkDirs(fs: string, rel: string, what: string): void {
   let p = fs;
-  for (const part of rel === '' ? [] : rel.split('/')) {
+  const utf8 = fsPath('', rel, what);
+  for (const part of utf8 === '' || utf8 === '.' ? [] : utf8.split('/')) {
     p = join(p, part);
     if (!lstatSync(p).isDirectory()) throw usageError(`unsafe layer ${what}: ${show(rel)} is not a folder after extraction`);
   }
