@@ -17,6 +17,7 @@
 import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { openArchive } from '../cli/checkpoint-archive.js';
 import { isErrno, LrctlError, runtimeError, usageError } from '../errors.js';
 import { mkdirPrivate, writeAll, writePrivateFile } from '../state/private-fs.js';
 import { compressionOf, inspectLayer, overBudget, publishLayer, sizeBudget, unpackLayer, type SizeBudget } from './layer.js';
@@ -159,24 +160,6 @@ function folderSource(dir: string, staging: string, budget: SizeBudget): Source 
       }
     },
   };
-}
-
-/** Opens `file` for an import: a regular file, not through a symlink; EUSAGE otherwise. */
-function openArchive(file: string): number {
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO opens at once (and is then refused) instead of waiting for a writer
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw usageError(`no such file or folder: ${file}`);
-    if (isErrno(err, 'ELOOP')) throw usageError(`unsafe archive ${file}: it is a symbolic link; give the file it points to`);
-    throw runtimeError(`reading ${file} failed: ${(err as Error).message}`, err);
-  }
-  if (!fstatSync(fd).isFile()) {
-    closeSync(fd);
-    throw usageError(`unsafe archive ${file}: not a regular file or folder (a FIFO or device)`);
-  }
-  return fd;
 }
 
 /** An oci-archive or docker-archive tarball, gzip or not: read once, its layout's files copied into `staging`. */

@@ -366,7 +366,7 @@ export async function unpackLayer(blob: string, diffId: string, tmp: string, wha
   if (got !== diffId) throw usageError(`layer ${what} does not match its diff_id: its content is ${got}, the image config says ${diffId}`);
   const dir = join(tmp, 'layer');
   const fs = join(dir, 'fs');
-  mkdirSync(fs, { recursive: true });
+  mkdirSync(fs, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   chmodSync(fs, 0o755);
   const { complaint } = await runTar(
