@@ -102,6 +102,15 @@ export function report(r, ctx) {
       );
   }
   if (r.network) networkTables(r, peerNames);
+  if (r.images) {
+    table(
+      `Image import, a ${f1(r.images.archiveMiB)} MiB docker-archive (ms)`,
+      ['', 'min', 'median', 'max', 'method'],
+      Object.entries(r.images.import).map(([k, v]) => [k, ...mmm(v), v.method]),
+    );
+    const i = r.images.import;
+    if (i['podman load -i']) note(`lrctl image import / podman load: ${f2(i['lrctl image import (cold store)'].median / i['podman load -i'].median)}x`);
+  }
   if (r.checkpoint) checkpointTables(r, peerNames);
   if (r.logThroughput) {
     for (const [k, g] of Object.entries(r.logThroughput)) {
