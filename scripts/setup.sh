@@ -4,7 +4,7 @@
 # (containernetworking-plugins: loopback, bridge, host-local, portmap,
 # firewall), iproute2 (`ip link del` of a removed network's bridge), util-linux
 # (`unshare --net=FILE` makes each container's network namespace),
-# busybox-static (test and demo rootfs), skopeo (`lrctl pull`) and CRIU >= 4.2.
+# busybox-static (test and demo rootfs), GNU tar (image layers), skopeo (`lrctl pull`) and CRIU >= 4.2.
 # Idempotent: a machine that already has everything returns in well under a second.
 # CRIU: Debian 12's criu 3.17 fails `criu check` on kernels >= 6.x and 4.1 cannot dump
 # inet sockets on 6.16+, so CRIU 4.2+ is built from Debian's own source (see PLATFORM.md).
@@ -14,11 +14,13 @@ CRIU_VERSION=${CRIU_VERSION:-4.2.1}
 CRIU_SHA256=${CRIU_SHA256:-29ec0ee09e296479fe7048c80980e8ef1d0684d0b0204c2b101dfea19f6725b9}
 # gcc, make, libc6-dev and libjansson-dev build the native monitor (lib/monitor) at npm ci;
 # containernetworking-plugins, iproute2, iptables and util-linux are the container networks (lib/network);
-# skopeo fetches images from registries for `lrctl pull` (lib/image/pull.ts)
-PKGS=(runc iptables containernetworking-plugins iproute2 util-linux busybox-static gcc make libc6-dev libjansson-dev skopeo)
+# tar (GNU tar) lists and extracts image layers (lib/image/layer.ts); skopeo fetches images from
+# registries for `lrctl pull` (lib/image/pull.ts)
+PKGS=(runc iptables containernetworking-plugins iproute2 util-linux busybox-static gcc make libc6-dev libjansson-dev tar skopeo)
 # for the test suite: a real server keeping state in memory (checkpoint tests), a terminal for attach tests,
-# a registry that the pull tests run on 127.0.0.1 (each its own, on a free port) and podman to build test images
-TEST_PKGS=(redis-server redis-tools bsdutils docker-registry podman)
+# podman to build and save test images, attr (getfattr) and libcap2-bin (setcap, getcap) to check what layers keep,
+# a registry that the pull tests run on 127.0.0.1 (each its own, on a free port)
+TEST_PKGS=(redis-server redis-tools bsdutils podman attr libcap2-bin docker-registry)
 CRIU_BUILD_DEPS=(libprotobuf-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   python3-protobuf libnl-3-dev libnet1-dev libcap-dev libbsd-dev libgnutls28-dev
   libnftables-dev pkg-config uuid-dev make gcc dpkg-dev)
