@@ -5,13 +5,13 @@
 // is removed whatever happens: on an error, a signal, or by the next pull
 // after a kill -9.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LrctlError, runtimeError } from '../errors.js';
 import { mkdirPrivate, writePrivateFile } from '../state/private-fs.js';
 import { importImage } from './import.js';
 import { normalizeRef, parseRef } from './reference.js';
-import type { ImageRecord } from './store.js';
+import { ensureStore, makeTmpDir, tmpEntryStale, type ImageRecord } from './store.js';
 
 // skopeo verifies nothing it is not told to: lrctl checks digests itself, and
 // signature policy is the registry's business here, as with `podman pull` by default
@@ -34,12 +34,9 @@ export interface PullOptions {
 /** Fetches `ref` (normalized as Docker does) with skopeo and imports it under that name. */
 export async function pullImage(root: string, ref: string, o: PullOptions): Promise<ImageRecord> {
   const name = normalizeRef(ref);
-  const tmpRoot = join(root, 'images', 'tmp');
-  mkdirPrivate(root);
-  mkdirPrivate(join(root, 'images'));
-  mkdirPrivate(tmpRoot);
-  sweepStale(tmpRoot);
-  const dir = mkdtempSync(join(tmpRoot, `pull-${process.pid}-`));
+  const store = ensureStore(root);
+  sweepStale(store.tmp);
+  const dir = makeTmpDir(root);
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   const running: { child: ChildProcess | null } = { child: null };
   const onSignal = (sig: NodeJS.Signals) => {
@@ -51,13 +48,18 @@ export async function pullImage(root: string, ref: string, o: PullOptions): Prom
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
   try {
-    mkdirPrivate(dir);
     writePrivateFile(join(dir, 'policy.json'), POLICY);
     mkdirPrivate(join(dir, 'skopeo-tmp'));
     const { tag } = parseRef(name);
     const layout = join(dir, 'oci');
     await skopeoCopy(o, dir, name, `${layout}:${tag ?? 'latest'}`, running);
-    return await importImage(root, layout, { name, maxSize: o.maxSize });
+    try {
+      return await importImage(root, layout, { name, maxSize: o.maxSize });
+    } catch (err) {
+      // the import's refusal (a digest, an unsafe layer, --max-size), named for what was pulled
+      if (err instanceof LrctlError) throw new LrctlError(err.code, `cannot pull ${name}: ${err.message}`, { cause: err, kind: err.kind });
+      throw err;
+    }
   } finally {
     for (const s of signals) process.off(s, onSignal);
     cleanup();
@@ -120,26 +122,7 @@ function hint(why: string, tlsVerify: boolean): string {
   return '';
 }
 
-// Folders of pulls whose lrctl is gone (killed with -9, so its cleanup never ran).
-function sweepStale(tmpRoot: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(tmpRoot);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const m = /^pull-(\d+)-/.exec(n);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
-    rmSync(join(tmpRoot, n), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+// What lrctls killed with SIGKILL left in images/tmp/ (their pid.starttime names no live process).
+function sweepStale(tmp: string): void {
+  for (const n of readdirSync(tmp)) if (tmpEntryStale(n)) rmSync(join(tmp, n), { recursive: true, force: true });
 }

@@ -177,13 +177,26 @@ t.test('on a terminal: skopeo shows its progress on stderr, stdout is the id alo
   t.equal(readFileSync(out, 'utf8'), podmanId.replace(/^sha256:/, '') + '\n', 'the id alone on stdout');
 });
 
+t.test('--max-size: an image larger is refused, named, and nothing is kept', async (t) => {
+  const { root } = tempRoot(t);
+  const r = await lrctl(root, ['pull', '--tls-verify=false', '--max-size', '64k', REF]);
+  t.equal(r.exitCode, 2, 'EUSAGE, as lrctl image import');
+  t.match(r.stderr, new RegExp(`^lrctl: cannot pull ${REF}: .*unpacks to more than --max-size 64(\\.0)? KiB: nothing was imported\n$`));
+  t.same(await images(root), [], 'no image');
+  t.same(storeFiles(root), [], 'nothing in the store');
+  t.same(tmpEntries(root), [], 'no pull folder');
+});
+
+// Start time of a process (field 22 of /proc/PID/stat), as lrctl names its temp folders: PID.STARTTIME.RANDOM
+const startTime = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]);
+
 t.test("a pull folder left by a killed lrctl goes with the next pull; a live one's stays", async (t) => {
   const { root } = tempRoot(t);
   const tmp = join(root, 'images', 'tmp');
   // a pid that is surely gone: a process that has exited
   const dead = spawnSync('true').pid!;
-  const stale = join(tmp, `pull-${dead}-AbCdEf`);
-  const live = join(tmp, `pull-${process.pid}-GhIjKl`);
+  const stale = join(tmp, `${dead}.12345.abcdef01`);
+  const live = join(tmp, `${process.pid}.${startTime(process.pid)}.abcdef02`);
   for (const d of [stale, live]) {
     mkdirSync(join(d, 'oci'), { recursive: true, mode: 0o700 });
     writeFileSync(join(d, 'oci', 'partial'), 'x');
