@@ -13,6 +13,7 @@ export const EXIT = {
   ECORRUPT: 8,
   ENOCHECKPOINT: 9,
   ENONETWORK: 10,
+  ENOIMAGE: 11,
   EINTERNAL: 70,
 } as const;
 
@@ -55,6 +56,7 @@ export const depsError = (msg: string) => new LrctlError('EDEPS', msg);
 export const corruptError = (msg: string) => new LrctlError('ECORRUPT', msg);
 export const busyError = (msg: string) => new LrctlError('EBUSY', msg);
 export const existsError = (msg: string) => new LrctlError('EEXIST', msg);
+export const noSuchImage = (ref: string) => new LrctlError('ENOIMAGE', `no such image: ${ref} (lrctl image ls lists them)`);
 
 /** True for an error with a Node errno code such as ENOENT. */
 export function isErrno(err: unknown, code: string): boolean {

@@ -7,8 +7,10 @@ import { bootCommand } from './commands/boot.js';
 import { checkCommand } from './commands/check.js';
 import { checkpointCommand } from './commands/checkpoint.js';
 import { execCommand } from './commands/exec.js';
+import { imageCommand } from './commands/image.js';
 import { inspectCommand } from './commands/inspect.js';
 import { killCommand } from './commands/kill.js';
+import { loadCommand } from './commands/load.js';
 import { logsCommand } from './commands/logs.js';
 import { networkCommand } from './commands/network.js';
 import { pauseCommand } from './commands/pause.js';
@@ -32,8 +34,10 @@ const COMMANDS: Record<string, () => Command> = {
   check: checkCommand,
   checkpoint: checkpointCommand,
   exec: execCommand,
+  image: imageCommand,
   inspect: inspectCommand,
   kill: killCommand,
+  load: loadCommand,
   logs: logsCommand,
   network: networkCommand,
   pause: pauseCommand,

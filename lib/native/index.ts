@@ -8,6 +8,12 @@ export interface Native {
   setCloexec(fd: number): void;
   mount(source: string, target: string, fstype: string, data: string): void;
   umountDetach(target: string): void;
+  /** mknod(path, S_IFCHR, 0/0): an overlay whiteout */
+  makeWhiteout(path: string): void;
+  /** lsetxattr(path, name, value) */
+  setXattr(path: string, name: string, value: string): void;
+  /** lgetxattr(path, name), null when there is no such attribute */
+  getXattr(path: string, name: string): string | null;
 }
 
 let loaded: Native | null = null;

@@ -1,6 +1,7 @@
 // One mutating lrctl at a time per container: proper-lockfile creates
 // containers/<id>.lock beside the container folder (scan.ts skips it);
-// and one lrctl boot at a time per root (<root>/boot.lock).
+// one lrctl boot at a time per root (<root>/boot.lock); one change at a time
+// to a root's image store (<root>/images.lock).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyError, isErrno } from '../errors.js';
@@ -33,6 +34,12 @@ export async function withNetworkLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync('/run/lrctl', { recursive: true, mode: 0o700 });
   // stale sooner than a container's: a CLI killed mid-ADD must not hold up every run on the host for long
   return withLock('/run/lrctl/network', RETRIES, 'another lrctl is setting up a network on this host', fn, 5_000);
+}
+
+/** Runs `fn` while holding the lock on the store folder `dir` (<dir>.lock beside it: the image store's); EBUSY with
+ *  `busy` when it cannot be had in about 50 s. */
+export function withStoreLock<T>(dir: string, busy: string, fn: () => Promise<T>): Promise<T> {
+  return withLock(dir, RETRIES, busy, fn);
 }
 
 async function withLock<T>(path: string, retries: object, busy: string, fn: () => Promise<T>, stale = 10_000): Promise<T> {

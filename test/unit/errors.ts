@@ -10,6 +10,7 @@ import {
   isKind,
   noSuchCheckpoint,
   noSuchContainer,
+  noSuchImage,
   runtimeError,
   usageError,
 } from '../../dist/errors.js';
@@ -26,6 +27,7 @@ t.test('EXIT values are the documented contract', async (t) => {
     ECORRUPT: 8,
     ENOCHECKPOINT: 9,
     ENONETWORK: 10,
+    ENOIMAGE: 11,
     EINTERNAL: 70,
   });
   t.equal(new Set(Object.values(EXIT)).size, Object.keys(EXIT).length, 'no two codes share an exit status');
@@ -58,6 +60,7 @@ t.test('shorthands carry their code', async (t) => {
     [corruptError('bad state'), 'ECORRUPT', 8, 'bad state'],
     [busyError('locked'), 'EBUSY', 6, 'locked'],
     [existsError('exists'), 'EEXIST', 5, 'exists'],
+    [noSuchImage('web'), 'ENOIMAGE', 11, 'no such image: web (lrctl image ls lists them)'],
   ];
   for (const [e, code, exit, message] of cases) {
     t.type(e, LrctlError);
