@@ -24,9 +24,15 @@ export function prepareBundle(root: string, id: string, req: RunRequest): void {
     // an image: its layers, top first, shared read-only by every container of it
     const lower = req.image ? layerDirs(root, findImage(root, req.image.id)).join(':') : req.rootfs!;
     mountOverlay({ lower, upper: paths.upper, work: paths.work, target: paths.rootfs });
-    // a user by name is looked up in the container's own files, once they are in place
-    if (req.userName) req = { ...req, user: resolveUser(paths.rootfs, req.userName) };
-    spec = buildSpec(req, `/lrctl/${rootHash(root)}-${req.id}`, req.network ? { netns: paths.netns, etc: paths.etc } : null);
+    try {
+      // a user by name is looked up in the container's own files, once they are in place
+      if (req.userName) req = { ...req, user: resolveUser(paths.rootfs, req.userName) };
+      spec = buildSpec(req, `/lrctl/${rootHash(root)}-${req.id}`, req.network ? { netns: paths.netns, etc: paths.etc } : null);
+    } catch (err) {
+      // a container that does not start leaves no mount behind (its folder goes with it)
+      unmountOverlay(paths.rootfs);
+      throw err;
+    }
   } else {
     spec = adaptBundleSpec(JSON.parse(readFileSync(`${req.bundle}/config.json`, 'utf8')), req.bundle!, req);
     // runc refuses a rootfs path that is a symlink
