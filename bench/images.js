@@ -1,12 +1,16 @@
 // Images: `lrctl image import` of a ~100 MiB docker-archive beside `podman
-// load -i` of the same file. The archive is made here: a busybox rootfs plus
-// BENCH_IMAGE_MB MiB of random files (incompressible, as real binaries
-// nearly are), `podman import` of it, `podman save --format docker-archive`.
+// load -i` of the same file, then `run -d` of that image beside `podman run -d`
+// of it. The archive is made here: a busybox rootfs plus BENCH_IMAGE_MB MiB of
+// random files (incompressible, as real binaries nearly are), `podman import`
+// of it, `podman save --format docker-archive`.
 // Each lrctl import goes into a fresh state root (a cold store: the layer is
 // extracted every time), then once more into the same root (the image is
 // there: what a second import of it costs); each podman load follows a
 // `podman rmi` of the loaded image, so podman extracts its layer each time
 // too. A `sync` before each timed command, the two systems alternating.
+// run -d: both without a network (as every other figure but `network`), the
+// image's own command (sleep 1000), each container removed untimed after it;
+// `lrctl run -d --rootfs` of the plain busybox rootfs beside them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,17 +30,16 @@ export function imageLatency(ctx) {
   execFileSync('cp', ['-a', rootfs, big]);
   mkdirSync(join(big, 'data'));
   for (let i = 0; i < MB; i++) writeFileSync(join(big, 'data', `f${i}`), randomBytes(1024 * 1024));
-  // by exact names, removed at the end (also on failure)
-  const made = `localhost/lrb-image-${process.pid}:bench`;
-  const loaded = made;
-  ctx.cleanups.push(() => spawnSync('podman', ['rmi', '--force', made], { stdio: 'ignore' }));
-  execFileSync('sh', ['-c', 'tar -C "$1" -c . | podman import --change \'CMD ["sleep","1000"]\' - "$2"', 'sh', big, made], {
+  // by its exact name, removed at the end (also on failure)
+  const image = `localhost/lrb-image-${process.pid}:bench`;
+  ctx.cleanups.push(() => spawnSync(...podman.rmi(image)));
+  execFileSync('sh', ['-c', 'tar -C "$1" -c . | podman import --change \'CMD ["sleep","1000"]\' - "$2"', 'sh', big, image], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const archive = join(base, 'image.docker.tar');
-  execFileSync('podman', ['save', '--format', 'docker-archive', '-o', archive, made], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('podman', ['save', '--format', 'docker-archive', '-o', archive, image], { stdio: ['ignore', 'ignore', 'pipe'] });
   rmSync(big, { recursive: true, force: true });
-  R.must('podman', ['rmi', '--force', made]);
+  R.must(...podman.rmi(image));
   const archiveMiB = statSync(archive).size / 1024 ** 2;
 
   step(`images: lrctl image import and podman load -i of ${archiveMiB.toFixed(0)} MiB, ${ctx.IMAGE_RUNS} runs`);
@@ -57,8 +60,8 @@ export function imageLatency(ctx) {
     };
     const pm = () => {
       spawnSync('sync');
-      x.podman.push(R.time('podman', ['load', '-q', '-i', archive]));
-      R.must('podman', ['rmi', '--force', loaded]);
+      x.podman.push(R.time(...podman.load(archive)));
+      R.must(...podman.rmi(image));
     };
     if (i % 2) {
       pm();
@@ -73,7 +76,36 @@ export function imageLatency(ctx) {
     import: {
       'lrctl image import (cold store)': { ...stats(x.cold), method: 'lrctl --root NEW image import ARCHIVE lrb/bench:1 (docker-archive)' },
       'lrctl image import (image there)': { ...stats(x.warm), method: 'the same again on that root' },
-      'podman load -i': { ...stats(x.podman), method: 'podman load -q -i ARCHIVE, after podman rmi of it' },
+      'podman load -i': { ...stats(x.podman), method: podman.methods.load },
     },
+  };
+
+  step(`images: run -d of the image, lrctl and podman, ${ctx.RUNS} runs`);
+  // untimed: the image in the bench's root and in podman's store; a first run of each
+  R.must(...lrctl('image', 'import', archive, 'lrb/bench:1'));
+  R.must(...podman.load(archive));
+  R.must(...lrctl('run', '-d', '--net', 'none', '--name', 'iwarm', 'lrb/bench:1'));
+  R.must(...lrctl('rm', '-f', 'iwarm'));
+  R.quiet(...podman.runImage('iwarm', image));
+  R.quiet(...podman.rm('iwarm'));
+  const y = { image: [], rootfs: [], podman: [] };
+  for (let i = 0; i < ctx.RUNS; i++) {
+    y.image.push(R.time(...lrctl('run', '-d', '--net', 'none', '--name', `ii${i}`, 'lrb/bench:1')));
+    y.rootfs.push(R.time(...lrctl('run', '-d', '--net', 'none', '--name', `ir${i}`, '--rootfs', rootfs, '--', 'sleep', '1000')));
+    y.podman.push(R.time(...podman.runImage(`ii${i}`, image)));
+    if (i === 0) {
+      // untimed: the image's container really runs its command
+      const ps = JSON.parse(execFileSync(...lrctl('ps', '--json'), { encoding: 'utf8' }));
+      const c = ps.find((p) => p.id === 'ii0');
+      if (c?.state !== 'running' || c.command.join(' ') !== 'sleep 1000')
+        throw new Error(`lrctl ps --json: ii0 is ${JSON.stringify(c)}, not running sleep 1000`);
+    }
+    R.must(...lrctl('rm', '-f', `ii${i}`, `ir${i}`));
+    R.must(...podman.rm(`ii${i}`));
+  }
+  results.images.run = {
+    'lrctl run -d IMAGE': { ...stats(y.image), method: 'lrctl run -d --net none --name ID lrb/bench:1 (its CMD: sleep 1000)' },
+    'lrctl run -d --rootfs': { ...stats(y.rootfs), method: 'lrctl run -d --net none --name ID --rootfs R -- sleep 1000 (busybox, no image)' },
+    'podman run -d IMAGE': { ...stats(y.podman), method: podman.methods.runImage },
   };
 }

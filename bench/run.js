@@ -8,7 +8,7 @@
 //   checkpoint.js  checkpoint and restore, scheduled checkpoints
 //   logs.js        log throughput, 100- and 40-byte lines
 //   network.js     run -d with a published port on the bridge network, and --net none
-//   images.js      image import of a ~100 MiB docker-archive beside podman load
+//   images.js      image import of a ~100 MiB docker-archive beside podman load, run -d of it
 //   report.js      the tables
 // Environment: BENCH_RUNS (10), BENCH_IDLE (20), BENCH_MANY (500), BENCH_SETTLE
 // (30 s), BENCH_CPU_WINDOW (10 s), BENCH_CR_RUNS (3), BENCH_LOG_MB (256),
