@@ -62,6 +62,10 @@ t.test('pull: the image is listed under its full name, its layer extracted, its 
   t.ok(readFileSync(join(fs, 'bin', 'busybox')).equals(readFileSync('/bin/busybox')), 'byte for byte');
   t.equal(statSync(join(root, 'images')).mode & 0o777, 0o700, 'the store is root-only');
   t.same(tmpEntries(root), [], 'the pull folder is gone');
+  // and it runs: the image's CMD, sh -c 'echo hi', on its layer
+  const run = await lrctl(root, ['run', '--net', 'none', '--name', 'pulled', REF]);
+  t.equal(run.stdout, 'hi\n', 'the pulled image runs its CMD');
+  t.equal(run.exitCode, 0, run.stderr);
 });
 
 t.test('pulling again is quick and keeps one copy; another tag of the same image adds a name', async (t) => {
