@@ -45,11 +45,17 @@ export function podmanPeer(base) {
           .split(':')
           .pop(),
       ),
+    // a container of an image (podman load of the bench's archive), with the image's own command
+    runImage: (id, image) => (names.add(`lrb-${id}`), podman(['run', '-d', '--network', 'none', '--log-driver', 'k8s-file', '--name', `lrb-${id}`, image])),
+    load: (file) => podman(['load', '-q', '-i', file]),
+    rmi: (ref) => podman(['rmi', '--force', ref]),
     // a k8s-file log at a path of the bench's (conmon writes it)
     logTo: (file) => ['--log-opt', `path=${file}`],
     methods: {
       run: 'podman run -d --network none --log-driver k8s-file --rootfs R sleep 1000',
       runPublished: 'podman run -d -p 80 --log-driver k8s-file --rootfs R sleep 1000 (default network)',
+      runImage: 'podman run -d --network none --log-driver k8s-file IMAGE (its CMD: sleep 1000)',
+      load: 'podman load -q -i ARCHIVE, after podman rmi of it',
       rm: 'podman rm -f -t 0',
       cycle: 'podman run -d ..., podman stop -t 0, podman rm',
       list: 'podman ps',

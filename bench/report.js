@@ -31,7 +31,7 @@ export function report(r, ctx) {
       .join('; ')}`,
   );
   console.log(
-    `  sizes: N_IDLE=${ctx.N_IDLE}, MANY=${ctx.MANY}, settle ${ctx.SETTLE_MS / 1000} s, CPU window ${ctx.CPU_WINDOW_MS / 1000} s, log ${ctx.LOG_MB} MiB x ${ctx.LOG_RUNS}, checkpoint x ${ctx.CR_RUNS}`,
+    `  sizes: N_IDLE=${ctx.N_IDLE}, MANY=${ctx.MANY}, settle ${ctx.SETTLE_MS / 1000} s, CPU window ${ctx.CPU_WINDOW_MS / 1000} s, log ${ctx.LOG_MB} MiB x ${ctx.LOG_RUNS}, checkpoint x ${ctx.CR_RUNS}, image ${ctx.IMAGE_MB} MiB x ${ctx.IMAGE_RUNS}`,
   );
   for (const name of ['podman', 'containerd'])
     if (!peerNames.includes(name)) console.log(`  ${name}: absent (not installed; bash scripts/install-peers.sh adds it)`);
@@ -102,6 +102,20 @@ export function report(r, ctx) {
       );
   }
   if (r.network) networkTables(r, peerNames);
+  if (r.images) {
+    table(
+      `Image import, a ${f1(r.images.archiveMiB)} MiB docker-archive (ms)`,
+      ['', 'min', 'median', 'max', 'method'],
+      Object.entries(r.images.import).map(([k, v]) => [k, ...mmm(v), v.method]),
+    );
+    const i = r.images.import;
+    if (i['podman load -i']) note(`lrctl image import / podman load: ${f2(i['lrctl image import (cold store)'].median / i['podman load -i'].median)}x`);
+    if (r.images.run) {
+      latency('run -d of that image (ms)', r.images.run);
+      const x = r.images.run;
+      note(`lrctl run -d IMAGE / podman run -d IMAGE: ${f2(x['lrctl run -d IMAGE'].median / x['podman run -d IMAGE'].median)}x`);
+    }
+  }
   if (r.checkpoint) checkpointTables(r, peerNames);
   if (r.logThroughput) {
     for (const [k, g] of Object.entries(r.logThroughput)) {

@@ -8,11 +8,13 @@
 //   checkpoint.js  checkpoint and restore, scheduled checkpoints
 //   logs.js        log throughput, 100- and 40-byte lines
 //   network.js     run -d with a published port on the bridge network, and --net none
+//   images.js      image import of a ~100 MiB docker-archive beside podman load, run -d of it
 //   report.js      the tables
 // Environment: BENCH_RUNS (10), BENCH_IDLE (20), BENCH_MANY (500), BENCH_SETTLE
 // (30 s), BENCH_CPU_WINDOW (10 s), BENCH_CR_RUNS (3), BENCH_LOG_MB (256),
-// BENCH_LOG_RUNS (3), BENCH_PS (more list counts), BENCH_ONLY (a comma list of
-// latency, memory, checkpoint, logs, network). `-- --json FILE` also writes the results.
+// BENCH_LOG_RUNS (3), BENCH_PS (more list counts), BENCH_IMAGE_MB (100),
+// BENCH_IMAGE_RUNS (5), BENCH_ONLY (a comma list of latency, memory, checkpoint,
+// logs, network, images). `-- --json FILE` also writes the results.
 // Everything started is removed by id (and shims by pid), also on failure.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { checkpointRestore } from './checkpoint.js';
 import { cycleLatency, startLatency } from './latency.js';
 import { logThroughput } from './logs.js';
+import { imageLatency } from './images.js';
 import { idleMonitors } from './memory.js';
 import { networkLatency } from './network.js';
 import { containerdPeer, podmanPeer } from './peers.js';
@@ -30,7 +33,7 @@ import { makeRootfs, runner, stats, version } from './util.js';
 const LRCTL = fileURLToPath(new URL('../bin/lrctl.cjs', import.meta.url));
 const env = (k, d) => Number(process.env[k] ?? d);
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
-const only = new Set((process.env.BENCH_ONLY ?? 'latency,memory,checkpoint,logs,network').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'latency,memory,checkpoint,logs,network,images').split(','));
 
 const base = mkdtempSync('/tmp/lrb-');
 const root = join(base, 'root');
@@ -51,6 +54,8 @@ const ctx = {
   CR_RUNS: env('BENCH_CR_RUNS', 3),
   LOG_MB: env('BENCH_LOG_MB', 256),
   LOG_RUNS: env('BENCH_LOG_RUNS', 3),
+  IMAGE_MB: env('BENCH_IMAGE_MB', 100),
+  IMAGE_RUNS: env('BENCH_IMAGE_RUNS', 5),
   peers: [],
   cleanups: [],
   // what cleanup removes even when a phase failed half-way
@@ -91,6 +96,7 @@ try {
   if (only.has('checkpoint')) await checkpointRestore(ctx);
   if (only.has('logs')) await logThroughput(ctx);
   if (only.has('network')) networkLatency(ctx);
+  if (only.has('images')) imageLatency(ctx);
 } catch (err) {
   console.error(`bench failed: ${err.stack}`);
   process.exitCode = 1;
@@ -104,8 +110,8 @@ if (jsonOut) {
 }
 
 function sizes() {
-  const { RUNS, N_IDLE, MANY, SETTLE_MS, CPU_WINDOW_MS, CR_RUNS, LOG_MB, LOG_RUNS } = ctx;
-  return { RUNS, N_IDLE, MANY, SETTLE_MS, CPU_WINDOW_MS, CR_RUNS, LOG_MB, LOG_RUNS };
+  const { RUNS, N_IDLE, MANY, SETTLE_MS, CPU_WINDOW_MS, CR_RUNS, LOG_MB, LOG_RUNS, IMAGE_MB, IMAGE_RUNS } = ctx;
+  return { RUNS, N_IDLE, MANY, SETTLE_MS, CPU_WINDOW_MS, CR_RUNS, LOG_MB, LOG_RUNS, IMAGE_MB, IMAGE_RUNS };
 }
 
 function cleanup() {

@@ -4,7 +4,7 @@
 # (containernetworking-plugins: loopback, bridge, host-local, portmap,
 # firewall), iproute2 (`ip link del` of a removed network's bridge), util-linux
 # (`unshare --net=FILE` makes each container's network namespace),
-# busybox-static (test and demo rootfs), GNU tar (image layers) and CRIU >= 4.2.
+# busybox-static (test and demo rootfs), GNU tar (image layers), skopeo (`lrctl pull`) and CRIU >= 4.2.
 # Idempotent: a machine that already has everything returns in well under a second.
 # CRIU: Debian 12's criu 3.17 fails `criu check` on kernels >= 6.x and 4.1 cannot dump
 # inet sockets on 6.16+, so CRIU 4.2+ is built from Debian's own source (see PLATFORM.md).
@@ -14,11 +14,13 @@ CRIU_VERSION=${CRIU_VERSION:-4.2.1}
 CRIU_SHA256=${CRIU_SHA256:-29ec0ee09e296479fe7048c80980e8ef1d0684d0b0204c2b101dfea19f6725b9}
 # gcc, make, libc6-dev and libjansson-dev build the native monitor (lib/monitor) at npm ci;
 # containernetworking-plugins, iproute2, iptables and util-linux are the container networks (lib/network);
-# tar (GNU tar) lists and extracts image layers (lib/image/layer.ts)
-PKGS=(runc iptables containernetworking-plugins iproute2 util-linux busybox-static gcc make libc6-dev libjansson-dev tar)
+# tar (GNU tar) lists and extracts image layers (lib/image/layer.ts); skopeo fetches images from
+# registries for `lrctl pull` (lib/image/pull.ts)
+PKGS=(runc iptables containernetworking-plugins iproute2 util-linux busybox-static gcc make libc6-dev libjansson-dev tar skopeo)
 # for the test suite: a real server keeping state in memory (checkpoint tests), a terminal for attach tests,
-# podman to build and save test images, attr (getfattr) and libcap2-bin (setcap, getcap) to check what layers keep
-TEST_PKGS=(redis-server redis-tools bsdutils podman attr libcap2-bin)
+# podman to build and save test images, attr (getfattr) and libcap2-bin (setcap, getcap) to check what layers keep,
+# a registry that the pull tests run on 127.0.0.1 (each its own, on a free port)
+TEST_PKGS=(redis-server redis-tools bsdutils podman attr libcap2-bin docker-registry)
 CRIU_BUILD_DEPS=(libprotobuf-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   python3-protobuf libnl-3-dev libnet1-dev libcap-dev libbsd-dev libgnutls28-dev
   libnftables-dev pkg-config uuid-dev make gcc dpkg-dev)
@@ -47,6 +49,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -n "$had_policy" ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || { [ -n "$had_policy" ] || rm -f /usr/sbin/policy-rc.d; exit 1; }
   [ -n "$had_policy" ] || rm -f /usr/sbin/policy-rc.d
+  # docker-registry enables a system service on :5000 (systemd unit and SysV links): the tests start
+  # their own registries, so the one just installed is disabled, and stopped where systemd runs
+  if [[ " ${missing[*]} " == *" docker-registry "* ]]; then
+    if command -v systemctl >/dev/null 2>&1; then
+      [ -d /run/systemd/system ] && systemctl stop docker-registry.service >/dev/null 2>&1 || true
+      systemctl disable docker-registry.service >/dev/null 2>&1 || true
+    elif command -v update-rc.d >/dev/null 2>&1; then
+      update-rc.d docker-registry disable >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 # version_ge A B: true when version A >= B

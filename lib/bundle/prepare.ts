@@ -10,6 +10,8 @@ import { runtimeError } from '../errors.js';
 import { containerPaths, rootHash, type ContainerPaths } from '../state/paths.js';
 import { writePrivateFile } from '../state/private-fs.js';
 import type { RunRequest } from '../state/state-file.js';
+import { findImage, layerDirs } from '../image/store.js';
+import { resolveUser } from '../image/user.js';
 import { mountOverlay, unmountOverlay } from './overlay.js';
 import { adaptBundleSpec, buildSpec, type OciSpec } from './spec.js';
 
@@ -17,10 +19,20 @@ import { adaptBundleSpec, buildSpec, type OciSpec } from './spec.js';
 export function prepareBundle(root: string, id: string, req: RunRequest): void {
   const paths = containerPaths(root, id);
   let spec: OciSpec;
-  if (req.rootfs) {
+  if (req.rootfs || req.image) {
     if (req.restore) resetUpperFromCheckpoint(paths, req.restore.checkpoint);
-    mountOverlay({ lower: req.rootfs, upper: paths.upper, work: paths.work, target: paths.rootfs });
-    spec = buildSpec(req, `/lrctl/${rootHash(root)}-${req.id}`, req.network ? { netns: paths.netns, etc: paths.etc } : null);
+    // an image: its layers, top first, shared read-only by every container of it
+    const lower = req.image ? layerDirs(root, findImage(root, req.image.id)).join(':') : req.rootfs!;
+    mountOverlay({ lower, upper: paths.upper, work: paths.work, target: paths.rootfs });
+    try {
+      // a user by name is looked up in the container's own files, once they are in place
+      if (req.userName) req = { ...req, user: resolveUser(paths.rootfs, req.userName) };
+      spec = buildSpec(req, `/lrctl/${rootHash(root)}-${req.id}`, req.network ? { netns: paths.netns, etc: paths.etc } : null);
+    } catch (err) {
+      // a container that does not start leaves no mount behind (its folder goes with it)
+      unmountOverlay(paths.rootfs);
+      throw err;
+    }
   } else {
     spec = adaptBundleSpec(JSON.parse(readFileSync(`${req.bundle}/config.json`, 'utf8')), req.bundle!, req);
     // runc refuses a rootfs path that is a symlink

@@ -97,6 +97,8 @@ export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns
       ...etcMounts,
     ],
     linux: {
+      // as Docker and Podman: in a network namespace of its own, a server that runs as a user binds port 80 and pings
+      ...(req.net !== 'host' ? { sysctl: { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' } } : {}),
       cgroupsPath,
       resources: { devices: [{ allow: false, access: 'rwm' }] },
       namespaces,

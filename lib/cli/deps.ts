@@ -45,6 +45,14 @@ export function findCriu(): string {
   return findBinary(process.env.LRCTL_CRIU || 'criu', 'LRCTL_CRIU');
 }
 
+/** The skopeo `lrctl pull` drives: $LRCTL_SKOPEO or skopeo on PATH; EDEPS naming Debian's package. */
+export function findSkopeo(): string {
+  const name = process.env.LRCTL_SKOPEO || 'skopeo';
+  const p = name.includes('/') ? (executable(resolve(name)) ? resolve(name) : null) : lookPath(name, process.env.PATH ?? '');
+  if (p !== null) return p;
+  throw depsError(`${name} not found: lrctl pull needs skopeo (apt-get install skopeo, or scripts/setup.sh), or point LRCTL_SKOPEO at it`);
+}
+
 /** The monitor (lrctl-shim) this package built; EDEPS naming the build when it is missing or not executable. */
 export function findShimBinary(): string {
   try {

@@ -16,6 +16,7 @@ import { networkCommand } from './commands/network.js';
 import { pauseCommand } from './commands/pause.js';
 import { portCommand } from './commands/port.js';
 import { psCommand } from './commands/ps.js';
+import { pullCommand } from './commands/pull.js';
 import { restoreCommand } from './commands/restore.js';
 import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, () => Command> = {
   pause: pauseCommand,
   port: portCommand,
   ps: psCommand,
+  pull: pullCommand,
   restore: restoreCommand,
   rm: rmCommand,
   run: runCommand,

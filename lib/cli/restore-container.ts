@@ -5,6 +5,7 @@ import { closeSync, existsSync, readFileSync, renameSync, statfsSync } from 'nod
 import { join, resolve } from 'node:path';
 import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
 import { corruptError, existsError, LrctlError, usageError } from '../errors.js';
+import { findImage } from '../image/store.js';
 import { isNetworkName } from '../network/attach.js';
 import type { PortMapping } from '../network/ports.js';
 import { withContainerLock } from '../state/lock.js';
@@ -143,6 +144,20 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         throw usageError(
           `the container in ${file} ran from a --bundle: give the one to restore it from with --bundle DIR (it was ${JSON.stringify(archived.bundle)} where it was exported)`,
         );
+      if (archived.image !== null && archived.image !== undefined) {
+        if (hostRootfs !== null || hostBundle !== null)
+          throw usageError(`the container in ${file} ran image ${archived.image.name}: its files come from the image, not from --rootfs or --bundle`);
+        // the image's layers are the container's lower layers: this root must have the very same image
+        try {
+          findImage(root, archived.image.id);
+        } catch (err) {
+          if (!(err instanceof LrctlError && err.code === 'ENOIMAGE')) throw err;
+          throw new LrctlError(
+            'ENOIMAGE',
+            `the container in ${file} runs image ${archived.image.name} (${archived.image.id}), which this root does not have: import it first (lrctl image import FILE, or lrctl pull ${archived.image.name})`,
+          );
+        }
+      }
       // established connections are restored on the address they had: another cannot take them
       const had = archived.network ?? null;
       if (criu.tcpEstablished && o.ip && had && o.ip !== had.ip)
@@ -165,7 +180,7 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
       };
       // stdout is the id only (scripts read it): what the archive will run is told on stderr
       process.stderr.write(
-        `restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : `bundle ${hostBundle}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}\n`,
+        `restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : hostBundle !== null ? `bundle ${hostBundle}` : `image ${archived.image?.name}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}\n`,
       );
       await withTcpHint(withNetworkHint(launchShim(root, id, req), `the imported container`, criu.tcpEstablished), false);
     });

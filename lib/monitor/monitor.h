@@ -30,6 +30,7 @@ struct config {
   bool every_leave_running;
   json_t *args;
   json_t *network; /* the CLI's CNI attachment (lib/network), shown in state.json as given */
+  json_t *image;   /* `run IMAGE`: {id, name}, shown in state.json as given */
 };
 
 struct paths {

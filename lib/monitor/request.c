@@ -34,7 +34,10 @@ int request_read(struct err *e) {
   c->tty = flag(r, "tty");
   c->stdin_open = flag(r, "stdin");
   c->start = flag(r, "start");
-  c->has_upper = json_is_string(json_object_get(r, "rootfs"));
+  /* an overlay of ours (a --rootfs or an image's layers): a checkpoint saves its writable layer */
+  c->has_upper = json_is_string(json_object_get(r, "rootfs")) || json_is_object(json_object_get(r, "image"));
+  json_t *img = json_object_get(r, "image");
+  c->image = json_is_object(img) ? json_incref(img) : NULL;
   c->log_max_size = num(r, "logMaxSize", 10 * 1024 * 1024);
   c->log_max_files = num(r, "logMaxFiles", 5);
   c->log_buffer_size = num(r, "logBufferSize", 0);

@@ -194,6 +194,7 @@ void state_init(void) {
   json_object_set_new(s, "shimGeneration", json_integer(0));
   json_object_set_new(s, "shimVersion", json_string(LRCTL_VERSION));
   json_object_set_new(s, "network", M.cfg.network ? json_incref(M.cfg.network) : json_null());
+  json_object_set_new(s, "image", M.cfg.image ? json_incref(M.cfg.image) : json_null());
   json_decref(prev);
   M.state = s;
 }

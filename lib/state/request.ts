@@ -16,7 +16,7 @@ import { parseIp } from '../network/subnet.js';
 
 // 'host', 'none' or a network's name (lib/network/store.ts NETWORK_NAME)
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
-import type { CheckpointSchedule, RestoreSource, RunRequest } from './state-file.js';
+import type { CheckpointSchedule, ImageRef, RestoreSource, RunRequest } from './state-file.js';
 
 /** Upper bounds: far above any sane value, low enough to keep arithmetic exact. */
 export const REQUEST_LIMITS = {
@@ -66,13 +66,20 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
 
   const rootfs = r.rootfs === null || r.rootfs === undefined ? null : absPath(r.rootfs, 'rootfs');
   const bundle = r.bundle === null || r.bundle === undefined ? null : absPath(r.bundle, 'bundle');
-  if ((rootfs === null) === (bundle === null)) throw bad('rootfs/bundle', 'must have exactly one of the two');
+  let image: ImageRef | null = null;
+  if (r.image !== null && r.image !== undefined) {
+    const i = obj(r.image, 'image');
+    const imageId = str(i.id, 'image.id');
+    if (!/^sha256:[0-9a-f]{64}$/.test(imageId)) throw bad('image.id', 'is not sha256:<64 hex digits>');
+    image = { id: imageId, name: str(i.name, 'image.name') };
+  }
+  if ([rootfs, bundle, image].filter((v) => v !== null).length !== 1) throw bad('rootfs/bundle/image', 'must have exactly one of the three');
   // overlayfs option syntax: a ':' adds lower layers (A:/etc), ',' adds options
   if (rootfs !== null && /[,:\\]/.test(rootfs)) throw bad('rootfs', "must not contain ',', ':' or '\\'");
 
   if (!Array.isArray(r.args) || r.args.length > REQUEST_LIMITS.args) throw bad('args', 'is not a list of strings');
   const args = r.args.map((a, i) => str(a, `args[${i}]`));
-  if (rootfs !== null && args.length === 0) throw bad('args', 'is empty (a --rootfs container needs a command)');
+  if (bundle === null && args.length === 0) throw bad('args', 'is empty (a --rootfs or image container needs a command)');
 
   if (!Array.isArray(r.env) || r.env.length > REQUEST_LIMITS.args) throw bad('env', 'is not a list of strings');
   const env = r.env.map((e, i) => {
@@ -89,7 +96,7 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
 
   const net = r.net === undefined ? null : r.net;
   if (net !== null && (typeof net !== 'string' || !NETWORK_NAME.test(net))) throw bad('net', "is not 'host', 'none', a network name or null");
-  if (net !== null && rootfs === null) throw bad('net', 'applies to --rootfs containers only');
+  if (net !== null && bundle !== null) throw bad('net', 'applies to --rootfs and image containers only');
   const onNetwork = net !== null && net !== 'host' && net !== 'none';
 
   const list = (v: unknown, field: string, max: number): unknown[] => {
@@ -212,6 +219,17 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
     cwd: strOrNull(r.cwd, 'cwd'),
     user,
     hostname: strOrNull(r.hostname, 'hostname'),
+    image,
+    userName: (() => {
+      const u = strOrNull(r.userName, 'userName');
+      if (u !== null && !/^[a-zA-Z0-9_.][a-zA-Z0-9_.-]{0,31}(:[a-zA-Z0-9_.][a-zA-Z0-9_.-]{0,31})?$/.test(u)) throw bad('userName', 'is not NAME[:GROUP]');
+      return u;
+    })(),
+    stopSignal: (() => {
+      const sig = strOrNull(r.stopSignal, 'stopSignal');
+      if (sig !== null && !/^(SIG)?[A-Z][A-Z0-9+-]{1,15}$|^\d{1,2}$/.test(sig)) throw bad('stopSignal', 'is not a signal name or number');
+      return sig;
+    })(),
     net,
     publish,
     ip,

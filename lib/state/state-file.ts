@@ -34,6 +34,12 @@ export interface RunRequest {
   addHost?: string[];
   // where the CLI put it (set right before the shim starts; the shim shows it in state.json)
   network?: NetworkStatus | null;
+  // `run IMAGE`: the image whose layers are the container's lower layers (absent: --rootfs or --bundle)
+  image?: ImageRef | null;
+  // a user by name ("nginx", "app:staff"), resolved through the container's /etc/passwd when it starts
+  userName?: string | null;
+  // the signal `stop` sends first (the image's StopSignal; default SIGTERM)
+  stopSignal?: string | null;
   tty: boolean;
   stdin: boolean;
   // false: the shim creates the container and waits for a `start` request (foreground run attaches first).
@@ -51,6 +57,12 @@ export interface RunRequest {
   checkpointEvery?: CheckpointSchedule | null;
   // lrctl boot brings the container back from its newest checkpoint when it has one
   restoreOnBoot?: boolean;
+}
+
+/** The image a container runs: its id (the config's digest) and the name it was run by. */
+export interface ImageRef {
+  id: string;
+  name: string;
 }
 
 /** `run --checkpoint-every`: rolling checkpoints taken by the shim. */
@@ -115,6 +127,8 @@ export interface StateFile {
   shimVersion?: string;
   // the container's network, as the CLI attached it (absent: host, none or a bundle's own)
   network?: NetworkStatus | null;
+  // the image it runs (absent: --rootfs or --bundle)
+  image?: ImageRef | null;
 }
 
 /** Reads and validates a state file; ENOCONTAINER if absent, ECORRUPT if unreadable. */
@@ -173,6 +187,7 @@ const FIELDS: Record<string, (v: unknown) => boolean> = {
   lastExit: optional(orNull((v) => typeof v === 'object' && v !== null && isStr((v as ExitRecord).finishedAt))),
   nextRestartAt: optional(orNull(isStr)),
   healthCheck: optional(orNull((v) => typeof v === 'object' && v !== null && isStr((v as HealthState).status))),
+  image: optional(orNull((v) => typeof v === 'object' && v !== null && isStr((v as ImageRef).id))),
   network: optional(orNull((v) => typeof v === 'object' && v !== null && isStr((v as NetworkStatus).ip) && Array.isArray((v as NetworkStatus).ports))),
 };
 

@@ -31,6 +31,8 @@ export interface PsRow {
   lastExit: ExitRecord | null;
   /** starting, healthy or unhealthy; null without a health check */
   health: string | null;
+  /** the image it runs (its name, as run); null: --rootfs or --bundle */
+  image: string | null;
   /** its network, address and published ports; null: host, none or a bundle's own */
   network: string | null;
   ip: string | null;
@@ -61,6 +63,7 @@ export function psRows(root: string, all: boolean): PsRow[] {
           restartCount: 0,
           lastExit: null,
           health: null,
+          image: null,
           network: null,
           ip: null,
           ports: [],
@@ -98,6 +101,7 @@ export function psRows(root: string, all: boolean): PsRow[] {
       restartCount: s.restartCount ?? 0,
       lastExit: s.lastExit ?? null,
       health: checked,
+      image: s.image?.name ?? null,
       network: s.network?.name ?? null,
       ip: s.network?.ip ?? null,
       ports: s.network?.ports ?? [],
@@ -128,9 +132,10 @@ export function psCommand(): Command {
       const shimCell = (h: string) => (h === 'lost' ? style.red('lost') : h === 'ok' ? style.green('ok') : '-');
       process.stdout.write(
         renderTable(
-          ['CONTAINER ID', 'STATUS', 'PID', 'SHIM', 'RESTARTS', 'CREATED', 'PORTS', 'COMMAND'],
+          ['CONTAINER ID', 'IMAGE', 'STATUS', 'PID', 'SHIM', 'RESTARTS', 'CREATED', 'PORTS', 'COMMAND'],
           rows.map((r) => [
             r.id,
+            r.image ?? '-',
             r.status,
             r.initPid ? String(r.initPid) : '-',
             shimCell(r.shim),

@@ -4,6 +4,10 @@ import { Command } from 'commander';
 import { LrctlError, usageError } from '../../errors.js';
 import { pipeMaxSize } from '../../logs/buffer.js';
 import { MAX_LOG_FILES } from '../../logs/rotation.js';
+import { exposedPorts, imageArgs, imageHealth } from '../../image/run-config.js';
+import { normalizeRef } from '../../image/reference.js';
+import { findImage, type ImageRecord } from '../../image/store.js';
+import { mergeEnv } from '../../bundle/spec.js';
 import { isNetworkName } from '../../network/attach.js';
 import type { PortMapping } from '../../network/ports.js';
 import { DEFAULT_NETWORK } from '../../network/store.js';
@@ -34,6 +38,15 @@ import {
 import { checkBundle, checkRootfs } from '../run-source.js';
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
+
+// `arg` as a normalized image reference, or null when it is not one (an id or id prefix).
+function refOrNull(arg: string): string | null {
+  try {
+    return normalizeRef(arg);
+  } catch {
+    return null;
+  }
+}
 
 // Rolling checkpoints kept by default (Docker has none; CRIU images are large).
 const DEFAULT_CHECKPOINT_KEEP = 3;
@@ -69,6 +82,10 @@ interface RunOptions {
   checkpointKeep?: number;
   checkpointLeaveRunning?: boolean;
   restoreOnBoot?: boolean;
+  entrypoint?: string;
+  publishAll?: boolean;
+  // --no-healthcheck (commander's negation: false when given)
+  healthcheck?: boolean;
 }
 
 // The supervision flags, checked together.
@@ -103,7 +120,7 @@ function supervision(o: RunOptions): Pick<RunRequest, 'restart' | 'health' | 'ch
 }
 
 // Checks the flags together and turns them into the shim's request.
-function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
+function buildRequest(root: string, id: string, args: string[], o: RunOptions): RunRequest {
   if (o.logBufferSize !== undefined) {
     if (o.tty) throw usageError('--log-buffer-size applies to pipes: a -t container writes to a terminal');
     const max = pipeMaxSize();
@@ -112,20 +129,37 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
         `--log-buffer-size ${o.logBufferSize} is above the kernel's limit of ${max} bytes (/proc/sys/fs/pipe-max-size); raise it with sysctl fs.pipe-max-size or ask for less`,
       );
   }
-  if (Boolean(o.rootfs) === Boolean(o.bundle)) throw usageError('give exactly one of --rootfs DIR or --bundle DIR');
+  if (o.rootfs && o.bundle) throw usageError('give one of IMAGE, --rootfs DIR or --bundle DIR');
   let rootfs: string | null = null;
   let bundle: string | null = null;
+  let image: ImageRecord | null = null;
+  let imageName = '';
+  if (o.entrypoint !== undefined && (o.rootfs || o.bundle)) throw usageError('--entrypoint applies to an image: with --rootfs or --bundle, give the command');
+  if (o.publishAll && (o.rootfs || o.bundle)) throw usageError('-P publishes the ports an image exposes: with --rootfs or --bundle, use -p');
   if (o.rootfs) {
     rootfs = checkRootfs(o.rootfs);
     if (!args.length) throw usageError('a command is required with --rootfs (there is no image default)');
+  } else if (o.bundle) {
+    if (o.net) throw usageError("--net applies to --rootfs and images: a bundle's config.json decides its namespaces");
+    bundle = checkBundle(o.bundle);
   } else {
-    if (o.net) throw usageError("--net applies to --rootfs only: a bundle's config.json decides its namespaces");
-    bundle = checkBundle(o.bundle!);
+    if (!args.length) throw usageError('give an image to run (lrctl image ls lists them), or --rootfs DIR or --bundle DIR');
+    image = findImage(root, args[0]);
+    // the name it was run by (an id or id prefix: its first name, else its id)
+    const asked = refOrNull(args[0]);
+    imageName = asked && image.names.includes(asked) ? asked : (image.names[0] ?? image.id);
+    args = imageArgs(image.imageConfig, o.entrypoint, args.slice(1));
   }
+  const cfg = image?.imageConfig ?? {};
   // Docker's and Podman's default: a private network (lrctl's "bridge")
-  const net = rootfs ? (o.net ?? DEFAULT_NETWORK) : null;
+  const net = rootfs || image ? (o.net ?? DEFAULT_NETWORK) : null;
+  // -P: what the image exposes, each on a free host port (unless -p already publishes it)
+  const publish = [
+    ...o.publish,
+    ...(o.publishAll ? exposedPorts(cfg).filter((e) => !o.publish.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol)) : []),
+  ];
   const networkFlags = {
-    '-p': o.publish.length > 0,
+    '-p': publish.length > 0,
     '--ip': o.ip !== undefined,
     '--dns': o.dns.length > 0,
     '--dns-search': o.dnsSearch.length > 0,
@@ -138,17 +172,23 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
     throw usageError(
       `${given.join(', ')} need${given.length > 1 ? '' : 's'} a network (--net bridge or a network's name), not ${net === null ? 'a --bundle' : `--net ${net}`}`,
     );
+  const sup = supervision(o);
   return {
     id,
     rootfs,
     bundle,
+    image: image ? { id: image.id, name: imageName } : null,
     args,
-    env: o.env,
-    cwd: o.workdir ?? null,
+    // the image's Env first: -e wins
+    env: mergeEnv(cfg.Env ?? [], o.env),
+    cwd: o.workdir ?? (cfg.WorkingDir || null),
     user: o.user ?? null,
+    // the image's User by name, resolved in the container's /etc/passwd once its files are mounted
+    userName: !o.user && cfg.User ? cfg.User : null,
+    stopSignal: cfg.StopSignal ?? null,
     hostname: o.hostname ?? null,
     net,
-    publish: o.publish,
+    publish,
     ip: o.ip ?? null,
     dns: o.dns,
     dnsSearch: o.dnsSearch,
@@ -160,7 +200,9 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
     logMaxFiles: o.logMaxFiles,
     logBufferSize: o.logBufferSize ?? null,
     runc: findRunc(),
-    ...supervision(o),
+    ...sup,
+    // Docker's Healthcheck of the image, unless --health-cmd or --no-healthcheck
+    health: sup.health ?? (o.healthcheck === false ? null : imageHealth(cfg)),
   };
 }
 
@@ -168,8 +210,8 @@ function buildRequest(id: string, args: string[], o: RunOptions): RunRequest {
 export function runCommand(): Command {
   return new Command('run')
     .description('create and start a container; without -d, stream its output and exit with its exit code')
-    .usage('[options] (--rootfs DIR | --bundle DIR) [--] CMD [ARG...]')
-    .argument('[cmd...]', 'command and arguments to run in the container')
+    .usage('[options] (IMAGE [CMD [ARG...]] | --rootfs DIR [--] CMD [ARG...] | --bundle DIR [CMD [ARG...]])')
+    .argument('[cmd...]', "the image (lrctl image ls), then the command and arguments that replace its Cmd; with --rootfs or --bundle, the command")
     .option('-d, --detach', 'run in the background and print the container id')
     .option('--name <id>', 'container id ([a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}); random when absent')
     .option('--rootfs <dir>', 'root filesystem, used read-only as the lower layer of a per-container overlay')
@@ -183,11 +225,14 @@ export function runCommand(): Command {
       "'bridge' (default): lrctl's default network; NAME: a network made with lrctl network create; 'host': the host's network; 'none': only a loopback",
       parseNet,
     )
+    .option('-P, --publish-all', "publish every port the image exposes (ExposedPorts) on a free host port")
     .option('-p, --publish <[ip:][hostport:]port[/proto]>', 'publish a container port on the host (repeatable; no host port: a free one)', collectPublish, [])
     .option('--ip <address>', "the container's address on its network (default: the next free one)", parseIpv4)
     .option('--dns <address>', "a nameserver for the container's /etc/resolv.conf (repeatable; default: the host's)", collectDns, [])
     .option('--dns-search <domain>', "a search domain for the container's /etc/resolv.conf (repeatable)", collectDomain, [])
     .option('--add-host <name:ip>', "a line for the container's /etc/hosts (repeatable)", collectHost, [])
+    .option('--entrypoint <cmd>', "with an image: run this instead of its Entrypoint ('' for none); its Cmd is dropped too")
+    .option('--no-healthcheck', "with an image: do not run the health check its config defines")
     .option('-t, --tty', 'allocate a pseudo-terminal (via runc --console-socket)')
     .option('-i, --interactive', 'keep the container stdin open')
     .option('--log-max-size <size>', 'rotate the container log at this size (k, m, g)', parseSize, 10 * 1024 * 1024)
@@ -212,7 +257,7 @@ export function runCommand(): Command {
     .action(async (args: string[], o: RunOptions, cmd: Command) => {
       const { root } = globals(cmd);
       const id = o.name !== undefined ? validateId(o.name) : generateId();
-      const req = buildRequest(id, args, o);
+      const req = buildRequest(root, id, args, o);
       const paths = containerPaths(root, id);
       await createContainer(root, id, () => launchShim(root, id, req));
       if (o.detach) {
