@@ -2,7 +2,8 @@
 // folder of the store, once per diff_id, in overlay form. GNU tar (Debian's)
 // does the reading, so lrctl has no tar parser of its own, and it reads the
 // layer twice, the same bytes both times:
-//   1. `tar --list` with a quoted, verbose listing, while lrctl hashes the
+//   1. `tar --list` with a quoted, verbose listing of the names as they are
+//      (--absolute-names: listing only, so tar strips nothing), while lrctl hashes the
 //      uncompressed stream: the diff_id must be the config's, and every entry
 //      is checked (no absolute name, no '..', nothing under a symlink of the
 //      layer, hard links only to files already extracted, an empty `.wh.`
@@ -173,9 +174,9 @@ export function checkEntries(entries: TarEntry[], what: string): LayerPlan {
       throw usageError(`unsafe layer ${what}: ${show(e.name)} is both a folder and something else`);
     const base = baseOf(e.path);
     if (base.startsWith(WH)) {
+      if (base !== OPAQUE && base.startsWith(WH + WH)) throw usageError(`unsafe layer ${what}: ${show(e.name)} is AUFS metadata, which lrctl does not take`);
       if (e.type !== '-') throw usageError(`unsafe layer ${what}: the whiteout ${show(e.name)} is not a plain file`);
       if (base === OPAQUE) plan.opaques.push(e.path);
-      else if (base.startsWith(WH + WH)) throw usageError(`unsafe layer ${what}: ${show(e.name)} is AUFS metadata, which lrctl does not take`);
       else {
         const target = base.slice(WH.length);
         if (target === '' || target === '.' || target === '..') throw usageError(`unsafe layer ${what}: a whiteout with no name: ${show(e.name)}`);
@@ -183,6 +184,8 @@ export function checkEntries(entries: TarEntry[], what: string): LayerPlan {
       }
     }
     if (e.type === 'h') {
+      if (e.link!.startsWith('/') || e.link!.split('/').includes('..'))
+        throw usageError(`unsafe layer ${what}: the hard link ${show(e.name)} points outside the layer, to ${show(e.link!)}`);
       const target = normalize(e.link!, what);
       const t = types.get(target);
       if (t === undefined || t === 'd')
@@ -207,9 +210,10 @@ export function checkEntries(entries: TarEntry[], what: string): LayerPlan {
 // GNU tar's warnings that change nothing; any other stderr line refuses the layer.
 const HARMLESS = /^tar: (Ignoring unknown extended header keyword|A lone zero block at)/;
 
-// Streams the blob, uncompressed, into `tar args` and returns its stdout; `onChunk` sees every uncompressed
-// byte (hash, budget). A tar that fails, or complains, is an EUSAGE naming its first line.
-async function runTar(blob: string, args: string[], what: string, onChunk: (c: Buffer) => void): Promise<string> {
+// Streams the blob, uncompressed, into `tar args` and returns its stdout and its first complaint on stderr
+// (a warning that is not harmless), if any; `onChunk` sees every uncompressed byte (hash, budget). A tar that
+// fails is an EUSAGE naming its first line; a complaint is left to the caller.
+async function runTar(blob: string, args: string[], what: string, onChunk: (c: Buffer) => void): Promise<{ stdout: string; complaint: string | null }> {
   const gz = compressionOf(blob) === 'gzip';
   const child = spawn('tar', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
   const out: Buffer[] = [];
@@ -267,21 +271,28 @@ async function runTar(blob: string, args: string[], what: string, onChunk: (c: B
     const msg = (streamErr as Error).message;
     throw usageError(`layer ${what} cannot be read: ${gz ? `truncated or corrupt gzip (${msg})` : msg}`);
   }
-  if (code !== 0 || complaint) throw usageError(`unsafe layer ${what}: ${complaint ?? `tar exited with ${code}`}`);
-  return Buffer.concat(out).toString('latin1');
+  if (code !== 0) throw usageError(`unsafe layer ${what}: ${complaint ?? `tar exited with ${code}`}`);
+  return { stdout: Buffer.concat(out).toString('latin1'), complaint: complaint ?? null };
 }
 
 /** Reads the layer once: its diff_id (sha256 of the uncompressed tar) and its checked entries. */
 export async function inspectLayer(blob: string, what: string, budget: SizeBudget): Promise<{ diffId: string; plan: LayerPlan; entries: TarEntry[] }> {
   const hash = createHash('sha256');
   let bytes = 0;
-  const listing = await runTar(blob, ['--list', '--verbose', '--numeric-owner', '--quoting-style=c', '--full-time', '--file=-'], what, (c) => {
-    bytes += c.length;
-    if (bytes > budget.remaining) throw overBudget(budget, `layer ${what}`);
-    hash.update(c);
-  });
+  const { stdout: listing, complaint } = await runTar(
+    blob,
+    ['--list', '--verbose', '--numeric-owner', '--quoting-style=c', '--full-time', '--absolute-names', '--file=-'],
+    what,
+    (c) => {
+      bytes += c.length;
+      if (bytes > budget.remaining) throw overBudget(budget, `layer ${what}`);
+      hash.update(c);
+    },
+  );
   const entries = parseListing(listing, what);
   const plan = checkEntries(entries, what);
+  // what our checks did not name, tar did (it strips a leading / or ../ and says so): refused all the same
+  if (complaint) throw usageError(`unsafe layer ${what}: ${complaint}`);
   if (plan.size > budget.remaining) throw overBudget(budget, `layer ${what}`);
   return { diffId: 'sha256:' + hash.digest('hex'), plan, entries };
 }
@@ -337,7 +348,7 @@ export async function unpackLayer(blob: string, diffId: string, tmp: string, wha
   mkdirSync(fs, { recursive: true });
   chmodSync(dir, 0o700);
   chmodSync(fs, 0o755);
-  await runTar(
+  const { complaint } = await runTar(
     blob,
     [
       '--extract',
@@ -354,6 +365,7 @@ export async function unpackLayer(blob: string, diffId: string, tmp: string, wha
     what,
     () => {},
   );
+  if (complaint) throw usageError(`unsafe layer ${what}: ${complaint}`);
   applyWhiteouts(fs, plan, what);
   budget.remaining -= plan.size;
   const meta: LayerMeta = { diffId, size: plan.size, link: newLinkName() };

@@ -27,6 +27,8 @@ export interface RemoveResult {
   deleted: string[];
   /** bytes freed: layers and blobs */
   reclaimed: number;
+  /** rm -f of an image in use: who keeps it */
+  keptFor?: string[];
 }
 
 const stateError = (msg: string) => new LrctlError('ESTATE', msg);
@@ -62,7 +64,7 @@ export async function removeImage(root: string, ref: string, force: boolean): Pr
     if (users.length) {
       img.names = [];
       writeImages(root, images);
-      return { untagged, deleted: [], reclaimed: 0 };
+      return { untagged, deleted: [], reclaimed: 0, keptFor: users };
     }
     const rest = images.filter((i) => i !== img);
     writeImages(root, rest);

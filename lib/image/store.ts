@@ -8,14 +8,26 @@
 // Everything read back from here was written by lrctl, but is still checked: a
 // record whose fields are wrong is ECORRUPT, never followed.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { corruptError, isErrno, LrctlError, noSuchImage, usageError } from '../errors.js';
 import { ID_PATTERN } from '../state/id.js';
 import { readStartTime } from '../state/liveness.js';
 import { withStoreLock } from '../state/lock.js';
 import { rootPaths } from '../state/paths.js';
-import { mkdirPrivate, writePrivateFile } from '../state/private-fs.js';
+import { mkdirPrivate, PRIVATE_FILE, writePrivateFile } from '../state/private-fs.js';
 import { normalizeRef } from './reference.js';
 
 /** The image config's "config" object: the parts lrctl uses. */
@@ -148,6 +160,36 @@ export function writeBlob(root: string, data: Buffer): string {
     renameSync(tmp, dest);
   } finally {
     rmSync(tmp, { force: true });
+  }
+  return digest;
+}
+
+/** Moves the file `file` (best made under makeTmpDir, on the store's filesystem) into blobs/ under its sha256,
+ *  which it returns; it is copied when it is elsewhere. The file is gone afterwards. */
+export async function addBlobFile(root: string, file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const digest = 'sha256:' + hash.digest('hex');
+  ensureStore(root);
+  const dest = blobPath(root, digest);
+  if (existsSync(dest)) {
+    rmSync(file, { force: true });
+    return digest;
+  }
+  chmodSync(file, PRIVATE_FILE);
+  try {
+    renameSync(file, dest);
+  } catch (err) {
+    if (!isErrno(err, 'EXDEV')) throw err;
+    const tmp = join(storePaths(root).tmp, tmpName('.blob'));
+    try {
+      copyFileSync(file, tmp);
+      chmodSync(tmp, PRIVATE_FILE);
+      renameSync(tmp, dest);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    rmSync(file, { force: true });
   }
   return digest;
 }

@@ -69,7 +69,12 @@ function rmCommand(): Command {
     .option('-f, --force', 'remove an image with several names; for one in use, remove its names only')
     .action(async (refs: string[], o: { force?: boolean }, cmd: Command) => {
       const { root } = globals(cmd);
-      await forEachId(refs, async (ref) => report(await removeImage(root, ref, Boolean(o.force))));
+      await forEachId(refs, async (ref) => {
+        const r = await removeImage(root, ref, Boolean(o.force));
+        report(r);
+        if (r.keptFor)
+          process.stderr.write(`lrctl: image ${ref} stays, nameless, while in use by ${r.keptFor.join(', ')} (image prune removes it afterwards)\n`);
+      });
     });
 }
 
