@@ -8,8 +8,7 @@
 // does (checked listing, extracted once), with a config (the base image's, the
 // new diff_id and a history entry) and an OCI manifest.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { corruptError, runtimeError } from '../errors.js';
 import { native } from '../native/index.js';
@@ -17,6 +16,7 @@ import { writePrivateFile } from '../state/private-fs.js';
 import { extractLayer } from './layer.js';
 import { normalizeRef } from './reference.js';
 import {
+  addBlobFile,
   addImageLocked,
   blobPath,
   makeTmpDir,
@@ -101,22 +101,7 @@ export async function tarUpper(upper: string, file: string, tmp: string): Promis
   await tar(['-C', marks, '-rf', file, ...common, '--owner=0', '--group=0', '--mode=0644', '-T', listFile(join(tmp, 'wh.list'), scan.whiteouts)]);
 }
 
-// sha256 of a file, streamed.
-function fileDigest(path: string): Promise<{ digest: string; size: number }> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    let size = 0;
-    createReadStream(path)
-      .on('data', (d) => {
-        h.update(d);
-        size += d.length;
-      })
-      .on('error', reject)
-      .on('end', () => resolve({ digest: 'sha256:' + h.digest('hex'), size }));
-  });
-}
-
-/** What commitLayer adds to the history entry. */
+/** What commitImage adds to the history entry. */
 export interface CommitInfo {
   /** the container's id, for `created_by` */
   container: string;
@@ -134,10 +119,10 @@ export async function commitImage(root: string, base: ImageRecord, upper: string
   try {
     const layerTar = join(tmp, 'layer.tar');
     await tarUpper(upper, layerTar, tmp);
-    const { digest, size } = await fileDigest(layerTar);
-    // uncompressed: the blob's digest is its diff_id
+    const size = statSync(layerTar).size;
+    // uncompressed: the blob's digest is its diff_id (0600 in the store, as every blob)
+    const digest = await addBlobFile(root, layerTar);
     const dest = blobPath(root, digest);
-    if (!existsSync(dest)) renameSync(layerTar, dest);
     // in the store as an import puts it: listing checked, extracted once, whiteouts in overlay form
     await extractLayer(root, dest, digest);
 

@@ -4,7 +4,7 @@
 // the running container is paused meanwhile and runs on after.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { layerOf, writeOciLayout } from '../../fixtures/images.js';
 import { lrctl } from '../../fixtures/lrctl.js';
@@ -37,6 +37,7 @@ t.test('commit makes an image of the changes: added files, deleted ones and repl
   t.same(img.imageConfig, base.imageConfig, "the base image's config");
   // the layer blob is an uncompressed tar (its digest is its diff_id), whiteouts in OCI form
   const names = execFileSync('tar', ['-tf', join(root, 'images/blobs/sha256', img.layers[1].slice(7))], { encoding: 'utf8' }).split('\n');
+  t.equal(statSync(join(root, 'images/blobs/sha256', img.layers[1].slice(7))).mode & 0o777, 0o600, 'the layer blob is 0600, as every blob');
   t.ok(names.includes('./etc/.wh.gone'), 'the deleted file is a .wh. whiteout');
   t.ok(names.includes('./opt/dir/.wh..wh..opq'), 'the replaced folder is opaque');
   t.ok(names.includes('./added'));
