@@ -16,7 +16,8 @@ import { runtimeError } from '../../errors.js';
 function stopSignalOf(request: string): string {
   try {
     const sig = readRunRequest(request).stopSignal;
-    const name = sig && (/^\d+$/.test(sig) ? Object.entries(constants.signals).find(([, n]) => n === Number(sig))?.[0] : sig.startsWith('SIG') ? sig : `SIG${sig}`);
+    const name =
+      sig && (/^\d+$/.test(sig) ? Object.entries(constants.signals).find(([, n]) => n === Number(sig))?.[0] : sig.startsWith('SIG') ? sig : `SIG${sig}`);
     if (name && name in constants.signals) return name;
   } catch {
     // unreadable request: the usual signal
