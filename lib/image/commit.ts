@@ -42,8 +42,8 @@ interface UpperScan {
   whiteouts: string[];
 }
 
-// Walks `upper` (no symlink followed: lstat only).
-function scanUpper(upper: string): UpperScan {
+// Walks `upper` (no symlink followed: lstat only); `mountpoints` are left out when they are empty files.
+function scanUpper(upper: string, mountpoints: readonly string[]): UpperScan {
   const out: UpperScan = { keep: [], whiteouts: [] };
   const walk = (rel: string) => {
     for (const name of readdirSync(join(upper, rel)).sort()) {
@@ -53,6 +53,8 @@ function scanUpper(upper: string): UpperScan {
         out.whiteouts.push(`${rel}/.wh.${name}`);
         continue;
       }
+      // an empty file runc made for a bind mount (the container's own /etc/hosts...): not the container's change
+      if (mountpoints.includes(r) && st.isFile() && st.size === 0) continue;
       out.keep.push(r);
       if (st.isDirectory()) {
         if (native().getXattr(join(upper, r), 'trusted.overlay.opaque') === 'y') out.whiteouts.push(`${r}/.wh..wh..opq`);
@@ -86,9 +88,10 @@ function listFile(path: string, names: string[]): string {
   return path;
 }
 
-/** Writes the tar of the changes in `upper` to `file` (uncompressed, whiteouts in OCI form), using `tmp`. */
-export async function tarUpper(upper: string, file: string, tmp: string): Promise<void> {
-  const scan = scanUpper(upper);
+/** Writes the tar of the changes in `upper` to `file` (uncompressed, whiteouts in OCI form), using `tmp`;
+ *  `mountpoints` ('./etc/hosts'...) are left out when they are the empty files runc made to mount on. */
+export async function tarUpper(upper: string, file: string, tmp: string, mountpoints: readonly string[] = []): Promise<void> {
+  const scan = scanUpper(upper, mountpoints);
   const common = ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--xattrs-exclude=trusted.overlay.*', '--no-recursion', '--null'];
   await tar(['-C', upper, '-cf', file, ...common, '-T', listFile(join(tmp, 'keep.list'), scan.keep)]);
   if (!scan.whiteouts.length) return;
@@ -107,6 +110,8 @@ export interface CommitInfo {
   container: string;
   author?: string;
   comment?: string;
+  /** files bind-mounted over the container's ('./etc/hosts'...): left out when empty in the upper dir */
+  mountpoints?: readonly string[];
 }
 
 /** Makes an image of `base` plus the changes in `upper` and names it `ref` (null: no name). The container must
@@ -118,7 +123,7 @@ export async function commitImage(root: string, base: ImageRecord, upper: string
   const tmp = makeTmpDir(root);
   try {
     const layerTar = join(tmp, 'layer.tar');
-    await tarUpper(upper, layerTar, tmp);
+    await tarUpper(upper, layerTar, tmp, info.mountpoints);
     const size = statSync(layerTar).size;
     // uncompressed: the blob's digest is its diff_id (0600 in the store, as every blob)
     const digest = await addBlobFile(root, layerTar);

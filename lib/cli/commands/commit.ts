@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { LrctlError, usageError } from '../../errors.js';
 import { commitImage } from '../../image/commit.js';
 import { findImage } from '../../image/store.js';
+import { isNetworkName } from '../../network/attach.js';
 import { readRunRequest } from '../../state/request.js';
 import { globals } from '../context.js';
 import { effectiveStatus, withLockedContainer } from '../load-container.js';
@@ -39,7 +40,9 @@ export function commitCommand(): Command {
           await requestShim(v.paths.socket, id, { op: 'pause' }, undefined, shimProtocol(v.state));
         }
         try {
-          return await commitImage(root, base, v.paths.upper, ref ?? null, { container: id, author: o.author, comment: o.message });
+          // on a network, lrctl bind-mounts its own hosts, hostname and resolv.conf: runc made empty files to mount on
+          const mountpoints = isNetworkName(req.net) ? ['./etc/hosts', './etc/hostname', './etc/resolv.conf'] : [];
+          return await commitImage(root, base, v.paths.upper, ref ?? null, { container: id, author: o.author, comment: o.message, mountpoints });
         } finally {
           if (pause) await requestShim(v.paths.socket, id, { op: 'resume' }, undefined, shimProtocol(v.state));
         }
