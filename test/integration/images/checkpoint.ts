@@ -95,3 +95,35 @@ t.test('an image container is restored in place, as a clone and on a second root
   t.ok(await goesOn(b.root, 'moved', moved), `restored, not restarted: it counts on from ${moved}`);
   t.same(JSON.parse((await lrctl(b.root, ['inspect', 'moved'])).stdout)[0].image, { id: imageId, name: IMAGE });
 });
+
+t.test('checkpoint --export --with-image carries the image: restore --import on a root without it imports it first', async (t) => {
+  const a = tempRoot(t);
+  const c = tempRoot(t);
+  const archive = imageArchive(t, a.rootfs);
+  const imageId = (await lrctl(a.root, ['image', 'import', archive])).stdout.trim();
+  t.equal((await lrctl(a.root, ['run', '-d', '-u', '0:0', '--net', 'none', '--name', 'c', IMAGE])).exitCode, 0);
+  await waitFor(() => existsSync(join(a.root, 'containers/c/upper/tmp/n')) && count(a.root, 'c') >= 3, 'the counter runs');
+
+  let r = await lrctl(a.root, ['checkpoint', 'create', '--with-image', 'c', 'nope']);
+  t.equal(r.exitCode, 2, '--with-image without --export is EUSAGE');
+  t.match(r.stderr, /^lrctl: --with-image goes with --export[^\n]*\n$/);
+  t.equal((await lrctl(a.root, ['run', '-d', '--net', 'none', '--name', 'plain', '--rootfs', a.rootfs, 'sleep', '1000'])).exitCode, 0);
+  r = await lrctl(a.root, ['checkpoint', 'create', '--export', join(a.root, 'x.tar.gz'), '--with-image', 'plain']);
+  t.equal(r.exitCode, 2, 'a --rootfs container has no image to carry');
+  t.match(r.stderr, /^lrctl: --with-image: container plain runs no image[^\n]*\n$/);
+  t.equal(readStateOf(a.root, 'plain').status, 'running', 'and no checkpoint was taken');
+
+  const file = join(a.root, 'with-image.tar.gz');
+  r = await lrctl(a.root, ['checkpoint', 'create', '--leave-running', '--export', file, '--with-image', 'c', 'moving']);
+  t.equal(r.exitCode, 0, r.stderr);
+  r = await lrctl(c.root, ['restore', '--import', file, 'moved']);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.match(r.stderr, `imported image ${IMAGE} (${imageId})`, 'says it imported the image');
+  t.same(JSON.parse((await lrctl(c.root, ['image', 'inspect', imageId])).stdout)[0].names, [IMAGE], 'the image is in that root now, by its name');
+  t.equal(readStateOf(c.root, 'moved').status, 'running');
+  t.equal(await cat(t, c.root, 'moved', '/data.txt'), 'before\n', 'the file written before the checkpoint is there');
+  const moved = count(c.root, 'moved');
+  t.ok(await goesOn(c.root, 'moved', moved), `restored, not restarted: it counts on from ${moved}`);
+  t.notOk(existsSync(join(c.root, 'containers/moved/checkpoints/moving/image.oci.tar')), 'the checkpoint keeps no copy of the image');
+  t.not((await lrctl(c.root, ['image', 'rm', IMAGE])).exitCode, 0, 'the image stays while the container uses it');
+});
