@@ -14,9 +14,13 @@ import { basename, dirname, join } from 'node:path';
 import { isErrno, LrctlError, runtimeError, usageError } from '../errors.js';
 import { mkdirPrivateNew, writeAll } from '../state/private-fs.js';
 
+/** The file in an export that holds the container's image (checkpoint --export --with-image): an OCI archive. */
+export const IMAGE_IN_ARCHIVE = 'image.oci.tar';
+
 /** Writes the checkpoint folder `path` to `file` (.tar.gz), created 0600 and
- *  renamed into place when complete (a symlink at `file` is replaced, never followed). */
-export function exportCheckpoint(path: string, file: string): void {
+ *  renamed into place when complete (a symlink at `file` is replaced, never followed).
+ *  `image`: an OCI archive of the container's image, put in as IMAGE_IN_ARCHIVE. */
+export function exportCheckpoint(path: string, file: string, image: string | null = null): void {
   const what = `exporting to ${file} failed`;
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   let fd: number;
@@ -28,7 +32,8 @@ export function exportCheckpoint(path: string, file: string): void {
   try {
     // open's mode is masked by the umask: set it
     fchmodSync(fd, 0o600);
-    const r = spawnSync('tar', ['-C', path, '--numeric-owner', '-czf', '-', '.'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+    const extra = image === null ? [] : ['-C', dirname(image), `--transform=s|^${basename(image)}$|./${IMAGE_IN_ARCHIVE}|`, basename(image)];
+    const r = spawnSync('tar', ['-C', path, '--numeric-owner', '-czf', '-', '.', ...extra], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
     if (r.error) throw runtimeError(`${what}: ${r.error.message}`);
     if (r.status !== 0) throw runtimeError(`${what}: ${(r.stderr || '').trim().split('\n')[0]}`);
     fsyncSync(fd);

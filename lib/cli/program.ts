@@ -6,6 +6,7 @@ import { attachCommand } from './commands/attach.js';
 import { bootCommand } from './commands/boot.js';
 import { checkCommand } from './commands/check.js';
 import { checkpointCommand } from './commands/checkpoint.js';
+import { commitCommand } from './commands/commit.js';
 import { execCommand } from './commands/exec.js';
 import { imageCommand } from './commands/image.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, () => Command> = {
   boot: bootCommand,
   check: checkCommand,
   checkpoint: checkpointCommand,
+  commit: commitCommand,
   exec: execCommand,
   image: imageCommand,
   inspect: inspectCommand,

@@ -1,10 +1,11 @@
 // Brings a checkpoint back as a running container, under its own new shim:
 // in place (the same id, its log continued) or as a new container (a clone).
 // Used by `restore` and by `start --checkpoint`.
-import { closeSync, existsSync, readFileSync, renameSync, statfsSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
 import { corruptError, existsError, LrctlError, usageError } from '../errors.js';
+import { importImage } from '../image/import.js';
 import { findImage } from '../image/store.js';
 import { isNetworkName } from '../network/attach.js';
 import type { PortMapping } from '../network/ports.js';
@@ -13,7 +14,7 @@ import { mkdirPrivate } from '../state/private-fs.js';
 import { parseRunRequest, readRunRequest } from '../state/request.js';
 import { type RunRequest } from '../state/state-file.js';
 import { assertAccepts } from '../state/status.js';
-import { type ImportLimit, importCheckpoint, openArchive } from './checkpoint-archive.js';
+import { IMAGE_IN_ARCHIVE, type ImportLimit, importCheckpoint, openArchive } from './checkpoint-archive.js';
 import { findRunc } from './deps.js';
 import { effectiveStatus, loadContainer, withLockedContainer } from './load-container.js';
 import { humanSize } from './output/human.js';
@@ -148,16 +149,26 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         if (hostRootfs !== null || hostBundle !== null)
           throw usageError(`the container in ${file} ran image ${archived.image.name}: its files come from the image, not from --rootfs or --bundle`);
         // the image's layers are the container's lower layers: this root must have the very same image
+        const inArchive = join(staging, IMAGE_IN_ARCHIVE);
         try {
           findImage(root, archived.image.id);
         } catch (err) {
           if (!(err instanceof LrctlError && err.code === 'ENOIMAGE')) throw err;
-          throw new LrctlError(
-            'ENOIMAGE',
-            `the container in ${file} runs image ${archived.image.name} (${archived.image.id}), which this root does not have: import it first (lrctl image import FILE, or lrctl pull ${archived.image.name})`,
-          );
+          // exported --with-image: imported as any image archive is (every digest and layer checked)
+          if (existsSync(inArchive)) {
+            const img = await importImage(root, inArchive, { maxSize: o.maxSize });
+            if (img.id !== archived.image.id)
+              throw usageError(`the image in ${file} is ${img.id}, not the ${archived.image.id} its container runs: nothing was restored`);
+            process.stderr.write(`imported image ${archived.image.name} (${img.id}) from ${file}\n`);
+          } else
+            throw new LrctlError(
+              'ENOIMAGE',
+              `the container in ${file} runs image ${archived.image.name} (${archived.image.id}), which this root does not have: import it first (lrctl image import FILE, or lrctl pull ${archived.image.name}), or export it with checkpoint --export --with-image`,
+            );
         }
       }
+      // the checkpoint keeps no copy of an image that came with it
+      rmSync(join(staging, IMAGE_IN_ARCHIVE), { force: true });
       // established connections are restored on the address they had: another cannot take them
       const had = archived.network ?? null;
       if (criu.tcpEstablished && o.ip && had && o.ip !== had.ip)

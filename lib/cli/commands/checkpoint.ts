@@ -1,7 +1,7 @@
 // lrctl checkpoint: CRIU snapshots through the container's shim.
 //   checkpoint [create] [opts] ID [NAME]   checkpoint ls ID   checkpoint rm ID NAME...
 import { Command } from 'commander';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   checkCheckpointDir,
@@ -12,7 +12,10 @@ import {
   tmpCheckpointPrefix,
   validateCheckpointName,
 } from '../../checkpoint/store.js';
-import { LrctlError, noSuchCheckpoint, runtimeError } from '../../errors.js';
+import { LrctlError, noSuchCheckpoint, runtimeError, usageError } from '../../errors.js';
+import { exportImage } from '../../image/export.js';
+import { findImage, makeTmpDir } from '../../image/store.js';
+import { readRunRequest } from '../../state/request.js';
 import { withContainerLock } from '../../state/lock.js';
 import { mkdirPrivate } from '../../state/private-fs.js';
 import { accepts } from '../../state/status.js';
@@ -37,7 +40,15 @@ interface CreateOptions {
   tcpEstablished?: boolean;
   fileLocks?: boolean;
   export?: string;
+  withImage?: boolean;
   json?: boolean;
+}
+
+// The id of the image container `id` runs; EUSAGE for a --rootfs or --bundle container.
+function imageOf(root: string, id: string): string {
+  const req = readRunRequest(loadContainer(root, id).paths.request);
+  if (!req.image) throw usageError(`--with-image: container ${id} runs no image (it runs ${req.rootfs ? `--rootfs ${req.rootfs}` : `--bundle ${req.bundle}`})`);
+  return findImage(root, req.image.id).id;
 }
 
 function createCommand(): Command {
@@ -51,11 +62,15 @@ function createCommand(): Command {
     .option('--tcp-established', 'checkpoint established TCP connections')
     .option('--file-locks', 'checkpoint file locks')
     .option('--export <file>', 'also write the checkpoint to one .tar.gz file (mode 0600), for restore --import')
+    .option('--with-image', "with --export: put the container's image in the archive too, for a root that lacks it")
     .option('--json', 'print the result as JSON')
     .action(async (id: string, nameArg: string | undefined, o: CreateOptions, cmd: Command) => {
       const { root } = globals(cmd);
       const name = validateCheckpointName(nameArg ?? defaultCheckpointName());
       const exportFile = o.export ? resolve(o.export) : null;
+      if (o.withImage && !exportFile) throw usageError('--with-image goes with --export: it puts the image in the exported archive');
+      // the image is checked before the checkpoint is taken: a container without one has nothing to add
+      const image = o.withImage ? imageOf(root, id) : null;
       const result = await withLockedContainer(root, id, async (v) => {
         const status = effectiveStatus(v);
         // one behaviour with or without --json, as docker checkpoint: ESTATE (a cron job tells it by its code, 4)
@@ -101,7 +116,18 @@ function createCommand(): Command {
       });
       // stopped by the checkpoint: returns once the shim has published it (a script's next `restore` finds it checkpointed)
       if (!o.leaveRunning) await waitForExit(root, id, 30_000);
-      if (exportFile) exportCheckpoint(result.path, exportFile);
+      if (exportFile) {
+        if (image) {
+          const tmp = makeTmpDir(root);
+          try {
+            const oci = join(tmp, 'image.tar');
+            await exportImage(root, image, oci);
+            exportCheckpoint(result.path, exportFile, oci);
+          } finally {
+            rmSync(tmp, { recursive: true, force: true });
+          }
+        } else exportCheckpoint(result.path, exportFile);
+      }
       if (o.json) return printJson({ ...result, exported: exportFile });
       process.stdout.write(name + '\n');
       if (process.stderr.isTTY)

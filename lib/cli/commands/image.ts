@@ -1,7 +1,9 @@
 // lrctl image: the root's image store (lib/image).
 //   image ls [--json] [-q]   image inspect REF...   image rm [-f] REF...   image prune [-a]
 //   image tag SRC DST        image import [--max-size SIZE] FILE|DIR [REF]
+//   image export REF FILE
 import { Command } from 'commander';
+import { exportImage } from '../../image/export.js';
 import { importImage } from '../../image/import.js';
 import { splitName } from '../../image/reference.js';
 import { pruneImages, removeImage, type RemoveResult } from '../../image/remove.js';
@@ -113,14 +115,26 @@ function importCommand(): Command {
     });
 }
 
+function exportCommand(): Command {
+  return new Command('export')
+    .description('write an image to a file as an OCI archive (mode 0600), for podman load, skopeo or lrctl image import')
+    .argument('<ref>', 'the image: a name, id or id prefix')
+    .argument('<file>', 'the archive to write (replaced if it exists)')
+    .action(async (ref: string, file: string, _o: unknown, cmd: Command) => {
+      const { root } = globals(cmd);
+      await exportImage(root, ref, file);
+    });
+}
+
 /** `lrctl image` */
 export function imageCommand(): Command {
   return new Command('image')
-    .description('manage images: ls, inspect, rm, prune, tag, import')
+    .description('manage images: ls, inspect, rm, prune, tag, import, export')
     .addCommand(lsCommand())
     .addCommand(inspectCommand())
     .addCommand(rmCommand())
     .addCommand(pruneCommand())
     .addCommand(tagCommand())
-    .addCommand(importCommand());
+    .addCommand(importCommand())
+    .addCommand(exportCommand());
 }
