@@ -34,7 +34,19 @@ function sample(over: Record<string, unknown> = {}): Record<string, unknown> {
 
 t.test('a request as run writes it is taken whole, unknown fields dropped', async (t) => {
   const r = parseRunRequest({ ...sample(), extra: 'x' }, 'request.json');
-  t.same(r, { ...sample(), restore: null, publish: [], ip: null, dns: [], dnsSearch: [], addHost: [], network: null });
+  t.same(r, {
+    ...sample(),
+    restore: null,
+    image: null,
+    userName: null,
+    stopSignal: null,
+    publish: [],
+    ip: null,
+    dns: [],
+    dnsSearch: [],
+    addHost: [],
+    network: null,
+  });
   t.notOk('extra' in r);
   // requests of older versions have no supervision fields
   const old = sample();
@@ -50,8 +62,8 @@ t.test('each wrong field is named', async (t) => {
     [{ rootfs: 'A:/etc' }, /rootfs is not an absolute path/],
     [{ rootfs: '/srv/a:/etc' }, /rootfs must not contain/],
     [{ rootfs: '/srv/a,upperdir=/x' }, /rootfs must not contain/],
-    [{ bundle: '/b' }, /rootfs\/bundle must have exactly one/],
-    [{ rootfs: null }, /rootfs\/bundle must have exactly one/],
+    [{ bundle: '/b' }, /rootfs\/bundle\/image must have exactly one/],
+    [{ rootfs: null }, /rootfs\/bundle\/image must have exactly one/],
     [{ args: [] }, /args is empty/],
     [{ args: 'sh' }, /args is not a list/],
     [{ args: ['sh', 1] }, /args\[1\] is not a string/],
@@ -61,6 +73,10 @@ t.test('each wrong field is named', async (t) => {
     [{ user: { uid: 0, gid: 1.5 } }, /user\.gid is not a whole number/],
     [{ user: 'root' }, /user is not an object/],
     [{ net: '../x' }, /net is not 'host', 'none', a network name or null/],
+    [{ rootfs: null, image: { id: 'sha256:xyz', name: 'a' } }, /image\.id is not sha256:<64 hex digits>/],
+    [{ image: { id: 'sha256:' + 'a'.repeat(64), name: 'a' } }, /rootfs\/bundle\/image must have exactly one of the three/],
+    [{ userName: 'a b' }, /userName is not NAME\[:GROUP\]/],
+    [{ stopSignal: 'KILL;rm' }, /stopSignal is not a signal name or number/],
     [{ net: 'none', publish: [{ hostIp: '', hostPort: 80, containerPort: 80, protocol: 'tcp' }] }, /are set for a container on no network/],
     [
       { net: 'bridge', publish: [{ hostIp: '', hostPort: 80, containerPort: 0, protocol: 'tcp' }] },
