@@ -132,16 +132,16 @@ export function psCommand(): Command {
       const shimCell = (h: string) => (h === 'lost' ? style.red('lost') : h === 'ok' ? style.green('ok') : '-');
       process.stdout.write(
         renderTable(
-          ['CONTAINER ID', 'IMAGE', 'STATUS', 'PID', 'SHIM', 'RESTARTS', 'CREATED', 'PORTS', 'COMMAND'],
+          ['CONTAINER ID', 'STATUS', 'PID', 'SHIM', 'RESTARTS', 'CREATED', 'PORTS', 'IMAGE', 'COMMAND'],
           rows.map((r) => [
             r.id,
-            r.image ?? '-',
             r.status,
             r.initPid ? String(r.initPid) : '-',
             shimCell(r.shim),
             restartsCell(r),
             r.createdAt ? `${humanDuration(now - Date.parse(r.createdAt))} ago` : '-',
             r.ports.length ? r.ports.map(formatPort).join(', ') : '-',
+            r.image ?? '-',
             JSON.stringify(r.command.join(' ')),
           ]),
         ),
