@@ -8,8 +8,9 @@
 // '..', within a size limit; modes are never taken from the archive (0700
 // folders, 0600 files, owned by root). What was written is then walked and
 // checked again.
+import { feedFromFd } from '../archive/feed.js';
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isErrno, LrctlError, runtimeError, usageError } from '../errors.js';
 import { mkdirPrivateNew, writeAll } from '../state/private-fs.js';
@@ -173,27 +174,7 @@ export async function importCheckpoint(fd: number, file: string, dest: string, l
       if (!failed) resolve();
     });
     // fed from the one fd by hand (a stream would close it): the caller owns it
-    const buf = Buffer.alloc(256 * 1024);
-    let pos = 0;
-    const pump = (): void => {
-      try {
-        while (!failed) {
-          const n = readSync(fd, buf, 0, buf.length, pos);
-          if (n === 0) {
-            parser.end();
-            return;
-          }
-          pos += n;
-          if (!parser.write(Buffer.from(buf.subarray(0, n)))) {
-            parser.once('drain', pump);
-            return;
-          }
-        }
-      } catch (err) {
-        fail(err);
-      }
-    };
-    pump();
+    feedFromFd(fd, parser, () => failed, fail);
   });
   verifyExtracted(dest, file);
 }

@@ -14,6 +14,7 @@
 // Nothing is in the store until all of it checked out: blobs, layers and the
 // record are moved into place together, under the images lock. A failure
 // leaves nothing behind (images/tmp/<ours> is removed).
+import { feedFromFd } from '../archive/feed.js';
 import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -229,27 +230,7 @@ async function archiveSource(file: string, staging: string, budget: SizeBudget):
       parser.on('end', () => {
         if (!failed) resolve();
       });
-      const buf = Buffer.alloc(256 * 1024);
-      let pos = 0;
-      const pump = (): void => {
-        try {
-          while (!failed) {
-            const got = readSync(fd, buf, 0, buf.length, pos);
-            if (got === 0) {
-              parser.end();
-              return;
-            }
-            pos += got;
-            if (!parser.write(Buffer.from(buf.subarray(0, got)))) {
-              parser.once('drain', pump);
-              return;
-            }
-          }
-        } catch (err) {
-          fail(err);
-        }
-      };
-      pump();
+      feedFromFd(fd, parser, () => failed, fail);
     });
   } finally {
     closeSync(fd);
