@@ -16,6 +16,13 @@ t.test('exec runs in the container and passes the exit code through', async (t) 
   const missing = await lrctl(root, ['exec', 'x', 'nosuchcmd']);
   t.equal(missing.exitCode, 127, 'command not found is 127');
   t.match(missing.stderr, /nosuchcmd/);
+  const sep = await lrctl(root, ['exec', 'x', '--', 'sh', '-c', 'echo sep']);
+  t.equal(sep.exitCode, 0, sep.stderr);
+  t.equal(sep.stdout, 'sep\n', '-- before the command is a separator, not the command');
+  // the fixture's stdin is not a terminal
+  const notty = await lrctl(root, ['exec', '-t', 'x', 'true']);
+  t.equal(notty.exitCode, 125);
+  t.equal(notty.stderr, 'lrctl: the input device is not a TTY: run exec -t from a terminal, or leave out -t\n', 'one line, as docker exec -t says it');
   t.equal((await lrctl(root, ['stop', '-t', '0', 'x'])).exitCode, 0);
   const stopped = await lrctl(root, ['exec', 'x', 'true']);
   t.equal(stopped.exitCode, 125);

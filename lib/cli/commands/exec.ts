@@ -1,6 +1,7 @@
 // lrctl exec: run another process in a running container (runc exec), in
 // the foreground with this terminal's stdio; exits with the process's code.
 import { Command } from 'commander';
+import { usageError } from '../../errors.js';
 import { statSync } from 'node:fs';
 import { buildExecArgs, buildGlobalArgs } from '../../runc/args.js';
 import { lastErrorInFile } from '../../runc/runc-log.js';
@@ -36,6 +37,11 @@ export function execCommand(): Command {
         ) => {
           const { execa } = await import('execa');
           const { root } = globals(cmd);
+          // `exec ID -- CMD`: the separator is not the command (commander keeps it once options stop)
+          if (args[0] === '--') args = args.slice(1);
+          if (!args.length) throw usageError('a command is required: lrctl exec ID CMD [ARG...]');
+          // runc would fail with its own words about /dev/tty: say it as docker exec does
+          if (o.tty && !process.stdin.isTTY) throw usageError('the input device is not a TTY: run exec -t from a terminal, or leave out -t');
           const v = loadContainer(root, id);
           assertAccepts('exec', id, effectiveStatus(v));
           const runc = findRunc();

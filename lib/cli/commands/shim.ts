@@ -60,7 +60,8 @@ function upgradeCommand(): Command {
     .option('--json', 'print the upgraded shims as JSON')
     .action(async (ids: string[], o: { all?: boolean; json?: boolean }, cmd: Command) => {
       const { root } = globals(cmd);
-      if (Boolean(o.all) === Boolean(ids.length)) throw usageError('give container ids or --all, not both');
+      if (o.all && ids.length) throw usageError('give container ids or --all, not both');
+      if (!o.all && !ids.length) throw usageError('give container ids, or --all for every container with a running shim');
       if (o.all)
         ids = scanContainers(root).flatMap((e) => (e.state && LIVE.includes(e.state.status) && loadContainer(root, e.id).health === 'ok' ? [e.id] : []));
       const done: { id: string; shimPid: number; shimGeneration: number; shimVersion: string | undefined }[] = [];

@@ -139,7 +139,10 @@ t.test('shim upgrade refuses what it cannot do, with one line and a documented c
   const { root, rootfs } = tempRoot(t);
   const none = await lrctl(root, ['shim', 'upgrade']);
   t.equal(none.exitCode, 2);
-  t.match(none.stderr, /give container ids or --all/);
+  t.equal(none.stderr, 'lrctl: give container ids, or --all for every container with a running shim\n', 'neither: one line (the man page says so too)');
+  const both = await lrctl(root, ['shim', 'upgrade', '--all', 'x']);
+  t.equal(both.exitCode, 2);
+  t.equal(both.stderr, 'lrctl: give container ids or --all, not both\n');
   t.equal((await lrctl(root, ['shim', 'upgrade', 'nosuch'])).exitCode, 3);
   t.equal((await lrctl(root, ['run', '-d', '--name', 'done', '--rootfs', rootfs, '--', 'true'])).exitCode, 0);
   await waitFor(() => readStateOf(root, 'done').status === 'stopped', 'stopped');
