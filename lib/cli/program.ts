@@ -7,6 +7,7 @@ import { bootCommand } from './commands/boot.js';
 import { checkCommand } from './commands/check.js';
 import { checkpointCommand } from './commands/checkpoint.js';
 import { commitCommand } from './commands/commit.js';
+import { createCommand } from './commands/create.js';
 import { execCommand } from './commands/exec.js';
 import { imageCommand } from './commands/image.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, () => Command> = {
   check: checkCommand,
   checkpoint: checkpointCommand,
   commit: commitCommand,
+  create: createCommand,
   exec: execCommand,
   image: imageCommand,
   inspect: inspectCommand,

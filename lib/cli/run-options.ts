@@ -1,0 +1,245 @@
+// The flags of `lrctl run`, shared by `lrctl create` (the one place to add a flag
+// to both): their definitions, their checks together, and the request they make.
+import { Command } from 'commander';
+import { usageError } from '../errors.js';
+import { pipeMaxSize } from '../logs/buffer.js';
+import { MAX_LOG_FILES } from '../logs/rotation.js';
+import { exposedPorts, imageArgs, imageHealth } from '../image/run-config.js';
+import { normalizeRef } from '../image/reference.js';
+import { findImage, type ImageRecord } from '../image/store.js';
+import { mergeEnv } from '../bundle/spec.js';
+import { isNetworkName } from '../network/attach.js';
+import type { PortMapping } from '../network/ports.js';
+import { DEFAULT_NETWORK } from '../network/store.js';
+import { type RunRequest } from '../state/state-file.js';
+import { HEALTH_DEFAULTS } from '../supervision/health.js';
+import { NO_RESTART, type RestartPolicy } from '../supervision/restart-policy.js';
+import { findRunc } from './deps.js';
+import {
+  collectDns,
+  collectDomain,
+  collectEnv,
+  collectHost,
+  collectPublish,
+  parseCount,
+  parseDuration,
+  parseIpv4,
+  parseNet,
+  parseOnUnhealthy,
+  parseRestart,
+  parseSize,
+  parseUser,
+} from './options.js';
+import { checkBundle, checkRootfs } from './run-source.js';
+
+// `arg` as a normalized image reference, or null when it is not one (an id or id prefix).
+function refOrNull(arg: string): string | null {
+  try {
+    return normalizeRef(arg);
+  } catch {
+    return null;
+  }
+}
+
+// Rolling checkpoints kept by default (Docker has none; CRIU images are large).
+const DEFAULT_CHECKPOINT_KEEP = 3;
+
+export interface RunOptions {
+  detach?: boolean;
+  name?: string;
+  rootfs?: string;
+  bundle?: string;
+  env: string[];
+  workdir?: string;
+  user?: { uid: number; gid: number };
+  hostname?: string;
+  net?: string;
+  publish: PortMapping[];
+  ip?: string;
+  dns: string[];
+  dnsSearch: string[];
+  addHost: string[];
+  tty?: boolean;
+  interactive?: boolean;
+  logMaxSize: number;
+  logMaxFiles: number;
+  logBufferSize?: number;
+  restart?: RestartPolicy;
+  healthCmd?: string;
+  healthInterval?: number;
+  healthTimeout?: number;
+  healthRetries?: number;
+  healthStartPeriod?: number;
+  healthOnUnhealthy?: 'none' | 'restart';
+  checkpointEvery?: number;
+  checkpointKeep?: number;
+  checkpointLeaveRunning?: boolean;
+  restoreOnBoot?: boolean;
+  entrypoint?: string;
+  publishAll?: boolean;
+  // --no-healthcheck (commander's negation: false when given)
+  healthcheck?: boolean;
+}
+
+// The supervision flags, checked together.
+function supervision(o: RunOptions): Pick<RunRequest, 'restart' | 'health' | 'checkpointEvery' | 'restoreOnBoot'> {
+  const healthFlags = [o.healthInterval, o.healthTimeout, o.healthRetries, o.healthStartPeriod, o.healthOnUnhealthy].some((v) => v !== undefined);
+  if (healthFlags && !o.healthCmd)
+    throw usageError('--health-interval, --health-timeout, --health-retries, --health-start-period and --health-on-unhealthy need --health-cmd');
+  if ((o.checkpointKeep !== undefined || o.checkpointLeaveRunning) && !o.checkpointEvery)
+    throw usageError('--checkpoint-keep and --checkpoint-leave-running need --checkpoint-every');
+  if (o.checkpointEvery && o.tty) throw usageError('--checkpoint-every cannot checkpoint a -t container: a restored container could not get its terminal back');
+  if (o.checkpointEvery !== undefined && o.checkpointEvery < 1000) throw usageError('--checkpoint-every must be at least 1s');
+  const restart = o.restart ?? NO_RESTART;
+  if (o.restoreOnBoot && restart.name === 'no')
+    throw usageError('--restore-on-boot needs a --restart policy: lrctl boot brings back only containers whose policy asks for it');
+  return {
+    restart,
+    health: o.healthCmd
+      ? {
+          cmd: o.healthCmd,
+          intervalMs: o.healthInterval ?? HEALTH_DEFAULTS.intervalMs,
+          timeoutMs: o.healthTimeout ?? HEALTH_DEFAULTS.timeoutMs,
+          retries: o.healthRetries ?? HEALTH_DEFAULTS.retries,
+          startPeriodMs: o.healthStartPeriod ?? HEALTH_DEFAULTS.startPeriodMs,
+          onUnhealthy: o.healthOnUnhealthy ?? 'none',
+        }
+      : null,
+    checkpointEvery: o.checkpointEvery
+      ? { intervalMs: o.checkpointEvery, keep: o.checkpointKeep ?? DEFAULT_CHECKPOINT_KEEP, leaveRunning: Boolean(o.checkpointLeaveRunning) }
+      : null,
+    restoreOnBoot: Boolean(o.restoreOnBoot),
+  };
+}
+
+// Checks the flags together and turns them into the shim's request.
+export function buildRequest(root: string, id: string, args: string[], o: RunOptions): RunRequest {
+  if (o.logBufferSize !== undefined) {
+    if (o.tty) throw usageError('--log-buffer-size applies to pipes: a -t container writes to a terminal');
+    const max = pipeMaxSize();
+    if (o.logBufferSize > max)
+      throw usageError(
+        `--log-buffer-size ${o.logBufferSize} is above the kernel's limit of ${max} bytes (/proc/sys/fs/pipe-max-size); raise it with sysctl fs.pipe-max-size or ask for less`,
+      );
+  }
+  if (o.rootfs && o.bundle) throw usageError('give one of IMAGE, --rootfs DIR or --bundle DIR');
+  let rootfs: string | null = null;
+  let bundle: string | null = null;
+  let image: ImageRecord | null = null;
+  let imageName = '';
+  if (o.entrypoint !== undefined && (o.rootfs || o.bundle)) throw usageError('--entrypoint applies to an image: with --rootfs or --bundle, give the command');
+  if (o.publishAll && (o.rootfs || o.bundle)) throw usageError('-P publishes the ports an image exposes: with --rootfs or --bundle, use -p');
+  if (o.rootfs) {
+    rootfs = checkRootfs(o.rootfs);
+    if (!args.length) throw usageError('a command is required with --rootfs (there is no image default)');
+  } else if (o.bundle) {
+    if (o.net) throw usageError("--net applies to --rootfs and images: a bundle's config.json decides its namespaces");
+    bundle = checkBundle(o.bundle);
+  } else {
+    if (!args.length) throw usageError('give an image to run (lrctl image ls lists them), or --rootfs DIR or --bundle DIR');
+    image = findImage(root, args[0]);
+    // the name it was run by (an id or id prefix: its first name, else its id)
+    const asked = refOrNull(args[0]);
+    imageName = asked && image.names.includes(asked) ? asked : (image.names[0] ?? image.id);
+    args = imageArgs(image.imageConfig, o.entrypoint, args.slice(1));
+  }
+  const cfg = image?.imageConfig ?? {};
+  // Docker's and Podman's default: a private network (lrctl's "bridge")
+  const net = rootfs || image ? (o.net ?? DEFAULT_NETWORK) : null;
+  // -P: what the image exposes, each on a free host port (unless -p already publishes it)
+  const publish = [
+    ...o.publish,
+    ...(o.publishAll ? exposedPorts(cfg).filter((e) => !o.publish.some((p) => p.containerPort === e.containerPort && p.protocol === e.protocol)) : []),
+  ];
+  const networkFlags = {
+    '-p': publish.length > 0,
+    '--ip': o.ip !== undefined,
+    '--dns': o.dns.length > 0,
+    '--dns-search': o.dnsSearch.length > 0,
+    '--add-host': o.addHost.length > 0,
+  };
+  const given = Object.entries(networkFlags)
+    .filter(([, v]) => v)
+    .map(([k]) => k);
+  if (given.length && !isNetworkName(net))
+    throw usageError(
+      `${given.join(', ')} need${given.length > 1 ? '' : 's'} a network (--net bridge or a network's name), not ${net === null ? 'a --bundle' : `--net ${net}`}`,
+    );
+  const sup = supervision(o);
+  return {
+    id,
+    rootfs,
+    bundle,
+    image: image ? { id: image.id, name: imageName } : null,
+    args,
+    // the image's Env first: -e wins
+    env: mergeEnv(cfg.Env ?? [], o.env),
+    cwd: o.workdir ?? (cfg.WorkingDir || null),
+    user: o.user ?? null,
+    // the image's User by name, resolved in the container's /etc/passwd once its files are mounted
+    userName: !o.user && cfg.User ? cfg.User : null,
+    stopSignal: cfg.StopSignal ?? null,
+    hostname: o.hostname ?? null,
+    net,
+    publish,
+    ip: o.ip ?? null,
+    dns: o.dns,
+    dnsSearch: o.dnsSearch,
+    addHost: o.addHost,
+    tty: Boolean(o.tty),
+    stdin: Boolean(o.interactive),
+    start: Boolean(o.detach),
+    logMaxSize: o.logMaxSize,
+    logMaxFiles: o.logMaxFiles,
+    logBufferSize: o.logBufferSize ?? null,
+    runc: findRunc(),
+    ...sup,
+    // Docker's Healthcheck of the image, unless --health-cmd or --no-healthcheck
+    health: sup.health ?? (o.healthcheck === false ? null : imageHealth(cfg)),
+  };
+}
+
+/** Adds the container-configuration flags of `run` and `create` to `cmd`. */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--name <id>', 'container id ([a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}); random when absent')
+    .option('--rootfs <dir>', 'root filesystem, used read-only as the lower layer of a per-container overlay')
+    .option('--bundle <dir>', 'an OCI bundle (config.json + rootfs), as runc takes it')
+    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collectEnv, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <uid[:gid]>', 'numeric user (and group) to run as', parseUser)
+    .option('--hostname <name>', 'container host name (default: the id)')
+    .option(
+      '--net <network>',
+      "'bridge' (default): lrctl's default network; NAME: a network made with lrctl network create; 'host': the host's network; 'none': only a loopback",
+      parseNet,
+    )
+    .option('-P, --publish-all', 'publish every port the image exposes (ExposedPorts) on a free host port')
+    .option('-p, --publish <[ip:][hostport:]port[/proto]>', 'publish a container port on the host (repeatable; no host port: a free one)', collectPublish, [])
+    .option('--ip <address>', "the container's address on its network (default: the next free one)", parseIpv4)
+    .option('--dns <address>', "a nameserver for the container's /etc/resolv.conf (repeatable; default: the host's)", collectDns, [])
+    .option('--dns-search <domain>', "a search domain for the container's /etc/resolv.conf (repeatable)", collectDomain, [])
+    .option('--add-host <name:ip>', "a line for the container's /etc/hosts (repeatable)", collectHost, [])
+    .option('--entrypoint <cmd>', "with an image: run this instead of its Entrypoint ('' for none); its Cmd is dropped too")
+    .option('--no-healthcheck', 'with an image: do not run the health check its config defines')
+    .option('-t, --tty', 'allocate a pseudo-terminal (via runc --console-socket)')
+    .option('-i, --interactive', 'keep the container stdin open')
+    .option('--log-max-size <size>', 'rotate the container log at this size (k, m, g)', parseSize, 10 * 1024 * 1024)
+    .option('--log-max-files <n>', `number of log files to keep, the current one included (1 to ${MAX_LOG_FILES})`, parseCount(1, MAX_LOG_FILES), 5)
+    .option(
+      '--log-buffer-size <size>',
+      'capacity of the output pipes, which absorb output while the shim is busy (default 1m, at most fs.pipe-max-size)',
+      parseSize,
+    )
+    .option('--restart <policy>', 'no (default), on-failure[:MAX], always or unless-stopped; applied by the shim with back-off', parseRestart)
+    .option('--health-cmd <cmd>', 'health check, run in the container with sh -c by the shim')
+    .option('--health-interval <duration>', 'time between checks (default 30s)', parseDuration)
+    .option('--health-timeout <duration>', 'a check running longer fails (default 5s)', parseDuration)
+    .option('--health-retries <n>', 'failures in a row that make it unhealthy (default 3)', parseCount(1))
+    .option('--health-start-period <duration>', 'failures this soon after start do not count (default 0s)', parseDuration)
+    .option('--health-on-unhealthy <action>', "'restart': stop and start an unhealthy container again; 'none' (default)", parseOnUnhealthy)
+    .option('--checkpoint-every <duration>', 'take a rolling checkpoint this often (at least 1s), by the shim', parseDuration)
+    .option('--checkpoint-keep <n>', `rolling checkpoints to keep (default ${DEFAULT_CHECKPOINT_KEEP})`, parseCount(1))
+    .option('--checkpoint-leave-running', 'checkpoint with CRIU --leave-running instead of stop-and-restore')
+    .option('--restore-on-boot', 'lrctl boot brings it back from its newest checkpoint, when it has one');
+}
