@@ -151,7 +151,7 @@ const SKIP_DEV = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '
 /** Every device node under the host's /dev (for --privileged), symlinks left out. */
 export function hostDevices(dir = '/dev'): SpecDevice[] {
   const out: SpecDevice[] = [];
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
