@@ -3,11 +3,11 @@
 // restore from a checkpoint come back with the new limits; a container with no
 // cgroup (checkpointed) gets its records changed only.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupValue, refused } from '../../fixtures/cgroup.js';
 import { lrctl } from '../../fixtures/lrctl.js';
-import { readStateOf, tempRoot } from '../../fixtures/root.js';
+import { alive, readStateOf, tempRoot } from '../../fixtures/root.js';
 import { waitFor } from '../../fixtures/wait-for.js';
 
 const MiB = 1024 * 1024;
@@ -78,4 +78,24 @@ t.test('bad updates: one lrctl line and exit 2, nothing changed', async (t) => {
   const both = await lrctl(root, ['update', '-m', '64m', '--memory-swap', '80m', 'b']);
   t.equal(both.exitCode, 0, both.stderr);
   t.equal(cgroupValue(root, 'b', 'memory.memsw.limit_in_bytes'), String(80 * MiB));
+});
+
+t.test('after a reboot: update changes the records only, and boot brings the container back with them', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'r', '--restart', 'always', '-m', '32m', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+  // the reboot, simulated: every process gone, the state file of another boot
+  const s = readStateOf(root, 'r');
+  for (const pid of [s.shimPid, s.initPid]) process.kill(pid, 'SIGKILL');
+  await waitFor(() => !alive(s.shimPid) && !alive(s.initPid), 'processes gone');
+  const file = join(root, 'containers/r/state.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), bootId: '00000000-0000-4000-8000-000000000000' }));
+
+  const up = await lrctl(root, ['update', '-m', '40m', '--cpus', '0.5', 'r']);
+  t.equal(up.exitCode, 0, up.stderr);
+  t.equal(limitsOf(root, 'r').memory, 40 * MiB);
+  const boot = await lrctl(root, ['boot']);
+  t.equal(boot.exitCode, 0, boot.stderr);
+  await waitFor(() => readStateOf(root, 'r').status === 'running', 'r running again');
+  t.equal(cgroupValue(root, 'r', 'memory.limit_in_bytes'), String(40 * MiB), 'boot started it with the updated --memory');
+  t.equal(cgroupValue(root, 'r', 'cpu.cfs_quota_us'), '50000', 'and --cpus');
 });
