@@ -73,8 +73,7 @@ export function collectCap(value: string, previous: string[] = []): string[] {
 }
 
 /** --security-opt: only no-new-privileges[:true|false] (also with '='). */
-export function parseSecurityOpt(value: string, previous?: boolean): boolean {
-  void previous;
+export function parseSecurityOpt(value: string): boolean {
   const m = /^no-new-privileges(?:[:=](true|false))?$/.exec(value.trim());
   if (!m)
     throw new InvalidArgumentError(

@@ -2,7 +2,8 @@
 // no-new-privileges, --device: real containers, each asserted inside (the
 // capability sets of /proc/1/status decoded, what a write or a device does).
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ALL_CAPS, DEFAULT_CAPS } from '../../../dist/bundle/security.js';
 import { refused } from '../../fixtures/cgroup.js';
 import { lrctl } from '../../fixtures/lrctl.js';
@@ -151,4 +152,21 @@ t.test('bad privilege flags: one lrctl line, exit 125 for run and 2 for create, 
     refused(t, await lrctl(root, ['create', '--name', 'x', ...flags, '--rootfs', rootfs, '--', 'true']), 2, line);
   }
   t.equal((await lrctl(root, ['ps', '-a', '-q'])).stdout, '', 'no container was made');
+});
+
+t.test('restore --import refuses an archive of a --device or --privileged container: an archive never grants host devices', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const loop = ['sh', '-c', 'while true; do sleep 0.1; done'];
+  for (const [id, flag] of [
+    ['dev', ['--device', '/dev/null:/dev/mynull']],
+    ['priv', ['--privileged']],
+  ] as const) {
+    t.equal((await lrctl(root, ['run', '-d', '--name', id, ...flag, '--net', 'none', '--rootfs', rootfs, '--', ...loop])).exitCode, 0);
+    const file = join(root, `${id}.tar`);
+    const cp = await lrctl(root, ['checkpoint', '--leave-running', '--export', file, id, 'one']);
+    t.equal(cp.exitCode, 0, cp.stderr);
+    const r = await lrctl(root, ['restore', '--import', file, '--rootfs', rootfs, '--name', `${id}2`, id]);
+    refused(t, r, 2, /an imported archive cannot grant the host's devices/);
+    t.notOk(existsSync(join(root, 'containers', `${id}2`)), 'nothing left');
+  }
 });
