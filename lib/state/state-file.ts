@@ -93,6 +93,8 @@ export interface ExitRecord {
   exitCode: number | null;
   signal: string | null;
   finishedAt: string;
+  // the kernel's OOM killer killed a process of the container in that run (Docker's OOMKilled); absent from older shims
+  oomKilled?: boolean;
 }
 
 /** A checkpoint to restore from (its folder holds criu/ and, for --rootfs containers, rootfs-diff.tar). */

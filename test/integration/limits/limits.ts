@@ -46,11 +46,15 @@ t.test('--memory and --memory-swap are in the cgroup, and an allocation past the
   const ins = JSON.parse((await lrctl(root, ['inspect', 'oom'])).stdout)[0];
   t.equal(ins.exitCode, 137, 'inspect says so');
   t.equal(ins.signal, 'SIGKILL');
+  t.equal(s.lastExit.oomKilled, true, "lastExit.oomKilled, Docker's OOMKilled");
+  t.equal(ins.lastExit.oomKilled, true, 'inspect shows it');
 
   // under the limit the same allocation lives
   const ok = await lrctl(root, ['run', '-m', '64m', '--rootfs', rootfs, '--', 'sh', '-c', 'a=$(head -c 8m /dev/zero | tr "\\0" a); echo survived ${#a}']);
   t.equal(ok.exitCode, 0, ok.stderr);
   t.equal(ok.stdout, `survived ${8 * MiB}\n`);
+  const okId = JSON.parse((await lrctl(root, ['ps', '-a', '--json'])).stdout).find((c: { id: string }) => c.id !== 'oom' && c.id !== 'm' && c.id !== 'd').id;
+  t.equal(readStateOf(root, okId).lastExit.oomKilled, false, 'no OOM kill: oomKilled false');
 });
 
 t.test('--cpus, --cpu-shares and --pids-limit are in the cgroup; forks stop at the limit', async (t) => {
