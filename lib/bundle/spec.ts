@@ -1,38 +1,8 @@
 // Builds the OCI config.json for `lrctl run`, from runc 1.1.5's `runc spec`
 // defaults with Docker's default capability set (what Docker users expect).
-import { readFileSync } from 'node:fs';
 import type { RunRequest } from '../state/state-file.js';
-
-// Docker's default capabilities; runc's own three break servers that switch user.
-const CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
-
-// The hard RLIMIT_NOFILE we run under: a container may not be given more than that.
-function nofileLimit(): number {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const hard = line?.trim().split(/\s+/)[4];
-    return hard && /^\d+$/.test(hard) ? Number(hard) : 1024;
-  } catch {
-    return 1024;
-  }
-}
+import { linuxResources, NO_LIMITS, rlimits } from './resources.js';
+import { applySecurity } from './security.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -72,7 +42,7 @@ export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns
   const etcMounts = network
     ? ETC_FILES.map((f) => ({ destination: `/etc/${f}`, type: 'bind', source: `${network.etc}/${f}`, options: ['rbind', 'rprivate'] }))
     : [];
-  return {
+  const spec: OciSpec = {
     ociVersion: '1.0.2-dev',
     process: {
       terminal: req.tty,
@@ -80,9 +50,7 @@ export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns
       args: req.args,
       env: mergeEnv([DEFAULT_PATH, ...(req.tty ? ['TERM=xterm'] : [])], req.env),
       cwd: req.cwd ?? '/',
-      capabilities: { bounding: CAPS, effective: CAPS, permitted: CAPS },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofileLimit(), soft: nofileLimit() }],
-      noNewPrivileges: false,
+      rlimits: rlimits(req.ulimits ?? []),
     },
     root: { path: 'rootfs', readonly: false },
     hostname: req.hostname ?? req.id.slice(0, 63),
@@ -100,7 +68,7 @@ export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns
       // as Docker and Podman: in a network namespace of its own, a server that runs as a user binds port 80 and pings
       ...(req.net !== 'host' ? { sysctl: { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' } } : {}),
       cgroupsPath,
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      resources: linuxResources(req.limits ?? NO_LIMITS),
       namespaces,
       maskedPaths: [
         '/proc/acpi',
@@ -117,14 +85,28 @@ export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
+  // capabilities, devices, read-only root, no-new-privileges, --init
+  applySecurity(spec, {
+    capAdd: req.capAdd ?? [],
+    capDrop: req.capDrop ?? [],
+    privileged: Boolean(req.privileged),
+    readOnly: Boolean(req.readOnly),
+    noNewPrivileges: Boolean(req.noNewPrivileges),
+    devices: req.devices ?? [],
+    init: Boolean(req.init),
+  });
+  return spec;
 }
 
 /** A user's --bundle config adapted to run from our bundle folder: absolute
  *  root path, and the run flags (-t, -e, -w, -u, CMD) applied over it. */
 export function adaptBundleSpec(spec: OciSpec, bundleDir: string, req: RunRequest): OciSpec {
   const rootPath = spec.root.path.startsWith('/') ? spec.root.path : `${bundleDir}/${spec.root.path}`;
+  // the limits (run --memory ..., lrctl update) over the bundle's own
+  const limits = linuxResources(req.limits ?? NO_LIMITS);
   return {
     ...spec,
+    ...(Object.keys(limits).length ? { linux: { ...spec.linux, resources: { ...(spec.linux?.resources as object), ...limits } } } : {}),
     root: { ...spec.root, path: rootPath },
     hostname: req.hostname ?? spec.hostname,
     process: {

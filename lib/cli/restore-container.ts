@@ -136,6 +136,11 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         throw corruptError(`corrupt request request.json in ${file}: not valid JSON`);
       }
       const archived = parseRunRequest(value, `request.json in ${file}`);
+      // the host's devices are the admin's to give, never an archive's
+      if (archived.privileged || archived.devices?.length)
+        throw usageError(
+          `the container in ${file} ran ${archived.privileged ? '--privileged' : `with --device ${archived.devices![0].host}`}: an imported archive cannot grant the host's devices`,
+        );
       // the kind of container decides what the restore needs on this host; its paths are the admin's to give
       if (archived.rootfs !== null && hostRootfs === null)
         throw usageError(

@@ -31,6 +31,22 @@ import {
   parseUser,
 } from './options.js';
 import { checkBundle, checkRootfs } from './run-source.js';
+import {
+  checkLimits,
+  collectCap,
+  collectDevice,
+  collectUlimit,
+  limitsOf,
+  parseCpuShares,
+  parseCpus,
+  parseMemory,
+  parseMemorySwap,
+  parsePidsLimit,
+  parseSecurityOpt,
+  securityOf,
+  type LimitFlags,
+  type SecurityFlags,
+} from './limit-options.js';
 
 // `arg` as a normalized image reference, or null when it is not one (an id or id prefix).
 function refOrNull(arg: string): string | null {
@@ -44,7 +60,7 @@ function refOrNull(arg: string): string | null {
 // Rolling checkpoints kept by default (Docker has none; CRIU images are large).
 const DEFAULT_CHECKPOINT_KEEP = 3;
 
-export interface RunOptions {
+export interface RunOptions extends LimitFlags, SecurityFlags {
   detach?: boolean;
   name?: string;
   rootfs?: string;
@@ -166,6 +182,9 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
       `${given.join(', ')} need${given.length > 1 ? '' : 's'} a network (--net bridge or a network's name), not ${net === null ? 'a --bundle' : `--net ${net}`}`,
     );
   const sup = supervision(o);
+  const limits = limitsOf(o);
+  checkLimits(limits);
+  const security = securityOf(o, bundle !== null);
   return {
     id,
     rootfs,
@@ -196,6 +215,8 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
     ...sup,
     // Docker's Healthcheck of the image, unless --health-cmd or --no-healthcheck
     health: sup.health ?? (o.healthcheck === false ? null : imageHealth(cfg)),
+    limits,
+    ...security,
   };
 }
 
@@ -241,5 +262,18 @@ export function addRunOptions(cmd: Command): Command {
     .option('--checkpoint-every <duration>', 'take a rolling checkpoint this often (at least 1s), by the shim', parseDuration)
     .option('--checkpoint-keep <n>', `rolling checkpoints to keep (default ${DEFAULT_CHECKPOINT_KEEP})`, parseCount(1))
     .option('--checkpoint-leave-running', 'checkpoint with CRIU --leave-running instead of stop-and-restore')
-    .option('--restore-on-boot', 'lrctl boot brings it back from its newest checkpoint, when it has one');
+    .option('--restore-on-boot', 'lrctl boot brings it back from its newest checkpoint, when it has one')
+    .option('-m, --memory <size>', 'memory limit (b, k, m, g; at least 6m); past it the kernel OOM-kills', parseMemory)
+    .option('--memory-swap <size>', 'memory plus swap (needs --memory; default twice --memory; -1: unlimited swap)', parseMemorySwap)
+    .option('--cpus <n>', 'CPUs it may use (e.g. 1.5: CFS quota 150000 per 100000 us)', parseCpus)
+    .option('-c, --cpu-shares <n>', 'relative CPU weight (2 to 262144; default 1024)', parseCpuShares)
+    .option('--pids-limit <n>', 'most processes and threads (-1: unlimited)', parsePidsLimit)
+    .option('--ulimit <name=soft[:hard]>', 'a resource limit such as nofile=1024:2048 (repeatable; nofile replaces the default)', collectUlimit, [])
+    .option('--cap-add <cap>', 'add a capability (NET_ADMIN or CAP_NET_ADMIN; ALL) (repeatable)', collectCap, [])
+    .option('--cap-drop <cap>', "drop one of Docker's default capabilities (ALL: every one) (repeatable)", collectCap, [])
+    .option('--privileged', 'all capabilities, every host device, no masked or read-only /proc paths, /sys writable')
+    .option('--read-only', "mount the container's root read-only (/dev, /dev/shm, /proc and the network's /etc files stay writable)")
+    .option('--security-opt <opt>', 'no-new-privileges[:true|false] (the only one supported)', parseSecurityOpt)
+    .option('--device <host[:ctr[:rwm]]>', 'give the container a host device (repeatable)', collectDevice, [])
+    .option('--init', "run tini (Debian's tini package) as PID 1: it reaps zombies and forwards signals");
 }

@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "health.h"
 #include "log.h"
+#include "oom.h"
 #include "loop.h"
 #include "monitor.h"
 #include "proc.h"
@@ -222,9 +223,10 @@ static void after_exit(json_t *record, const char *error) {
   timer_arm(&restart_timer, delay, 0);
 }
 
-static json_t *exit_record(int code, const char *sig) {
-  return json_pack("{s:o, s:o, s:o}", "exitCode", code < 0 ? json_null() : json_integer(code), "signal", json_str_or_null(sig), "finishedAt",
-                   json_time(now_ms()));
+/* oomKilled: the kernel's OOM killer killed a process of the container in this run (Docker's OOMKilled) */
+static json_t *exit_record(int code, const char *sig, bool oom) {
+  return json_pack("{s:o, s:o, s:o, s:b}", "exitCode", code < 0 ? json_null() : json_integer(code), "signal", json_str_or_null(sig), "finishedAt",
+                   json_time(now_ms()), "oomKilled", oom);
 }
 
 static void relaunch(void *arg) {
@@ -236,7 +238,7 @@ static void relaunch(void *arg) {
   diag_warn("restart failed: %s", e.msg);
   const char *del[] = {"delete", "--force", M.id, NULL};
   runc_quiet(del);
-  after_exit(exit_record(-1, NULL), e.msg);
+  after_exit(exit_record(-1, NULL, false), e.msg);
 }
 
 void lifecycle_on_exit(void) {
@@ -252,13 +254,15 @@ void lifecycle_on_exit(void) {
   loop_wait_core(drained, NULL, DRAIN_TIMEOUT_MS);
   stdio_close();
   M.init_pid = 0;
+  /* read before runc delete removes the cgroup */
+  bool oom = oom_killed();
   const char *del[] = {"delete", "--force", M.id, NULL};
   runc_quiet(del);
   /* attached clients hear of the exit once the status says what came of it */
   pending_code = code;
   pending_has_signal = sig != NULL;
   if (sig) snprintf(pending_signal, sizeof pending_signal, "%s", sig);
-  json_t *record = exit_record(code, sig);
+  json_t *record = exit_record(code, sig, oom);
   bool by_user = json_is_true(json_object_get(M.state, "stoppedByUser"));
   if (M.restore_from && M.checkpointed_as && !by_user) {
     /* a scheduled checkpoint stopped it: back at once, from that checkpoint */
@@ -275,7 +279,7 @@ void lifecycle_on_exit(void) {
     json_decref(record);
     if (rc == 0) return;
     log_note("restoring from the scheduled checkpoint failed: %s", e.msg);
-    return after_exit(exit_record(-1, NULL), e.msg);
+    return after_exit(exit_record(-1, NULL, false), e.msg);
   }
   free(M.restore_from);
   M.restore_from = NULL;

@@ -13,6 +13,8 @@ import { MAX_LOG_FILES } from '../logs/rotation.js';
 import { ID_PATTERN } from './id.js';
 import type { NetworkStatus } from '../network/attach.js';
 import { parseIp } from '../network/subnet.js';
+import { LIMIT_BOUNDS, limitProblems, ULIMIT_NAMES, type Limits, type Ulimit } from '../bundle/resources.js';
+import { normalizeCap, type DeviceMapping } from '../bundle/security.js';
 
 // 'host', 'none' or a network's name (lib/network/store.ts NETWORK_NAME)
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
@@ -210,6 +212,71 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
   const restoreOnBoot = bool(r.restoreOnBoot, 'restoreOnBoot', false);
   if (restoreOnBoot && (restart ?? { name: 'no' }).name === 'no') throw bad('restoreOnBoot', 'is set without a restart policy');
 
+  let limits: Limits | null = null;
+  if (r.limits !== null && r.limits !== undefined) {
+    const l = obj(r.limits, 'limits');
+    const opt = <T>(v: unknown, f: (v: unknown) => T): T | null => (v === null || v === undefined ? null : f(v));
+    limits = {
+      memory: opt(l.memory, (v) => int(v, 'limits.memory', LIMIT_BOUNDS.memoryMin, LIMIT_BOUNDS.bytesMax)),
+      memorySwap: opt(l.memorySwap, (v) => (v === -1 ? -1 : int(v, 'limits.memorySwap', LIMIT_BOUNDS.memoryMin, LIMIT_BOUNDS.bytesMax))),
+      cpus: opt(l.cpus, (v) => {
+        if (typeof v !== 'number' || !(v >= LIMIT_BOUNDS.cpusMin && v <= LIMIT_BOUNDS.cpusMax))
+          throw bad('limits.cpus', `is not a number from ${LIMIT_BOUNDS.cpusMin} to ${LIMIT_BOUNDS.cpusMax}`);
+        return v;
+      }),
+      cpuShares: opt(l.cpuShares, (v) => int(v, 'limits.cpuShares', LIMIT_BOUNDS.sharesMin, LIMIT_BOUNDS.sharesMax)),
+      pidsLimit: opt(l.pidsLimit, (v) => (v === -1 ? -1 : int(v, 'limits.pidsLimit', 1, LIMIT_BOUNDS.pidsMax))),
+    };
+    const problem = limitProblems(limits)[0];
+    if (problem) throw bad('limits', problem);
+  }
+  const ulimits: Ulimit[] = list(r.ulimits, 'ulimits', 64).map((v, i) => {
+    const u = obj(v, `ulimits[${i}]`);
+    const name = str(u.name, `ulimits[${i}].name`);
+    if (!Object.hasOwn(ULIMIT_NAMES, name)) throw bad(`ulimits[${i}].name`, `is not one of ${Object.keys(ULIMIT_NAMES).join(', ')}`);
+    const soft = int(u.soft, `ulimits[${i}].soft`, 0, LIMIT_BOUNDS.rlimitMax);
+    const hard = int(u.hard, `ulimits[${i}].hard`, 0, LIMIT_BOUNDS.rlimitMax);
+    if (soft > hard) throw bad(`ulimits[${i}]`, 'has a soft limit above its hard limit');
+    return { name, soft, hard };
+  });
+  const caps = (v: unknown, field: string): string[] =>
+    list(v, field, 64).map((c, i) => {
+      const n = normalizeCap(str(c, `${field}[${i}]`));
+      if (n === null || n !== c) throw bad(`${field}[${i}]`, 'is not a capability name such as CAP_NET_ADMIN, or ALL');
+      return n;
+    });
+  const devices: DeviceMapping[] = list(r.devices, 'devices', 256).map((v, i) => {
+    const d = obj(v, `devices[${i}]`);
+    const host = absPath(d.host, `devices[${i}].host`);
+    // a device of the host: never a path elsewhere (an imported archive's request is input)
+    if (!host.startsWith('/dev/') || host.includes('/../')) throw bad(`devices[${i}].host`, 'is not under /dev/');
+    const container = absPath(d.container, `devices[${i}].container`);
+    const access = str(d.access, `devices[${i}].access`);
+    if (!/^(?!.*(.).*\1)[rwm]{1,3}$/.test(access)) throw bad(`devices[${i}].access`, 'is not a combination of r, w and m');
+    return { host, container, access };
+  });
+  const security = {
+    capAdd: caps(r.capAdd, 'capAdd'),
+    capDrop: caps(r.capDrop, 'capDrop'),
+    privileged: bool(r.privileged, 'privileged', false),
+    readOnly: bool(r.readOnly, 'readOnly', false),
+    noNewPrivileges: bool(r.noNewPrivileges, 'noNewPrivileges', false),
+    devices,
+    init: bool(r.init, 'init', false),
+  };
+  if (
+    bundle !== null &&
+    (ulimits.length ||
+      security.capAdd.length ||
+      security.capDrop.length ||
+      devices.length ||
+      security.privileged ||
+      security.readOnly ||
+      security.noNewPrivileges ||
+      security.init)
+  )
+    throw bad('ulimits/capAdd/capDrop/devices/privileged/readOnly/noNewPrivileges/init', 'are set for a --bundle container (its config.json decides them)');
+
   return {
     id,
     rootfs,
@@ -249,6 +316,9 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
     health,
     checkpointEvery,
     restoreOnBoot,
+    limits,
+    ulimits,
+    ...security,
   };
 }
 

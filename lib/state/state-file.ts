@@ -1,5 +1,7 @@
 // state.json: the record of one container. Written only by its shim, always
 // atomically (temp file, fsync, rename, fsync dir), as runc's saveState does.
+import type { Limits, Ulimit } from '../bundle/resources.js';
+import type { DeviceMapping } from '../bundle/security.js';
 import type { NetworkStatus } from '../network/attach.js';
 import type { PortMapping } from '../network/ports.js';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +59,19 @@ export interface RunRequest {
   checkpointEvery?: CheckpointSchedule | null;
   // lrctl boot brings the container back from its newest checkpoint when it has one
   restoreOnBoot?: boolean;
+  // cgroup limits (--memory, --memory-swap, --cpus, --cpu-shares, --pids-limit; changed by lrctl update)
+  limits?: Limits | null;
+  // --ulimit NAME=SOFT[:HARD] (nofile replaces the default one)
+  ulimits?: Ulimit[];
+  // privileges (absent in requests of older versions: Docker's defaults)
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  readOnly?: boolean;
+  noNewPrivileges?: boolean;
+  devices?: DeviceMapping[];
+  // --init: tini as PID 1, reaping zombies and forwarding signals
+  init?: boolean;
 }
 
 /** The image a container runs: its id (the config's digest) and the name it was run by. */
@@ -78,6 +93,8 @@ export interface ExitRecord {
   exitCode: number | null;
   signal: string | null;
   finishedAt: string;
+  // the kernel's OOM killer killed a process of the container in that run (Docker's OOMKilled); absent from older shims
+  oomKilled?: boolean;
 }
 
 /** A checkpoint to restore from (its folder holds criu/ and, for --rootfs containers, rootfs-diff.tar). */

@@ -3,7 +3,8 @@
 // for container networks the CNI plugins, iptables, ip, unshare and IP
 // forwarding). Exit 7, with one line naming the fix, when not.
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { INIT_BINARY } from '../../bundle/security.js';
 import { dirname } from 'node:path';
 import { depsError } from '../../errors.js';
 import { native } from '../../native/index.js';
@@ -84,6 +85,12 @@ export function checkCommand(): Command {
         if (c.exitCode !== 0) throw depsError(`criu check failed: ${c.all?.trim().split('\n').pop()}`);
         out(`criu: ${criu} (${v}, criu check passed)\nnative addon: ok\nshim: ${shim}`);
         await checkNetwork(out);
+        // a note, not a failure: only run --init needs it (and fails with EDEPS without it)
+        out(
+          existsSync(INIT_BINARY)
+            ? `init (for run --init): ${INIT_BINARY}`
+            : `init (for run --init): ${INIT_BINARY} not found: apt-get install tini (or run scripts/setup.sh); without it only --init fails`,
+        );
       })
   );
 }

@@ -76,3 +76,86 @@ t.test('adaptBundleSpec: a relative root made absolute, the run flags over the b
   t.same(b.process.user, { uid: 0, gid: 0 });
   t.equal(b.hostname, 'mine');
 });
+
+t.test('limits: linux.resources as Docker writes them, runc update flags, rlimits', async (t) => {
+  const { linuxResources, runcUpdateFlags, rlimits, swapTotal, NO_LIMITS } = await import('../../../dist/bundle/resources.js');
+  const l = { memory: 64 << 20, memorySwap: null, cpus: 1.5, cpuShares: 512, pidsLimit: 100 };
+  t.same(linuxResources(NO_LIMITS), {}, 'no limits: nothing');
+  t.same(linuxResources({ ...l, memorySwap: -1 }), {
+    memory: { limit: 64 << 20, swap: -1 },
+    cpu: { quota: 150000, period: 100000, shares: 512 },
+    pids: { limit: 100 },
+  });
+  t.equal(swapTotal(l, true), 128 << 20, "Docker's default: as much swap again");
+  t.equal(swapTotal(l, false), null, 'no swap accounting: no swap limit');
+  t.equal(swapTotal({ ...l, memorySwap: 80 << 20 }, true), 80 << 20);
+  t.same(runcUpdateFlags({ ...NO_LIMITS, pidsLimit: -1 }), ['--pids-limit', '-1']);
+  t.same(runcUpdateFlags({ ...NO_LIMITS, cpus: 0.25 }), ['--cpu-quota', '25000', '--cpu-period', '100000']);
+  const r = rlimits([
+    { name: 'nofile', soft: 10, hard: 20 },
+    { name: 'core', soft: 0, hard: 0 },
+  ]);
+  t.same(
+    r,
+    [
+      { type: 'RLIMIT_NOFILE', soft: 10, hard: 20 },
+      { type: 'RLIMIT_CORE', soft: 0, hard: 0 },
+    ],
+    '--ulimit nofile replaces the default',
+  );
+  t.equal(rlimits([{ name: 'core', soft: 0, hard: 0 }])[0].type, 'RLIMIT_NOFILE', 'otherwise the default nofile stays');
+  const s = buildSpec(req({ limits: l }), '/lrctl/abc-web');
+  t.same((s.linux?.resources as { pids: unknown }).pids, { limit: 100 }, 'buildSpec applies them');
+  const b = adaptBundleSpec(
+    {
+      ociVersion: '1',
+      process: { args: ['x'], env: [], cwd: '/', user: { uid: 0, gid: 0 }, terminal: false },
+      root: { path: '/r' },
+      linux: { resources: { devices: [{ allow: false, access: 'rwm' }] } },
+    },
+    '/b',
+    req({ rootfs: null, bundle: '/b', limits: l }),
+  );
+  t.same((b.linux?.resources as { devices: unknown; cpu: unknown }).devices, [{ allow: false, access: 'rwm' }], "a bundle's own resources are kept");
+  t.same((b.linux?.resources as { cpu: unknown }).cpu, { quota: 150000, period: 100000, shares: 512 }, 'and the limits applied over them');
+});
+
+t.test('privileges: capability rules, --privileged, --read-only, no-new-privileges, --init', async (t) => {
+  const { capabilitySet, DEFAULT_CAPS, hostCaps, INIT_PATH } = await import('../../../dist/bundle/security.js');
+  const none = { capAdd: [], capDrop: [], privileged: false };
+  t.same(capabilitySet(none), DEFAULT_CAPS);
+  t.same(capabilitySet({ ...none, capDrop: ['CAP_CHOWN'], capAdd: ['CAP_NET_ADMIN'] }), [
+    ...DEFAULT_CAPS.filter((c: string) => c !== 'CAP_CHOWN'),
+    'CAP_NET_ADMIN',
+  ]);
+  t.same(capabilitySet({ ...none, capDrop: ['ALL'], capAdd: ['CAP_KILL'] }), ['CAP_KILL']);
+  t.same(
+    capabilitySet({ ...none, capAdd: ['ALL'], capDrop: ['CAP_SYS_ADMIN'] }),
+    hostCaps().filter((c: string) => c !== 'CAP_SYS_ADMIN'),
+  );
+  t.same(capabilitySet({ ...none, privileged: true, capDrop: ['CAP_KILL'] }), hostCaps(), '--privileged: all of them');
+
+  const p = buildSpec(req({ privileged: true, readOnly: true, noNewPrivileges: true }), '/x');
+  t.same(p.linux?.maskedPaths, []);
+  t.same(p.linux?.readonlyPaths, []);
+  t.ok(
+    (p.linux?.resources as { devices: { allow: boolean }[] }).devices.some((d) => d.allow),
+    'every device allowed',
+  );
+  t.ok((p.linux?.devices as unknown[]).length > 0, "the host's devices");
+  const mounts = p.mounts as { destination: string; options?: string[] }[];
+  t.notOk(mounts.find((m) => m.destination === '/sys')?.options?.includes('ro'), '/sys read-write');
+  t.equal(p.root.readonly, true);
+  t.equal(p.process.noNewPrivileges, true);
+
+  const i = buildSpec(req({ init: true }), '/x');
+  t.same(i.process.args, [INIT_PATH, '--', 'httpd', '-f']);
+  t.match(
+    (i.mounts as { destination: string }[]).find((m) => m.destination === INIT_PATH),
+    { type: 'bind', source: /tini/, options: ['bind', 'ro', 'nosuid', 'nodev'] },
+  );
+  const d = buildSpec(req(), '/x');
+  t.equal(d.root.readonly, false);
+  t.equal(d.process.noNewPrivileges, false);
+  t.same((d.linux?.resources as { devices: unknown }).devices, [{ allow: false, access: 'rwm' }], "deny all but runc's defaults");
+});

@@ -46,6 +46,16 @@ t.test('a request as run writes it is taken whole, unknown fields dropped', asyn
     dnsSearch: [],
     addHost: [],
     network: null,
+    // limits and privileges: Docker's defaults when absent (older requests)
+    limits: null,
+    ulimits: [],
+    capAdd: [],
+    capDrop: [],
+    privileged: false,
+    readOnly: false,
+    noNewPrivileges: false,
+    devices: [],
+    init: false,
   });
   t.notOk('extra' in r);
   // requests of older versions have no supervision fields
@@ -53,6 +63,22 @@ t.test('a request as run writes it is taken whole, unknown fields dropped', asyn
   for (const k of ['restart', 'health', 'checkpointEvery', 'restoreOnBoot', 'logBufferSize']) delete old[k];
   t.equal(parseRunRequest(old, 'old').restoreOnBoot, false);
   t.ok(parseRunRequest(sample({ rootfs: null, bundle: '/srv/b', net: null, args: [] }), 'b'), 'a bundle may keep its own command');
+});
+
+t.test('limits and privileges are kept as run writes them', async (t) => {
+  const over = {
+    limits: { memory: 2 ** 25, memorySwap: -1, cpus: 1.5, cpuShares: 512, pidsLimit: 100 },
+    ulimits: [{ name: 'nofile', soft: 100, hard: 200 }],
+    capAdd: ['CAP_NET_ADMIN'],
+    capDrop: ['ALL'],
+    privileged: false,
+    readOnly: true,
+    noNewPrivileges: true,
+    devices: [{ host: '/dev/fuse', container: '/dev/fuse', access: 'rw' }],
+    init: true,
+  };
+  const r = parseRunRequest(sample(over), 'request.json');
+  for (const [k, v] of Object.entries(over)) t.same(r[k as keyof typeof r], v, k);
 });
 
 t.test('each wrong field is named', async (t) => {
@@ -105,6 +131,21 @@ t.test('each wrong field is named', async (t) => {
     [{ checkpointEvery: { intervalMs: 10, keep: 1, leaveRunning: false } }, /checkpointEvery\.intervalMs/],
     [{ restoreOnBoot: true, restart: null }, /restoreOnBoot is set without a restart policy/],
     [{ restore: { checkpoint: 'rel', tcpEstablished: false, fileLocks: false } }, /restore\.checkpoint is not an absolute path/],
+    [{ limits: { memory: 1024 } }, /limits\.memory is not a whole number from 6291456/],
+    [{ limits: { memory: null, memorySwap: 2 ** 30 } }, /limits --memory-swap needs --memory/],
+    [{ limits: { memory: 2 ** 30, memorySwap: 2 ** 24 } }, /limits --memory-swap .* must be at least --memory/],
+    [{ limits: { cpus: 0 } }, /limits\.cpus is not a number from 0\.01/],
+    [{ limits: { cpuShares: 1 } }, /limits\.cpuShares/],
+    [{ limits: { pidsLimit: 0 } }, /limits\.pidsLimit/],
+    [{ ulimits: [{ name: 'files', soft: 1, hard: 1 }] }, /ulimits\[0\]\.name is not one of/],
+    [{ ulimits: [{ name: 'nofile', soft: 2, hard: 1 }] }, /ulimits\[0\] has a soft limit above its hard limit/],
+    [{ capAdd: ['net_admin'] }, /capAdd\[0\] is not a capability name/],
+    [{ capDrop: ['CAP_FLY'] }, /capDrop\[0\] is not a capability name/],
+    [{ devices: [{ host: '/etc/shadow', container: '/dev/x', access: 'rwm' }] }, /devices\[0\]\.host is not under \/dev\//],
+    [{ devices: [{ host: '/dev/../etc/shadow', container: '/dev/x', access: 'rwm' }] }, /devices\[0\]\.host is not under \/dev\//],
+    [{ devices: [{ host: '/dev/null', container: '/dev/x', access: 'rrw' }] }, /devices\[0\]\.access/],
+    [{ privileged: 'yes' }, /privileged is not true or false/],
+    [{ rootfs: null, bundle: '/b', net: null, init: true }, /are set for a --bundle container/],
   ];
   for (const [over, why] of cases) {
     let err: unknown = null;
