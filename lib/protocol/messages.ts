@@ -17,6 +17,8 @@ export const PROTOCOL_VERSION = 3;
 /** The monitor the CLI launches for each container: the native program
  *  `make -C lib/monitor` builds (npm run build runs it). */
 export const SHIM_BINARY = fileURLToPath(new URL('../../build/lrctl-shim', import.meta.url));
+/** The CLI's entry script of this package, which a shim runs (with node) for `run --rm`. */
+export const LRCTL_CLI = fileURLToPath(new URL('../../bin/lrctl.cjs', import.meta.url));
 
 /** First line the shim writes on fd 3 to the CLI that launched it. */
 export type Handshake =

@@ -10,6 +10,7 @@ import { createContainer } from '../new-container.js';
 import { addRunOptions, buildRequest, type RunOptions } from '../run-options.js';
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
+import { waitForRemoval } from '../wait-exit.js';
 
 /** `lrctl run` */
 export function runCommand(): Command {
@@ -36,8 +37,11 @@ export function runCommand(): Command {
         sigProxy: (signal) => void requestShim(paths.socket, id, { op: 'kill', signal }).catch(() => {}),
         ready: () => requestShim(paths.socket, id, { op: 'start' }).then(() => {}),
       });
-      if (end.kind === 'exit') process.exitCode = end.exitCode ?? 125;
-      else if (end.kind === 'lost')
+      if (end.kind === 'exit') {
+        process.exitCode = end.exitCode ?? 125;
+        // --rm: the shim has `lrctl rm` run once it has ended; scripts find the container gone when run returns
+        if (req.autoRemove) await waitForRemoval(paths.dir, id);
+      } else if (end.kind === 'lost')
         throw end.error ?? new LrctlError('ERUNTIME', `lost the connection to the shim of ${id}; the container may still run (lrctl ps)`);
     });
 }

@@ -1,0 +1,53 @@
+// Stopping one container as `lrctl stop` does (shared by stop and restart): its
+// stop signal (--stop-signal, else the image's StopSignal, else SIGTERM), then
+// SIGKILL after the grace period (-t, else --stop-timeout, else 10 s).
+import { constants } from 'node:os';
+import { runtimeError } from '../errors.js';
+import { readRunRequest } from '../state/request.js';
+import type { RunRequest } from '../state/state-file.js';
+import { assertAccepts } from '../state/status.js';
+import { effectiveStatus, loadContainer, withLockedContainer } from './load-container.js';
+import { signalContainer } from './signal-container.js';
+import { waitForExit } from './wait-exit.js';
+
+/** Docker's default grace period. */
+export const DEFAULT_STOP_TIMEOUT = 10;
+
+function requestOf(path: string): RunRequest | null {
+  try {
+    return readRunRequest(path);
+  } catch {
+    // unreadable request: the defaults
+    return null;
+  }
+}
+
+/** The signal a stop starts with, as a name node knows: the request's stop signal, else SIGTERM. */
+export function stopSignalOf(req: RunRequest | null): string {
+  const sig = req?.stopSignal;
+  const name =
+    sig && (/^\d+$/.test(sig) ? Object.entries(constants.signals).find(([, n]) => n === Number(sig))?.[0] : sig.startsWith('SIG') ? sig : `SIG${sig}`);
+  return name && name in constants.signals ? name : 'SIGTERM';
+}
+
+/** Stops container `id` under its lock; `time`: seconds of grace (undefined: its --stop-timeout, else 10). */
+export async function stopContainer(root: string, id: string, time: number | undefined): Promise<void> {
+  await withLockedContainer(root, id, async (v) => {
+    const status = effectiveStatus(v);
+    assertAccepts('stop', id, status);
+    if (status === 'stopped' || status === 'checkpointed') return;
+    const req = requestOf(v.paths.request);
+    const grace = time ?? req?.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
+    if (grace > 0) {
+      await signalContainer(root, v, stopSignalOf(req), true);
+      if (await waitForExit(root, id, grace * 1000)) return;
+    }
+    try {
+      await signalContainer(root, loadContainer(root, id), 'SIGKILL', true);
+    } catch (err) {
+      // it exited between the grace period and now: that is what we wanted
+      if ((err as { code?: string }).code !== 'ESTATE') throw err;
+    }
+    if (!(await waitForExit(root, id, 15_000))) throw runtimeError(`container ${id} did not stop after SIGKILL`);
+  });
+}
