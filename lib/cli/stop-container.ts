@@ -30,8 +30,9 @@ export function stopSignalOf(req: RunRequest | null): string {
   return name && name in constants.signals ? name : 'SIGTERM';
 }
 
-/** Stops container `id` under its lock; `time`: seconds of grace (undefined: its --stop-timeout, else 10). */
-export async function stopContainer(root: string, id: string, time: number | undefined): Promise<void> {
+/** Stops container `id` under its lock; `time`: seconds of grace (undefined: its --stop-timeout, else 10);
+ *  `keep`: a --rm container is not removed at this exit (restart starts it again). */
+export async function stopContainer(root: string, id: string, time: number | undefined, keep = false): Promise<void> {
   await withLockedContainer(root, id, async (v) => {
     const status = effectiveStatus(v);
     assertAccepts('stop', id, status);
@@ -39,11 +40,11 @@ export async function stopContainer(root: string, id: string, time: number | und
     const req = requestOf(v.paths.request);
     const grace = time ?? req?.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
     if (grace > 0) {
-      await signalContainer(root, v, stopSignalOf(req), true);
+      await signalContainer(root, v, stopSignalOf(req), true, keep);
       if (await waitForExit(root, id, grace * 1000)) return;
     }
     try {
-      await signalContainer(root, loadContainer(root, id), 'SIGKILL', true);
+      await signalContainer(root, loadContainer(root, id), 'SIGKILL', true, keep);
     } catch (err) {
       // it exited between the grace period and now: that is what we wanted
       if ((err as { code?: string }).code !== 'ESTATE') throw err;

@@ -10,6 +10,11 @@
 #include "monitor.h"
 #include "state.h"
 
+void autoremove_cancel(void) {
+  if (M.cfg.auto_remove_argc) diag_info("--rm: kept at this exit (lrctl restart)");
+  M.cfg.auto_remove_argc = 0;
+}
+
 bool autoremove_wanted(void) { return M.cfg.auto_remove_argc > 0 && state_status() == ST_STOPPED; }
 
 /* In the child: wait for the monitor's end (EOF on `hold`), then become lrctl rm. Never returns. */

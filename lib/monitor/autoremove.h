@@ -7,6 +7,8 @@
 #include <stdbool.h>
 /* True when the container is to be removed now: --rm asked, and it stopped (not checkpointed). */
 bool autoremove_wanted(void);
+/* lrctl restart: this monitor's exit is not the container's last, so no rm at it. */
+void autoremove_cancel(void);
 /* Starts `<autoRemove...> --root ROOT rm ID`, held until this process exits; logged in shim.log when it cannot. */
 void autoremove_spawn(void);
 #endif

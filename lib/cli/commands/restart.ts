@@ -18,7 +18,8 @@ export function restartCommand(): Command {
       const { root } = globals(cmd);
       findRunc();
       await forEachId(ids, async (id) => {
-        await stopContainer(root, id, o.time);
+        // a --rm container is kept at this exit, as docker restart keeps it: it starts again at once
+        await stopContainer(root, id, o.time, true);
         await startContainer(root, id);
         process.stdout.write(id + '\n');
       });

@@ -34,6 +34,20 @@ t.test('foreground run --rm returns once the container is gone, with its exit co
   t.notOk(existsSync(join(root, 'containers', 'cr')), 'create --rm, start -a: removed when start returned');
 });
 
+t.test('restart of a --rm container keeps it, as docker restart', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  t.equal((await lrctl(root, ['run', '-d', '--rm', '--name', 'rr', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+  const before = readStateOf(root, 'rr').initPid;
+  const r = await lrctl(root, ['restart', '-t', '1', 'rr']);
+  t.equal(r.exitCode, 0, r.stderr);
+  await new Promise((r) => setTimeout(r, 1000)); // what a removal would take; it must not come
+  const s = readStateOf(root, 'rr');
+  t.equal(s.status, 'running', 'running again, not removed');
+  t.not(s.initPid, before);
+  t.equal((await lrctl(root, ['stop', '-t', '1', 'rr'])).exitCode, 0);
+  await waitFor(() => !existsSync(join(root, 'containers', 'rr')), 'a later stop removes it');
+});
+
 t.test('--rm refuses a restart policy; a checkpointed --rm container is kept', async (t) => {
   const { root, rootfs } = tempRoot(t);
   const r = await lrctl(root, ['run', '-d', '--rm', '--restart', 'always', '--name', 'x', '--rootfs', rootfs, '--', 'true']);
@@ -68,6 +82,37 @@ t.test('--stop-signal is what stop sends first', async (t) => {
   const bad = await lrctl(root, ['run', '-d', '--stop-signal', 'NOPE', '--rootfs', rootfs, '--', 'true']);
   t.equal(bad.exitCode, 125);
   t.match(bad.stderr, /invalid signal "NOPE"/);
+});
+
+t.test('the shim stops an unhealthy container with its stop signal', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const r = await lrctl(root, [
+    'run',
+    '-d',
+    '--name',
+    'h',
+    '--stop-signal',
+    'USR1',
+    '--stop-timeout',
+    '30',
+    '--health-cmd',
+    'false',
+    '--health-interval',
+    '1s',
+    '--health-retries',
+    '1',
+    '--health-on-unhealthy',
+    'restart',
+    '--rootfs',
+    rootfs,
+    '--',
+    ...TRAP('USR1'),
+  ]);
+  t.equal(r.exitCode, 0, r.stderr);
+  await waitFor(() => readStateOf(root, 'h').restartCount >= 1, 'restarted for its health', 20_000);
+  t.match((await lrctl(root, ['logs', 'h'])).stdout, /got USR1/, 'ended by its USR1 trap, not by SIGTERM or SIGKILL');
+  t.equal(readStateOf(root, 'h').lastExit?.exitCode, 0);
+  t.equal((await lrctl(root, ['rm', '-f', 'h'])).exitCode, 0);
 });
 
 t.test('--stop-timeout is the grace period of stop and restart without -t', async (t) => {
