@@ -3,6 +3,7 @@
 // from its saved request under a new shim, on the same writable layer (the
 // upper dir is kept), the same network attachment and the same log.
 import { readRunRequest } from '../state/request.js';
+import { writeStateAtomic } from '../state/state-file.js';
 import { assertAccepts } from '../state/status.js';
 import { findRunc } from './deps.js';
 import { effectiveStatus, withLockedContainer } from './load-container.js';
@@ -22,6 +23,9 @@ export async function startContainer(root: string, id: string, attach = false): 
     // the last run's shim publishes the exit, then ends: a new one takes its place
     await waitForShimExit(v);
     const req = readRunRequest(v.paths.request);
+    // a manual start starts the policy's count over, as Docker's (on-failure:MAX gets its retries again); the new
+    // shim keeps createdAt and lastExit from this record (no shim is alive to write it meanwhile)
+    if (v.state.restartCount) writeStateAtomic(v.paths.state, { ...v.state, restartCount: 0 });
     await launchShim(root, id, { ...req, runc: findRunc(), start: !attach, restore: null });
   });
 }

@@ -46,6 +46,7 @@ t.test('start again after stop: stoppedByUser is cleared, the policy applies aga
   const st = readStateOf(root, 's');
   t.equal(st.status, 'running');
   t.equal(st.stoppedByUser, false, 'started again: no longer stopped by the user');
+  t.equal(st.restartCount, 0);
   t.ok(alive(st.initPid));
   t.equal((await lrctl(root, ['start', 's'])).exitCode, 4, 'a running container: ESTATE');
   t.equal((await lrctl(root, ['rm', '-f', 's'])).exitCode, 0);
@@ -73,4 +74,13 @@ t.test('restart: running, stopped and created containers; a new init each time',
   t.equal(readStateOf(root, 'c').status, 'running', 'a created container');
   t.equal((await lrctl(root, ['restart', 'nope'])).exitCode, 3, 'ENOCONTAINER');
   t.equal((await lrctl(root, ['rm', '-f', 'r', 'c'])).exitCode, 0);
+});
+
+t.test('a manual start starts the on-failure count over', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'f', '--restart', 'on-failure:2', '--rootfs', rootfs, '--', 'sh', '-c', 'exit 1'])).exitCode, 0);
+  await waitFor(() => readStateOf(root, 'f').status === 'stopped' && readStateOf(root, 'f').restartCount === 2, 'gave up after 2 restarts');
+  t.equal((await lrctl(root, ['start', 'f'])).exitCode, 0);
+  await waitFor(() => readStateOf(root, 'f').status === 'stopped' && readStateOf(root, 'f').restartCount === 2, 'two retries again');
+  t.match((await lrctl(root, ['logs', 'f'])).stderr, /container started again/);
 });
