@@ -1,7 +1,7 @@
 // run --rm (the shim removes the container once it has stopped for good, with no
 // CLI around), --stop-signal and --stop-timeout.
 import t from 'tap';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lrctl } from '../../fixtures/lrctl.js';
 import { alive, readStateOf, tempRoot } from '../../fixtures/root.js';
@@ -32,6 +32,25 @@ t.test('foreground run --rm returns once the container is gone, with its exit co
   const s = await lrctl(root, ['start', '-a', 'cr']);
   t.equal(s.exitCode, 0, s.stderr);
   t.notOk(existsSync(join(root, 'containers', 'cr')), 'create --rm, start -a: removed when start returned');
+});
+
+t.test('boot removes a --rm container that a reboot ended', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  t.equal((await lrctl(root, ['run', '-d', '--rm', '--name', 'rb', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+  // a simulated reboot: its processes gone without a word (SIGKILL to the shim first), another boot id
+  const s = readStateOf(root, 'rb');
+  process.kill(s.shimPid, 'SIGKILL');
+  process.kill(s.initPid, 'SIGKILL');
+  await waitFor(() => !alive(s.shimPid) && !alive(s.initPid), 'its processes gone');
+  const file = join(root, 'containers', 'rb', 'state.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), bootId: '00000000-0000-4000-8000-000000000000' }));
+  const b = await lrctl(root, ['boot', '--json']);
+  t.equal(b.exitCode, 0, b.stderr);
+  t.same(
+    JSON.parse(b.stdout).filter((r: { id: string }) => r.id === 'rb'),
+    [{ id: 'rb', action: 'removed', why: 'run --rm: the reboot ended it' }],
+  );
+  t.notOk(existsSync(join(root, 'containers', 'rb')));
 });
 
 t.test('restart of a --rm container keeps it, as docker restart', async (t) => {
