@@ -1,6 +1,7 @@
 // lrctl run: create a container under its own shim, then start it detached
 // (-d) or attached, streaming its output and exiting with its exit code.
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { LrctlError } from '../../errors.js';
 import { generateId, validateId } from '../../state/id.js';
 import { containerPaths } from '../../state/paths.js';
@@ -27,7 +28,13 @@ export function runCommand(): Command {
       const id = o.name !== undefined ? validateId(o.name) : generateId();
       const req = buildRequest(root, id, args, o);
       const paths = containerPaths(root, id);
-      await createContainer(root, id, () => launchShim(root, id, req));
+      try {
+        await createContainer(root, id, () => launchShim(root, id, req));
+      } catch (err) {
+        // --rm: a container that could not start is removed by its shim's rm, once this CLI has let go of its lock
+        if (req.autoRemove && existsSync(paths.dir)) await waitForRemoval(paths.dir, id, 20_000);
+        throw err;
+      }
       if (o.detach) {
         process.stdout.write(id + '\n');
         return;

@@ -156,3 +156,14 @@ t.test('--stop-timeout is the grace period of stop and restart without -t', asyn
   t.ok(Date.now() - started < 3000, '-t wins');
   t.equal((await lrctl(root, ['rm', 'deaf'])).exitCode, 0);
 });
+
+t.test('run --rm of a command that cannot start leaves nothing behind', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const fg = await lrctl(root, ['run', '--rm', '--name', 'nocmd', '--rootfs', rootfs, '--', '/no/such/command']);
+  t.not(fg.exitCode, 0);
+  t.match(fg.stderr, /^lrctl: /);
+  t.notOk(existsSync(join(root, 'containers', 'nocmd')), 'removed when run returned');
+  const d = await lrctl(root, ['run', '-d', '--rm', '--name', 'nocmd2', '--rootfs', rootfs, '--', '/no/such/command']);
+  t.not(d.exitCode, 0);
+  await waitFor(() => !existsSync(join(root, 'containers', 'nocmd2')), 'removed (-d)');
+});
