@@ -3,9 +3,14 @@
 // SIGKILL after the grace period (-t, else --stop-timeout, else 10 s).
 import { constants } from 'node:os';
 import { runtimeError } from '../errors.js';
+import { buildPauseArgs } from '../runc/args.js';
+import { runRunc } from '../runc/runc.js';
+import { isFrozen } from '../state/freezer.js';
+import { rootPaths } from '../state/paths.js';
 import { readRunRequest } from '../state/request.js';
 import type { RunRequest } from '../state/state-file.js';
 import { assertAccepts } from '../state/status.js';
+import { findRunc } from './deps.js';
 import { effectiveStatus, loadContainer, withLockedContainer } from './load-container.js';
 import { signalContainer } from './signal-container.js';
 import { waitForExit } from './wait-exit.js';
@@ -37,6 +42,10 @@ export async function stopContainer(root: string, id: string, time: number | und
     const status = effectiveStatus(v);
     assertAccepts('stop', id, status);
     if (status === 'stopped' || status === 'checkpointed') return;
+    // frozen behind its shim's back (runc pause by hand): thawed first, as the shim thaws a paused one (a frozen
+    // process takes no signal, SIGKILL included)
+    if (status === 'running' && v.initAlive && isFrozen(v.state.initPid))
+      await runRunc({ bin: findRunc(), root: rootPaths(root).runc, log: v.paths.runcLog }, buildPauseArgs(id, false));
     const req = requestOf(v.paths.request);
     const grace = time ?? req?.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
     if (grace > 0) {

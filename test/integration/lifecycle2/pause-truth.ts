@@ -37,6 +37,25 @@ t.test('runc pause by hand: ps says paused, unpause thaws it', async (t) => {
   t.equal((await lrctl(root, ['rm', '-f', 'p'])).exitCode, 0);
 });
 
+t.test('stop and restart thaw a container frozen by hand first', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const trap = ['sh', '-c', 'trap "exit 0" TERM; while true; do usleep 50000; done'];
+  t.equal((await lrctl(root, ['run', '-d', '--name', 's', '--rootfs', rootfs, '--', ...trap])).exitCode, 0);
+  await new Promise((r) => setTimeout(r, 300)); // the trap is set
+  runc(root, 'pause', 's');
+  const r = await lrctl(root, ['restart', 's']);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.equal(readStateOf(root, 's').status, 'running');
+  t.equal(readStateOf(root, 's').lastExit?.exitCode, 0, 'its TERM trap ran: thawed before the signal');
+  await new Promise((r) => setTimeout(r, 300));
+  runc(root, 'pause', 's');
+  const started = Date.now();
+  const s = await lrctl(root, ['stop', 's']);
+  t.equal(s.exitCode, 0, s.stderr);
+  t.ok(Date.now() - started < 5000, 'stopped at once by its trap');
+  t.equal(readStateOf(root, 's').exitCode, 0);
+});
+
 t.test('the freezer written directly: ps says paused', async (t) => {
   const { root, rootfs } = tempRoot(t);
   t.equal((await lrctl(root, ['run', '-d', '--name', 'f', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
