@@ -19,6 +19,8 @@ import { pauseCommand } from './commands/pause.js';
 import { portCommand } from './commands/port.js';
 import { psCommand } from './commands/ps.js';
 import { pullCommand } from './commands/pull.js';
+import { renameCommand } from './commands/rename.js';
+import { restartCommand } from './commands/restart.js';
 import { restoreCommand } from './commands/restore.js';
 import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
@@ -50,6 +52,8 @@ const COMMANDS: Record<string, () => Command> = {
   port: portCommand,
   ps: psCommand,
   pull: pullCommand,
+  rename: renameCommand,
+  restart: restartCommand,
   restore: restoreCommand,
   rm: rmCommand,
   run: runCommand,

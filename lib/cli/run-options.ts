@@ -11,6 +11,7 @@ import { mergeEnv } from '../bundle/spec.js';
 import { isNetworkName } from '../network/attach.js';
 import type { PortMapping } from '../network/ports.js';
 import { DEFAULT_NETWORK } from '../network/store.js';
+import { LRCTL_CLI } from '../protocol/messages.js';
 import { type RunRequest } from '../state/state-file.js';
 import { HEALTH_DEFAULTS } from '../supervision/health.js';
 import { NO_RESTART, type RestartPolicy } from '../supervision/restart-policy.js';
@@ -27,6 +28,7 @@ import {
   parseNet,
   parseOnUnhealthy,
   parseRestart,
+  parseSignal,
   parseSize,
   parseUser,
 } from './options.js';
@@ -95,6 +97,9 @@ export interface RunOptions extends LimitFlags, SecurityFlags {
   publishAll?: boolean;
   // --no-healthcheck (commander's negation: false when given)
   healthcheck?: boolean;
+  rm?: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
 }
 
 // The supervision flags, checked together.
@@ -185,6 +190,8 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
   const limits = limitsOf(o);
   checkLimits(limits);
   const security = securityOf(o, bundle !== null);
+  // Docker's rule: a container that a policy restarts never exits for good, so it could never be removed
+  if (o.rm && sup.restart && sup.restart.name !== 'no') throw usageError(`--rm and --restart ${sup.restart.name} conflict: give one or the other`);
   return {
     id,
     rootfs,
@@ -197,7 +204,11 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
     user: o.user ?? null,
     // the image's User by name, resolved in the container's /etc/passwd once its files are mounted
     userName: !o.user && cfg.User ? cfg.User : null,
-    stopSignal: cfg.StopSignal ?? null,
+    // --stop-signal wins over the image's StopSignal
+    stopSignal: o.stopSignal ?? cfg.StopSignal ?? null,
+    stopTimeout: o.stopTimeout ?? null,
+    // the shim runs `lrctl rm` with this node and this package's CLI once the container has stopped for good
+    autoRemove: o.rm ? [process.execPath, LRCTL_CLI] : null,
     hostname: o.hostname ?? null,
     net,
     publish,
@@ -252,6 +263,9 @@ export function addRunOptions(cmd: Command): Command {
       'capacity of the output pipes, which absorb output while the shim is busy (default 1m, at most fs.pipe-max-size)',
       parseSize,
     )
+    .option('--rm', 'remove the container once it has stopped for good (not with --restart; a checkpointed container is kept)')
+    .option('--stop-signal <signal>', "the signal stop sends first (default: the image's StopSignal, else SIGTERM)", parseSignal)
+    .option('--stop-timeout <seconds>', 'seconds stop and restart wait after the stop signal before SIGKILL (default 10)', parseCount(0))
     .option('--restart <policy>', 'no (default), on-failure[:MAX], always or unless-stopped; applied by the shim with back-off', parseRestart)
     .option('--health-cmd <cmd>', 'health check, run in the container with sh -c by the shim')
     .option('--health-interval <duration>', 'time between checks (default 30s)', parseDuration)

@@ -13,7 +13,7 @@ import { prepareBundle } from '../bundle/prepare.js';
 import { depsError, LrctlError } from '../errors.js';
 import { setupNetwork } from '../network/attach.js';
 import { messageReader } from '../protocol/codec.js';
-import { PROTOCOL_VERSION, SHIM_BINARY, type Handshake } from '../protocol/messages.js';
+import { LRCTL_CLI, PROTOCOL_VERSION, SHIM_BINARY, type Handshake } from '../protocol/messages.js';
 import { readBootId, readStartTime } from '../state/liveness.js';
 import { containerPaths, rootPaths, type ContainerPaths } from '../state/paths.js';
 import { readState, SCHEMA_VERSION, writeFileAtomic, writeStateAtomic, type RunRequest, type StateFile } from '../state/state-file.js';
@@ -113,6 +113,9 @@ export async function launchShim(root: string, id: string, req: RunRequest): Pro
   const shimLog = paths.shimLog;
   // a package built without its monitor gets one clear line, not a half-made container
   findShimBinary();
+  // --rm: the shim runs this very CLI, whatever path the request held (a checkpoint's request may come from an
+  // imported archive: never a program named by a file)
+  req = { ...req, autoRemove: req.autoRemove ? [process.execPath, LRCTL_CLI] : null };
   // on its network before runc creates it (a failure here leaves the container as it was: a new one is removed)
   req = { ...req, network: await setupNetwork(root, id, req) };
   writeFileAtomic(paths.request, JSON.stringify(req, null, 2));

@@ -9,11 +9,12 @@ import type { ContainerView } from './load-container.js';
 import { requestShim, shimProtocol } from './shim-client.js';
 
 /** Delivers `signal` to the container's init; "already gone" is success.
- *  `stop`: lrctl stop or rm -f, so the shim applies no restart policy to the exit. */
-export async function signalContainer(root: string, v: ContainerView, signal: string, stop = false): Promise<void> {
+ *  `stop`: lrctl stop or rm -f, so the shim applies no restart policy to the exit.
+ *  `keep`: lrctl restart, so the shim of a --rm container does not remove it at this exit. */
+export async function signalContainer(root: string, v: ContainerView, signal: string, stop = false, keep = false): Promise<void> {
   if (v.health === 'ok') {
     try {
-      await requestShim(v.paths.socket, v.id, { op: 'kill', signal, ...(stop ? { stop } : {}) }, 10_000, shimProtocol(v.state));
+      await requestShim(v.paths.socket, v.id, { op: 'kill', signal, ...(stop ? { stop } : {}), ...(keep ? { keep } : {}) }, 10_000, shimProtocol(v.state));
       return;
     } catch (err) {
       // A refusal by the state machine stands; a shim that cannot be reached or is stuck does not stop us.

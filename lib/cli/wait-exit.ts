@@ -1,5 +1,6 @@
 // Waits for a container to stop, by polling its state file and its processes:
 // works whether or not its shim is alive, and with no daemon to notify us.
+import { existsSync } from 'node:fs';
 import { readStartTime } from '../state/liveness.js';
 import { effectiveStatus, loadContainer, type ContainerView } from './load-container.js';
 
@@ -28,6 +29,19 @@ export async function waitForExit(root: string, id: string, timeoutMs = Infinity
 export async function waitForShimExit(v: ContainerView, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (readStartTime(v.state.shimPid) === v.state.shimStartTime && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** run --rm: resolves once the shim's `lrctl rm` has removed the container's folder; a warning when it does not
+ *  within `timeoutMs` (it then stays stopped, to be removed with lrctl rm). */
+export async function waitForRemoval(dir: string, id: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (existsSync(dir)) {
+    if (Date.now() >= deadline) {
+      process.stderr.write(`lrctl: warning: --rm: container ${id} was not removed (see lrctl ps -a; remove it with lrctl rm ${id})\n`);
+      return;
+    }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "autoremove.h"
 #include "checkpoint.h"
 #include "diag.h"
 #include "lifecycle.h"
@@ -213,6 +214,8 @@ static void handle(struct client *c, json_t *m) {
   if (!strcmp(op, "kill")) {
     const char *sig = json_string_value(json_object_get(m, "signal"));
     if (!sig) return refuse(c, "malformed request: %s", "kill needs a signal");
+    /* lrctl restart: this exit is not for good, a --rm container is kept for the start that follows */
+    if (json_is_true(json_object_get(m, "keep"))) autoremove_cancel();
     r = op_kill(sig, json_is_true(json_object_get(m, "stop")), &e);
   } else if (!strcmp(op, "start"))
     r = op_start(&e);

@@ -24,7 +24,7 @@
 
 /* After the init exits, wait this long for the last output before publishing the exit. */
 #define DRAIN_TIMEOUT_MS 5000
-/* --health-on-unhealthy restart: SIGTERM, then SIGKILL after this (docker stop's default). */
+/* --health-on-unhealthy restart: the stop signal, then SIGKILL after --stop-timeout, else this (docker stop's default). */
 #define UNHEALTHY_STOP_GRACE_MS 10000
 /* lib/supervision/restart-policy.ts: 100 ms doubling to 60 s; reset after a 10 s run */
 #define FIRST_BACKOFF_MS 100
@@ -296,10 +296,10 @@ static void stop_grace(void *arg) {
 void lifecycle_restart_unhealthy(void) {
   if (state_status() != ST_RUNNING || json_is_true(json_object_get(M.state, "stoppedByUser"))) return;
   M.restart_reason = "the health check failed";
-  const char *k[] = {"kill", M.id, "SIGTERM", NULL};
+  const char *k[] = {"kill", M.id, M.cfg.stop_signal ? M.cfg.stop_signal : "SIGTERM", NULL};
   runc_quiet(k);
   ensure_timers();
-  timer_arm(&stop_timer, UNHEALTHY_STOP_GRACE_MS, 0);
+  timer_arm(&stop_timer, M.cfg.stop_timeout >= 0 ? M.cfg.stop_timeout * 1000 : UNHEALTHY_STOP_GRACE_MS, 0);
 }
 
 void lifecycle_resume(void) {

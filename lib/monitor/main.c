@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include "autoremove.h"
 #include "checkpoint.h"
 #include "children.h"
 #include "control.h"
@@ -98,12 +99,17 @@ static void start(void) {
   state_init();
   state_set(state_status(), NULL);
   diag_info("shim %d for %s", (int)getpid(), M.id);
+  /* a log from an earlier run (lrctl start of a stopped container, boot): this run's output follows a note */
+  bool again = !M.cfg.restore_checkpoint && access(M.p.log, F_OK) == 0;
   if (log_open(-1, 0) < 0) err_set(&e, "ERUNTIME", "cannot open the container log %s", M.p.log);
-  else if (control_listen(-1, &e) == 0 && launch(M.cfg.restore_checkpoint, M.cfg.start || M.cfg.restore_checkpoint, false, &e) == 0) {
-    schedule_start();
-    handshake(json_pack("{s:i, s:b, s:s, s:O, s:i}", "v", PROTOCOL_VERSION, "ok", 1, "status", status_name(state_status()), "initPid",
-                        json_object_get(M.state, "initPid"), "shimPid", (int)getpid()));
-    return;
+  else {
+    if (again) log_note("container started again: a new run of %s", M.id);
+    if (control_listen(-1, &e) == 0 && launch(M.cfg.restore_checkpoint, M.cfg.start || M.cfg.restore_checkpoint, false, &e) == 0) {
+      schedule_start();
+      handshake(json_pack("{s:i, s:b, s:s, s:O, s:i}", "v", PROTOCOL_VERSION, "ok", 1, "status", status_name(state_status()), "initPid",
+                          json_object_get(M.state, "initPid"), "shimPid", (int)getpid()));
+      return;
+    }
   }
   diag_error("create failed: %s", e.msg);
   const char *del[] = {"delete", "--force", M.id, NULL};
@@ -111,6 +117,8 @@ static void start(void) {
   unlink(M.p.socket);
   state_set(ST_STOPPED, json_pack("{s:s, s:o, s:n}", "error", e.msg, "finishedAt", json_time(now_ms()), "exitCode"));
   handshake_error(&e);
+  /* --rm: a container that could not start is gone too, as with docker run --rm */
+  if (autoremove_wanted()) autoremove_spawn();
   exit(1);
 }
 
@@ -187,5 +195,6 @@ int main(int argc, char **argv) {
     control_sweep();
   }
   control_close();
+  if (autoremove_wanted()) autoremove_spawn();
   return 0;
 }

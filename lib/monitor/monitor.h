@@ -28,6 +28,10 @@ struct config {
   long long every_interval; /* 0: no scheduled checkpoints */
   long long every_keep;
   bool every_leave_running;
+  char *stop_signal;       /* what a stop of the shim's own sends first (runc kill's name or number); NULL: SIGTERM */
+  long long stop_timeout;  /* seconds before SIGKILL; -1: the default */
+  char *auto_remove[2];    /* --rm: node and the CLI script that runs `rm` (request.json autoRemove) */
+  int auto_remove_argc;    /* 0: no --rm */
   json_t *args;
   json_t *network; /* the CLI's CNI attachment (lib/network), shown in state.json as given */
   json_t *image;   /* `run IMAGE`: {id, name}, shown in state.json as given */

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "request.h"
+#include <stdlib.h>
 #include <string.h>
 #include "monitor.h"
 
@@ -71,6 +72,36 @@ int request_read(struct err *e) {
     c->every_interval = num(every, "intervalMs", 0);
     c->every_keep = num(every, "keep", 0);
     c->every_leave_running = flag(every, "leaveRunning");
+  }
+  /* a signal as runc kill takes it: a name (TERM, SIGTERM) or a number; else the default */
+  c->stop_signal = str(r, "stopSignal");
+  if (c->stop_signal && (strlen(c->stop_signal) > 20 || !c->stop_signal[0] || strspn(c->stop_signal, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-") != strlen(c->stop_signal))) {
+    free(c->stop_signal);
+    c->stop_signal = NULL;
+  }
+  c->stop_timeout = num(r, "stopTimeout", -1);
+  if (c->stop_timeout < 0 || c->stop_timeout > 365LL * 24 * 3600) c->stop_timeout = -1;
+  json_t *rm = json_object_get(r, "autoRemove");
+  if (json_is_array(rm) && json_array_size(rm) >= 1 && json_array_size(rm) <= 2) {
+    for (size_t i = 0; i < json_array_size(rm); i++) {
+      const char *a = json_string_value(json_array_get(rm, i));
+      if (!a || a[0] != '/') {
+        err_set(e, "ECORRUPT", "corrupt request %s: autoRemove[%zu] is not an absolute path", M.p.request, i);
+        json_decref(r);
+        return -1;
+      }
+      c->auto_remove[i] = strdup(a);
+      if (!c->auto_remove[i]) {
+        err_set(e, "ERUNTIME", "out of memory reading %s", M.p.request);
+        json_decref(r);
+        return -1;
+      }
+    }
+    c->auto_remove_argc = (int)json_array_size(rm);
+  } else if (rm && !json_is_null(rm)) {
+    err_set(e, "ECORRUPT", "corrupt request %s: autoRemove is not a list of one or two paths", M.p.request);
+    json_decref(r);
+    return -1;
   }
   if (c->log_max_size < 1) c->log_max_size = 1;
   if (c->log_max_files < 1) c->log_max_files = 1;

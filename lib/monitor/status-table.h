@@ -16,7 +16,7 @@ static const unsigned STATUS_NEXT[] = { (1u << ST_CREATED) | (1u << ST_RUNNING) 
 enum op { OP_START, OP_STOP, OP_KILL, OP_PAUSE, OP_RESUME, OP_EXEC, OP_ATTACH, OP_CHECKPOINT, OP_RESTORE, OP_RM, OP_COUNT };
 static const char *const OP_NAMES[] = { "start", "stop", "kill", "pause", "resume", "exec", "attach", "checkpoint", "restore", "rm" };
 /* statuses in which each operation is allowed */
-static const unsigned OP_ACCEPTS[] = { (1u << ST_CREATED),
+static const unsigned OP_ACCEPTS[] = { (1u << ST_CREATED) | (1u << ST_STOPPED),
     (1u << ST_CREATED) | (1u << ST_RUNNING) | (1u << ST_PAUSED) | (1u << ST_CHECKPOINTING) | (1u << ST_RESTORING) | (1u << ST_RESTARTING) | (1u << ST_STOPPED) | (1u << ST_CHECKPOINTED),
     (1u << ST_CREATED) | (1u << ST_RUNNING) | (1u << ST_PAUSED) | (1u << ST_CHECKPOINTING) | (1u << ST_RESTORING),
     (1u << ST_RUNNING),

@@ -12,11 +12,15 @@ export const PROTOCOL_VERSION = 3;
 //      later within 2, `pause` and `resume` (a shim of an older build answers
 //      them as unknown requests).
 //   3: the native monitor (build/lrctl-shim); same messages as 2. It answers
-//      requests in 1, 2 and 3; a CLI speaks 2 to a Node.js shim of 2.
+//      requests in 1, 2 and 3; a CLI speaks 2 to a Node.js shim of 2. Later
+//      within 3, kill's `keep` flag (restart: a --rm container is not removed
+//      at this exit; an older monitor ignores it).
 
 /** The monitor the CLI launches for each container: the native program
  *  `make -C lib/monitor` builds (npm run build runs it). */
 export const SHIM_BINARY = fileURLToPath(new URL('../../build/lrctl-shim', import.meta.url));
+/** The CLI's entry script of this package, which a shim runs (with node) for `run --rm`. */
+export const LRCTL_CLI = fileURLToPath(new URL('../../bin/lrctl.cjs', import.meta.url));
 
 /** First line the shim writes on fd 3 to the CLI that launched it. */
 export type Handshake =
@@ -26,7 +30,7 @@ export type Handshake =
 export type Request =
   | { v: number; op: 'state' }
   | { v: number; op: 'start' }
-  | { v: number; op: 'kill'; signal: string; stop?: boolean }
+  | { v: number; op: 'kill'; signal: string; stop?: boolean; keep?: boolean }
   | { v: number; op: 'attach'; stdin: boolean }
   | { v: number; op: 'stdin'; data: string }
   | { v: number; op: 'stdin-close' }

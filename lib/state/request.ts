@@ -30,6 +30,7 @@ export const REQUEST_LIMITS = {
   maxId: 2 ** 32 - 2, // uid/gid: (uid_t)-1 is "no change"
   stringBytes: 64 * 1024,
   args: 10_000,
+  stopTimeout: 365 * 24 * 3600, // seconds
 } as const;
 
 const RESTART_NAMES = ['no', 'on-failure', 'always', 'unless-stopped'] as const;
@@ -296,6 +297,13 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
       const sig = strOrNull(r.stopSignal, 'stopSignal');
       if (sig !== null && !/^(SIG)?[A-Z][A-Z0-9+-]{1,15}$|^\d{1,2}$/.test(sig)) throw bad('stopSignal', 'is not a signal name or number');
       return sig;
+    })(),
+    stopTimeout: r.stopTimeout === null || r.stopTimeout === undefined ? null : int(r.stopTimeout, 'stopTimeout', 0, REQUEST_LIMITS.stopTimeout),
+    autoRemove: (() => {
+      if (r.autoRemove === null || r.autoRemove === undefined) return null;
+      if (!Array.isArray(r.autoRemove) || r.autoRemove.length < 1 || r.autoRemove.length > 2) throw bad('autoRemove', 'is not a list of one or two paths');
+      if (restart !== null && restart.name !== 'no') throw bad('autoRemove', 'is set with a restart policy');
+      return r.autoRemove.map((a, i) => absPath(a, `autoRemove[${i}]`));
     })(),
     net,
     publish,

@@ -42,6 +42,11 @@ export interface RunRequest {
   userName?: string | null;
   // the signal `stop` sends first (the image's StopSignal; default SIGTERM)
   stopSignal?: string | null;
+  // --stop-timeout: seconds `stop` (without -t), `restart` and the shim's health restart wait before SIGKILL; null: 10
+  stopTimeout?: number | null;
+  // --rm: how to run lrctl (node and its CLI script, absolute) so the shim can run `rm` once the container
+  // has stopped for good; null or absent: the container is kept
+  autoRemove?: string[] | null;
   tty: boolean;
   stdin: boolean;
   // false: the shim creates the container and waits for a `start` request (foreground run attaches first).

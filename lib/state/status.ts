@@ -11,7 +11,8 @@ export type Operation = 'start' | 'stop' | 'kill' | 'pause' | 'resume' | 'exec' 
 
 /** For each operation, the statuses in which it is allowed (read a row as a sentence). */
 export const ACCEPTS: Record<Operation, readonly Status[]> = {
-  start: ['created'],
+  // stopped: a new run from its saved request, on the same writable layer (not checkpointed: that is restore)
+  start: ['created', 'stopped'],
   // stop of an already stopped container is success: the user's intent is met.
   // restarting: the shim waits out a back-off; stop cancels the restart. checkpointing,
   // restoring: the shim runs the stop after that step (scheduled checkpoints come unasked).

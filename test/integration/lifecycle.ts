@@ -63,7 +63,7 @@ t.test('a foreground run killed before start leaves a created container that sta
   await p;
   // The CLI may have sent start just before dying; either way start leaves it running.
   const start = await lrctl(root, ['start', 'c']);
-  if (start.exitCode !== 0) t.equal(start.stderr, 'lrctl: cannot start container c: it is running; start needs created\n');
+  if (start.exitCode !== 0) t.equal(start.stderr, 'lrctl: cannot start container c: it is running; start needs created or stopped\n');
   await waitFor(() => readStateOf(root, 'c').status === 'running', 'running');
   await waitFor(async () => (await lrctl(root, ['logs', 'c'])).stdout === 'started\n', 'output');
 });

@@ -15,6 +15,8 @@ import { readBootId } from '../../state/liveness.js';
 import { tryContainerLock, withBootLock, withContainerLock } from '../../state/lock.js';
 import { containerPaths, rootPaths } from '../../state/paths.js';
 import { readRunRequest } from '../../state/request.js';
+import { buildDeleteArgs } from '../../runc/args.js';
+import { runRunc } from '../../runc/runc.js';
 import { scanContainers } from '../../state/scan.js';
 import { type RunRequest } from '../../state/state-file.js';
 import { LIVE } from '../../state/status.js';
@@ -52,9 +54,27 @@ async function startAgain(root: string, id: string, req: RunRequest): Promise<bo
 
 const ALREADY_BACK: Omit<BootResult, 'id'> = { action: 'left', why: 'already brought back in this boot' };
 
-async function bootOne(root: string, id: string, wasLive: boolean, stoppedByUser: boolean): Promise<BootResult> {
+// A `run --rm` container that the reboot ended: removed, as its shim would have had it removed (as dockerd
+// removes its AutoRemove containers when it starts); under the lock, as rm does.
+async function removeAutoRemoved(root: string, id: string): Promise<BootResult | null> {
+  const paths = containerPaths(root, id);
+  return withContainerLock(paths.dir, id, async () => {
+    if (!stillDown(root, id)) return null;
+    await runRunc({ bin: findRunc(), root: rootPaths(root).runc, log: paths.runcLog }, buildDeleteArgs(id, true));
+    const errors = teardownNetwork(root, id, true);
+    unmountOverlay(paths.rootfs);
+    rmSync(paths.dir, { recursive: true, force: true });
+    if (!paths.socket.startsWith(paths.dir)) rmSync(paths.socket, { force: true });
+    const why = 'run --rm: the reboot ended it';
+    return { id, action: 'removed', why: errors.length ? `${why}; its network's CNI DEL failed, leftovers may remain: ${errors.join('; ')}` : why };
+  });
+}
+
+async function bootOne(root: string, id: string, wasLive: boolean, stoppedByUser: boolean, checkpointed: boolean): Promise<BootResult> {
   const paths = containerPaths(root, id);
   const req = readRunRequest(paths.request);
+  // (a checkpointed one is kept: the checkpoint is the point)
+  if (req.autoRemove && !checkpointed) return (await removeAutoRemoved(root, id)) ?? { id, ...ALREADY_BACK };
   const policy = req.restart ?? NO_RESTART;
   if (!restartsOnBoot(policy, wasLive, stoppedByUser)) {
     const why =
@@ -131,7 +151,7 @@ export function bootCommand(): Command {
           for (const e of scanContainers(root)) {
             if (!e.state || viewOf(root, e.state, bootId).health !== 'rebooted') continue;
             try {
-              results.push(await bootOne(root, e.id, LIVE.includes(e.state.status), Boolean(e.state.stoppedByUser)));
+              results.push(await bootOne(root, e.id, LIVE.includes(e.state.status), Boolean(e.state.stoppedByUser), e.state.status === 'checkpointed'));
             } catch (err) {
               results.push({ id: e.id, action: 'failed', why: (err as Error).message });
             }

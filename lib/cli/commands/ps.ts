@@ -2,6 +2,7 @@
 import { formatPort, type PortMapping } from '../../network/ports.js';
 import { Command } from 'commander';
 import { readBootId } from '../../state/liveness.js';
+import { isFrozen } from '../../state/freezer.js';
 import { scanContainers } from '../../state/scan.js';
 import { LIVE } from '../../state/status.js';
 import { globals } from '../context.js';
@@ -71,14 +72,16 @@ export function psRows(root: string, all: boolean): PsRow[] {
       continue;
     }
     const v = viewOf(root, e.state, bootId);
-    const status = effectiveStatus(v);
+    // frozen behind its shim's back (runc pause by hand): paused, whatever state.json says
+    const recorded = effectiveStatus(v);
+    const status = recorded === 'running' && v.initAlive && isFrozen(e.state.initPid) ? 'paused' : recorded;
     if (!all && !LIVE.includes(status)) continue;
     const s = e.state;
     const checked = status === 'running' ? (s.healthCheck?.status ?? null) : null;
     rows.push({
       id: s.id,
       status: describeStatus({
-        status: s.status,
+        status: status === 'paused' ? 'paused' : s.status,
         startedAt: s.startedAt,
         finishedAt: s.finishedAt,
         exitCode: s.exitCode,

@@ -1,6 +1,7 @@
 // lrctl run: create a container under its own shim, then start it detached
 // (-d) or attached, streaming its output and exiting with its exit code.
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { LrctlError } from '../../errors.js';
 import { generateId, validateId } from '../../state/id.js';
 import { containerPaths } from '../../state/paths.js';
@@ -10,6 +11,7 @@ import { createContainer } from '../new-container.js';
 import { addRunOptions, buildRequest, type RunOptions } from '../run-options.js';
 import { requestShim } from '../shim-client.js';
 import { launchShim } from '../shim-launcher.js';
+import { waitForRemoval } from '../wait-exit.js';
 
 /** `lrctl run` */
 export function runCommand(): Command {
@@ -26,7 +28,13 @@ export function runCommand(): Command {
       const id = o.name !== undefined ? validateId(o.name) : generateId();
       const req = buildRequest(root, id, args, o);
       const paths = containerPaths(root, id);
-      await createContainer(root, id, () => launchShim(root, id, req));
+      try {
+        await createContainer(root, id, () => launchShim(root, id, req));
+      } catch (err) {
+        // --rm: a container that could not start is removed by its shim's rm, once this CLI has let go of its lock
+        if (req.autoRemove && existsSync(paths.dir)) await waitForRemoval(paths.dir, id, 20_000);
+        throw err;
+      }
       if (o.detach) {
         process.stdout.write(id + '\n');
         return;
@@ -36,8 +44,11 @@ export function runCommand(): Command {
         sigProxy: (signal) => void requestShim(paths.socket, id, { op: 'kill', signal }).catch(() => {}),
         ready: () => requestShim(paths.socket, id, { op: 'start' }).then(() => {}),
       });
-      if (end.kind === 'exit') process.exitCode = end.exitCode ?? 125;
-      else if (end.kind === 'lost')
+      if (end.kind === 'exit') {
+        process.exitCode = end.exitCode ?? 125;
+        // --rm: the shim has `lrctl rm` run once it has ended; scripts find the container gone when run returns
+        if (req.autoRemove) await waitForRemoval(paths.dir, id);
+      } else if (end.kind === 'lost')
         throw end.error ?? new LrctlError('ERUNTIME', `lost the connection to the shim of ${id}; the container may still run (lrctl ps)`);
     });
 }

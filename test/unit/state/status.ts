@@ -59,7 +59,7 @@ t.test('accepts() and assertAccepts() agree with ACCEPTS for every (operation, s
 t.test('assertAccepts messages, spelled out', async (t) => {
   t.throws(() => assertAccepts('start', 'web', 'running'), {
     code: 'ESTATE',
-    message: 'cannot start container web: it is running; start needs created',
+    message: 'cannot start container web: it is running; start needs created or stopped',
   });
   t.throws(() => assertAccepts('restore', 'web', 'running'), {
     code: 'ESTATE',
