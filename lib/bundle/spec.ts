@@ -2,6 +2,7 @@
 // defaults with Docker's default capability set (what Docker users expect).
 import { readFileSync } from 'node:fs';
 import type { RunRequest } from '../state/state-file.js';
+import { userMounts } from './mounts.js';
 
 // Docker's default capabilities; runc's own three break servers that switch user.
 const CAPS = [
@@ -64,8 +65,9 @@ export function mergeEnv(base: string[], extra: string[]): string[] {
 const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'];
 
 /** The config for a --rootfs container: rootfs is the overlay mounted at bundle/rootfs.
- *  `network`: the container is on a CNI network: runc joins the namespace at that path, and gets its etc files. */
-export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns: string; etc: string } | null = null): OciSpec {
+ *  `network`: the container is on a CNI network: runc joins the namespace at that path, and gets its etc files.
+ *  `root`: the state root, where named volumes are (lib/bundle/mounts.ts: -v, --mount, --tmpfs, mounted last). */
+export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns: string; etc: string } | null = null, root: string | null = null): OciSpec {
   const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (network) namespaces.push({ type: 'network', path: network.netns });
   else if (req.net !== 'host') namespaces.push({ type: 'network' });
@@ -95,6 +97,7 @@ export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
       ...etcMounts,
+      ...userMounts(req, root),
     ],
     linux: {
       // as Docker and Podman: in a network namespace of its own, a server that runs as a user binds port 80 and pings

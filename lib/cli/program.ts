@@ -26,6 +26,7 @@ import { shimCommand } from './commands/shim.js';
 import { startCommand } from './commands/start.js';
 import { stopCommand } from './commands/stop.js';
 import { unpauseCommand } from './commands/unpause.js';
+import { volumeCommand } from './commands/volume.js';
 import { waitCommand } from './commands/wait.js';
 import { commandAndRootArg } from './argv.js';
 
@@ -56,6 +57,7 @@ const COMMANDS: Record<string, () => Command> = {
   start: startCommand,
   stop: stopCommand,
   unpause: unpauseCommand,
+  volume: volumeCommand,
   wait: waitCommand,
 };
 

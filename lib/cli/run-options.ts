@@ -1,17 +1,18 @@
 // The flags of `lrctl run`, shared by `lrctl create` (the one place to add a flag
 // to both): their definitions, their checks together, and the request they make.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../errors.js';
 import { pipeMaxSize } from '../logs/buffer.js';
 import { MAX_LOG_FILES } from '../logs/rotation.js';
 import { exposedPorts, imageArgs, imageHealth } from '../image/run-config.js';
 import { normalizeRef } from '../image/reference.js';
 import { findImage, type ImageRecord } from '../image/store.js';
+import { checkMounts, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../bundle/mounts.js';
 import { mergeEnv } from '../bundle/spec.js';
 import { isNetworkName } from '../network/attach.js';
 import type { PortMapping } from '../network/ports.js';
 import { DEFAULT_NETWORK } from '../network/store.js';
-import { type RunRequest } from '../state/state-file.js';
+import { type MountSpec, type RunRequest } from '../state/state-file.js';
 import { HEALTH_DEFAULTS } from '../supervision/health.js';
 import { NO_RESTART, type RestartPolicy } from '../supervision/restart-policy.js';
 import { findRunc } from './deps.js';
@@ -39,6 +40,17 @@ function refOrNull(arg: string): string | null {
   } catch {
     return null;
   }
+}
+
+// -v, --mount, --tmpfs: each parsed as it comes (repeatable), its error said as commander says a bad value.
+function collectMount(parse: (v: string) => MountSpec) {
+  return (value: string, previous: MountSpec[] = []): MountSpec[] => {
+    try {
+      return [...previous, parse(value)];
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message.replace(/^invalid [^:]*: /, ''));
+    }
+  };
 }
 
 // Rolling checkpoints kept by default (Docker has none; CRIU images are large).
@@ -79,6 +91,9 @@ export interface RunOptions {
   publishAll?: boolean;
   // --no-healthcheck (commander's negation: false when given)
   healthcheck?: boolean;
+  volume: MountSpec[];
+  mount: MountSpec[];
+  tmpfs: MountSpec[];
 }
 
 // The supervision flags, checked together.
@@ -133,6 +148,8 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
     rootfs = checkRootfs(o.rootfs);
     if (!args.length) throw usageError('a command is required with --rootfs (there is no image default)');
   } else if (o.bundle) {
+    if (o.volume?.length || o.mount?.length || o.tmpfs?.length)
+      throw usageError("-v, --mount and --tmpfs apply to --rootfs and images: a bundle's config.json decides its mounts");
     if (o.net) throw usageError("--net applies to --rootfs and images: a bundle's config.json decides its namespaces");
     bundle = checkBundle(o.bundle);
   } else {
@@ -166,6 +183,7 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
       `${given.join(', ')} need${given.length > 1 ? '' : 's'} a network (--net bridge or a network's name), not ${net === null ? 'a --bundle' : `--net ${net}`}`,
     );
   const sup = supervision(o);
+  const mounts = checkMounts([...(o.volume ?? []), ...(o.mount ?? []), ...(o.tmpfs ?? [])]);
   return {
     id,
     rootfs,
@@ -193,6 +211,7 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
     logMaxFiles: o.logMaxFiles,
     logBufferSize: o.logBufferSize ?? null,
     runc: findRunc(),
+    mounts,
     ...sup,
     // Docker's Healthcheck of the image, unless --health-cmd or --no-healthcheck
     health: sup.health ?? (o.healthcheck === false ? null : imageHealth(cfg)),
@@ -220,6 +239,24 @@ export function addRunOptions(cmd: Command): Command {
     .option('--dns <address>', "a nameserver for the container's /etc/resolv.conf (repeatable; default: the host's)", collectDns, [])
     .option('--dns-search <domain>', "a search domain for the container's /etc/resolv.conf (repeatable)", collectDomain, [])
     .option('--add-host <name:ip>', "a line for the container's /etc/hosts (repeatable)", collectHost, [])
+    .option(
+      '-v, --volume <spec>',
+      'HOST-PATH:CONTAINER-PATH[:ro|rw] (a bind; a missing host folder is made), NAME:CONTAINER-PATH[:ro|rw|nocopy] (a named volume, made if absent) or CONTAINER-PATH (an anonymous volume) (repeatable)',
+      collectMount(parseVolumeFlag),
+      [],
+    )
+    .option(
+      '--mount <spec>',
+      'type=bind|volume|tmpfs,source=,target=[,readonly][,volume-nocopy][,tmpfs-size=][,tmpfs-mode=] as Docker (repeatable; a missing bind source is an error)',
+      collectMount(parseMountFlag),
+      [],
+    )
+    .option(
+      '--tmpfs <path[:opts]>',
+      'mount a tmpfs (default options rw,noexec,nosuid,nodev; size=, mode=, ... allowed) (repeatable)',
+      collectMount(parseTmpfsFlag),
+      [],
+    )
     .option('--entrypoint <cmd>', "with an image: run this instead of its Entrypoint ('' for none); its Cmd is dropped too")
     .option('--no-healthcheck', 'with an image: do not run the health check its config defines')
     .option('-t, --tty', 'allocate a pseudo-terminal (via runc --console-socket)')

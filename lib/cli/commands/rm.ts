@@ -2,7 +2,7 @@
 // state, the rootfs overlay mount and the container folder. Works from disk
 // alone when the shim is gone, like containerd's manager.Stop.
 import { Command } from 'commander';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { unmountOverlay } from '../../bundle/overlay.js';
 import { noSuchContainer, runtimeError } from '../../errors.js';
 import { teardownNetwork } from '../../network/attach.js';
@@ -19,6 +19,36 @@ import { forEachId } from '../each-id.js';
 import { effectiveStatus, loadContainer, type ContainerView } from '../load-container.js';
 import { signalContainer } from '../signal-container.js';
 import { waitForExit, waitForShimExit } from '../wait-exit.js';
+import { LrctlError } from '../../errors.js';
+import { removeVolume, volumeUsers } from '../../volume/store.js';
+
+// The anonymous volumes container `id`'s request mounts (an unreadable request: none known).
+function anonymousVolumes(requestFile: string): string[] {
+  try {
+    const mounts = (JSON.parse(readFileSync(requestFile, 'utf8')) as { mounts?: unknown }).mounts;
+    if (!Array.isArray(mounts)) return [];
+    return mounts.filter((m) => m?.type === 'volume' && m.anonymous === true && typeof m.source === 'string').map((m) => m.source as string);
+  } catch {
+    return [];
+  }
+}
+
+// rm -v: the container's anonymous volumes go with it, unless another container uses one (a clone): then it stays, said.
+function removeAnonymousVolumes(root: string, id: string, names: string[]): void {
+  if (!names.length) return;
+  const users = volumeUsers(root);
+  for (const name of names) {
+    try {
+      removeVolume(root, name, users);
+    } catch (err) {
+      if (err instanceof LrctlError && err.code === 'ENOVOLUME') continue;
+      if (err instanceof LrctlError)
+        process.stderr.write(`lrctl: warning: ${id}: anonymous volume kept: ${err.message}
+`);
+      else throw err;
+    }
+  }
+}
 
 // Removes what is on disk; safe to repeat. A network whose DEL fails keeps
 // the container (to try again) unless -f: then it is removed, and the failure said.
@@ -52,7 +82,8 @@ export function rmCommand(): Command {
     .description('remove containers: runc state, overlay mount and folder (-f: kill running ones first)')
     .argument('<id...>', 'containers to remove')
     .option('-f, --force', 'kill a running container first; also remove one whose state file is corrupt')
-    .action(async (ids: string[], o: { force?: boolean }, cmd: Command) => {
+    .option('-v, --volumes', 'also remove its anonymous volumes (-v CTR-PATH); named volumes always stay')
+    .action(async (ids: string[], o: { force?: boolean; volumes?: boolean }, cmd: Command) => {
       const { root } = globals(cmd);
       // Fail on a missing runc before touching anything: never half-remove a container.
       findRunc();
@@ -84,7 +115,9 @@ export function rmCommand(): Command {
               await waitForShimExit(v);
             }
           }
+          const anonymous = o.volumes ? anonymousVolumes(paths.request) : [];
           await removeFromDisk(root, id, Boolean(o.force));
+          removeAnonymousVolumes(root, id, anonymous);
         });
         process.stdout.write(id + '\n');
       });
