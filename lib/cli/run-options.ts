@@ -48,7 +48,7 @@ function collectMount(parse: (v: string) => MountSpec) {
     try {
       return [...previous, parse(value)];
     } catch (err) {
-      throw new InvalidArgumentError((err as Error).message.replace(/^invalid [^:]*: /, ''));
+      throw new InvalidArgumentError((err as Error).message.replace(/^invalid \S+ "(?:[^"\\]|\\.)*": /, ''));
     }
   };
 }
