@@ -268,7 +268,7 @@ export function prepareMounts(root: string, req: RunRequest, rootfs: string): vo
     } else if (m.type === 'bind' && !existsSync(m.source!)) {
       if (m.createSource && !req.restore) mkdirSync(m.source!, { recursive: true, mode: 0o755 });
       else
-        throw usageError(
+        throw runtimeError(
           `bind source path does not exist on this host: ${m.source} (for ${m.target} in the container)${req.restore ? ': the checkpoint mounts it; make it, or restore --import with -v HOST:CTR giving another' : ''}`,
         );
     }
@@ -308,4 +308,32 @@ export function describeMounts(root: string, mounts: MountSpec[]) {
     rw: !m.readonly,
     ...(m.type === 'tmpfs' ? { options: m.options ?? [] } : {}),
   }));
+}
+
+/** restore --import -v HOST:CTR: a host path given here for an archived bind mount. */
+export function parseImportBind(value: string): { source: string; target: string } {
+  const what = `invalid -v ${JSON.stringify(value)}`;
+  const parts = value.split(':');
+  if (parts.length !== 2 || !parts[0].startsWith('/')) throw usageError(`${what}: expected HOST-PATH:CONTAINER-PATH, the host path absolute`);
+  return { source: cleanSource(parts[0], what), target: cleanTarget(parts[1], what) };
+}
+
+/** The mounts of an imported container on this host: an archive's host paths
+ *  are never used (DESIGN.md, "Security rules"), so each bind mount takes the
+ *  source given with -v HOST:CTR for its container path, which must exist;
+ *  volumes keep their names (made empty on this root when absent). */
+export function importedMounts(mounts: MountSpec[], given: { source: string; target: string }[], file: string): MountSpec[] {
+  for (const g of given)
+    if (!mounts.some((m) => m.type === 'bind' && m.target === g.target))
+      throw usageError(`-v ${g.source}:${g.target}: the container in ${file} has no bind mount at ${g.target}`);
+  return mounts.map((m) => {
+    if (m.type !== 'bind') return m;
+    const g = given.find((x) => x.target === m.target);
+    if (!g)
+      throw usageError(
+        `the container in ${file} bind-mounts a host path at ${m.target}: give it on this host with -v HOST-PATH:${m.target} (it was ${JSON.stringify(m.source)} where it was exported; never taken from the archive)`,
+      );
+    if (!existsSync(g.source)) throw usageError(`bind source path does not exist on this host: ${g.source} (for ${m.target} in the container)`);
+    return { ...m, source: g.source, createSource: false };
+  });
 }
