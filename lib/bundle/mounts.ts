@@ -215,6 +215,21 @@ export function parseTmpfsFlag(value: string): MountSpec {
   return { type: 'tmpfs', source: null, target: cleanTarget(path, what), readonly: options.includes('ro'), options };
 }
 
+/** The image's VOLUME paths (its config's Volumes) that no -v, --mount or --tmpfs covers: an anonymous volume each, as Docker. */
+export function imageVolumes(paths: string[], mounts: MountSpec[], image: string): MountSpec[] {
+  const taken = new Set(mounts.map((m) => m.target));
+  const out: MountSpec[] = [];
+  for (const p of paths) {
+    const why = badTarget(p);
+    if (why) throw usageError(`image ${image} declares a volume Docker would refuse: ${why}`);
+    const target = posix.normalize(p).replace(/\/$/, '');
+    if (taken.has(target)) continue;
+    taken.add(target);
+    out.push({ type: 'volume', source: generateVolumeName(), target, readonly: false, anonymous: true });
+  }
+  return out;
+}
+
 /** Checks the mounts of a run together: at most MAX_MOUNTS, no container path twice. */
 export function checkMounts(mounts: MountSpec[]): MountSpec[] {
   if (mounts.length > MAX_MOUNTS) throw usageError(`at most ${MAX_MOUNTS} mounts (-v, --mount, --tmpfs) per container`);

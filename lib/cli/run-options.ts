@@ -7,7 +7,7 @@ import { MAX_LOG_FILES } from '../logs/rotation.js';
 import { exposedPorts, imageArgs, imageHealth } from '../image/run-config.js';
 import { normalizeRef } from '../image/reference.js';
 import { findImage, type ImageRecord } from '../image/store.js';
-import { checkMounts, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../bundle/mounts.js';
+import { checkMounts, imageVolumes, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../bundle/mounts.js';
 import { mergeEnv } from '../bundle/spec.js';
 import { isNetworkName } from '../network/attach.js';
 import type { PortMapping } from '../network/ports.js';
@@ -183,7 +183,9 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
       `${given.join(', ')} need${given.length > 1 ? '' : 's'} a network (--net bridge or a network's name), not ${net === null ? 'a --bundle' : `--net ${net}`}`,
     );
   const sup = supervision(o);
-  const mounts = checkMounts([...(o.volume ?? []), ...(o.mount ?? []), ...(o.tmpfs ?? [])]);
+  const flagMounts = [...(o.volume ?? []), ...(o.mount ?? []), ...(o.tmpfs ?? [])];
+  // the image's VOLUMEs: an anonymous volume each where no flag mounts something (Docker's)
+  const mounts = checkMounts([...flagMounts, ...imageVolumes(Object.keys(cfg.Volumes ?? {}), flagMounts, imageName)]);
   return {
     id,
     rootfs,
