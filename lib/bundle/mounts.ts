@@ -269,6 +269,15 @@ function seedVolume(data: string, from: string): void {
   chmodSync(data, st.mode & 0o7777);
 }
 
+/** A restore needs every bind source the checkpointed container mounted (CRIU maps them back): checked before anything changes. */
+export function checkBindSources(mounts: MountSpec[]): void {
+  for (const m of mounts)
+    if (m.type === 'bind' && !existsSync(m.source!))
+      throw runtimeError(
+        `bind source path does not exist on this host: ${m.source} (for ${m.target} in the container): the checkpoint mounts it; make it again, then restore`,
+      );
+}
+
 /** Makes a container's mounts ready on the host before runc sees them: named
  *  volumes are made when absent, a new (empty) volume gets the files of the
  *  container's rootfs (mounted at `rootfs`) at its path, a missing -v host
@@ -282,10 +291,7 @@ export function prepareMounts(root: string, req: RunRequest, rootfs: string): vo
       if (from && (created || readdirSync(volumeData(root, m.source!)).length === 0)) seedVolume(volumeData(root, m.source!), from);
     } else if (m.type === 'bind' && !existsSync(m.source!)) {
       if (m.createSource && !req.restore) mkdirSync(m.source!, { recursive: true, mode: 0o755 });
-      else
-        throw runtimeError(
-          `bind source path does not exist on this host: ${m.source} (for ${m.target} in the container)${req.restore ? ': the checkpoint mounts it; make it, or restore --import with -v HOST:CTR giving another' : ''}`,
-        );
+      else throw runtimeError(`bind source path does not exist on this host: ${m.source} (for ${m.target} in the container)`);
     }
   }
 }

@@ -3,7 +3,7 @@
 // Used by `restore` and by `start --checkpoint`.
 import { closeSync, existsSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { importedMounts } from '../bundle/mounts.js';
+import { checkBindSources, importedMounts } from '../bundle/mounts.js';
 import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
 import { corruptError, existsError, LrctlError, usageError } from '../errors.js';
 import { importImage } from '../image/import.js';
@@ -237,6 +237,8 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
   const dir = o.checkpointDir ? resolve(o.checkpointDir) : source.paths.checkpoints;
   const cp = findCheckpoint(dir, o.checkpoint, o.id, o.checkpointDir ? o.id : null);
   const base = readRunRequest(join(cp.path, 'request.json'));
+  // a host path it bind-mounted must be there again (a clone mounts the same ones)
+  checkBindSources(base.mounts ?? []);
 
   if (o.newId) {
     const id = o.newId;

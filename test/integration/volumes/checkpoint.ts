@@ -6,7 +6,7 @@
 // here cannot dump processes of another uid.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lrctl } from '../../fixtures/lrctl.js';
 import { readStateOf, tempRoot, type TestRoot } from '../../fixtures/root.js';
@@ -126,4 +126,31 @@ t.test('checkpoint --export and restore --import on a second root', async (t) =>
   await checkRestored(t, b.root, 'mv', hostB, volB, at, 0);
   t.same(JSON.parse((await lrctl(b.root, ['volume', 'ls', '--json'])).stdout)[0].usedBy, ['mv']);
   t.throws(() => readFileSync(join(volB, 'seed')), 'the volume data is not in the checkpoint');
+});
+
+t.test('a bind source gone from the host: restore says so and changes nothing; back again, it restores', async (t) => {
+  const tr = tempRoot(t);
+  const host = join(tr.root, 'gone');
+  mkdirSync(host);
+  await start(t, tr, 'gb', host, 'gbdata');
+  t.equal((await lrctl(tr.root, ['checkpoint', 'gb', 'snap'])).exitCode, 0);
+  await waitFor(() => readStateOf(tr.root, 'gb').status === 'checkpointed', 'checkpointed');
+  rmSync(host, { recursive: true });
+  for (const args of [
+    ['restore', 'gb'],
+    ['restore', '--name', 'gb2', 'gb'],
+  ]) {
+    const r = await lrctl(tr.root, args);
+    t.equal(r.exitCode, 1, args.join(' '));
+    t.equal(
+      r.stderr,
+      `lrctl: bind source path does not exist on this host: ${host} (for /host in the container): the checkpoint mounts it; make it again, then restore\n`,
+    );
+  }
+  t.equal(readStateOf(tr.root, 'gb').status, 'checkpointed', 'still checkpointed');
+  t.equal((await lrctl(tr.root, ['ps', '-a', '-q'])).stdout, 'gb\n', 'no clone left');
+  mkdirSync(host);
+  const r = await lrctl(tr.root, ['restore', 'gb']);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.equal(readStateOf(tr.root, 'gb').status, 'running');
 });
