@@ -84,6 +84,9 @@ function cleanSource(p: string, what: string): string {
   return posix.normalize(p).replace(/(.)\/$/, '$1');
 }
 
+// -v options that change nothing here: SELinux labels, Docker Desktop's consistency modes, the default propagation
+const IGNORED_V_OPTIONS = ['z', 'Z', 'consistent', 'cached', 'delegated', 'rprivate', 'private'];
+
 /** -v HOST:CTR[:OPTS], -v NAME:CTR[:OPTS], -v CTR (an anonymous volume); OPTS: ro, rw, nocopy (a volume), comma-separated. */
 export function parseVolumeFlag(value: string): MountSpec {
   const what = `invalid -v ${JSON.stringify(value)}`;
@@ -99,7 +102,9 @@ export function parseVolumeFlag(value: string): MountSpec {
   for (const o of opts ? opts.split(',') : []) {
     if (o === 'ro' || o === 'rw') readonly = o === 'ro';
     else if (o === 'nocopy') nocopy = true;
-    else throw usageError(`${what}: unknown option ${JSON.stringify(o)} (ro, rw and, for a volume, nocopy)`);
+    // accepted and ignored, as Docker does where they mean nothing: SELinux relabelling (no SELinux here), macOS consistency
+    else if (!IGNORED_V_OPTIONS.includes(o))
+      throw usageError(`${what}: unknown option ${JSON.stringify(o)} (ro, rw, rprivate, z, Z and, for a volume, nocopy)`);
   }
   const target = cleanTarget(dst, what);
   if (src.startsWith('/')) {

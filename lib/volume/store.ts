@@ -164,3 +164,32 @@ export function removeVolume(root: string, name: string, users = volumeUsers(roo
   rmSync(recordPath(root, name), { force: true });
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** The anonymous volumes the request at `requestFile` mounts (read before the container's folder goes; unreadable: none). */
+export function anonymousVolumesOf(requestFile: string): string[] {
+  try {
+    const mounts = (JSON.parse(readFileSync(requestFile, 'utf8')) as { mounts?: unknown }).mounts;
+    if (!Array.isArray(mounts)) return [];
+    return mounts
+      .filter((m) => m?.type === 'volume' && m.anonymous === true && typeof m.source === 'string' && VOLUME_NAME.test(m.source))
+      .map((m) => m.source as string);
+  } catch {
+    return [];
+  }
+}
+
+/** rm -v (and a run's --rm): removes the anonymous volumes `names` of container `id`, once it is gone; one that
+ *  another container also mounts (a clone) stays, with a warning on stderr. */
+export function removeAnonymousVolumes(root: string, id: string, names: string[]): void {
+  if (!names.length) return;
+  const users = volumeUsers(root);
+  for (const name of names) {
+    try {
+      removeVolume(root, name, users);
+    } catch (err) {
+      if (err instanceof LrctlError && err.code === 'ENOVOLUME') continue;
+      if (err instanceof LrctlError) process.stderr.write(`lrctl: warning: ${id}: anonymous volume kept: ${err.message}\n`);
+      else throw err;
+    }
+  }
+}

@@ -2,7 +2,7 @@
 // state, the rootfs overlay mount and the container folder. Works from disk
 // alone when the shim is gone, like containerd's manager.Stop.
 import { Command } from 'commander';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { unmountOverlay } from '../../bundle/overlay.js';
 import { noSuchContainer, runtimeError } from '../../errors.js';
 import { teardownNetwork } from '../../network/attach.js';
@@ -19,36 +19,7 @@ import { forEachId } from '../each-id.js';
 import { effectiveStatus, loadContainer, type ContainerView } from '../load-container.js';
 import { signalContainer } from '../signal-container.js';
 import { waitForExit, waitForShimExit } from '../wait-exit.js';
-import { LrctlError } from '../../errors.js';
-import { removeVolume, volumeUsers } from '../../volume/store.js';
-
-// The anonymous volumes container `id`'s request mounts (an unreadable request: none known).
-function anonymousVolumes(requestFile: string): string[] {
-  try {
-    const mounts = (JSON.parse(readFileSync(requestFile, 'utf8')) as { mounts?: unknown }).mounts;
-    if (!Array.isArray(mounts)) return [];
-    return mounts.filter((m) => m?.type === 'volume' && m.anonymous === true && typeof m.source === 'string').map((m) => m.source as string);
-  } catch {
-    return [];
-  }
-}
-
-// rm -v: the container's anonymous volumes go with it, unless another container uses one (a clone): then it stays, said.
-function removeAnonymousVolumes(root: string, id: string, names: string[]): void {
-  if (!names.length) return;
-  const users = volumeUsers(root);
-  for (const name of names) {
-    try {
-      removeVolume(root, name, users);
-    } catch (err) {
-      if (err instanceof LrctlError && err.code === 'ENOVOLUME') continue;
-      if (err instanceof LrctlError)
-        process.stderr.write(`lrctl: warning: ${id}: anonymous volume kept: ${err.message}
-`);
-      else throw err;
-    }
-  }
-}
+import { anonymousVolumesOf, removeAnonymousVolumes } from '../../volume/store.js';
 
 // Removes what is on disk; safe to repeat. A network whose DEL fails keeps
 // the container (to try again) unless -f: then it is removed, and the failure said.
@@ -115,7 +86,7 @@ export function rmCommand(): Command {
               await waitForShimExit(v);
             }
           }
-          const anonymous = o.volumes ? anonymousVolumes(paths.request) : [];
+          const anonymous = o.volumes ? anonymousVolumesOf(paths.request) : [];
           await removeFromDisk(root, id, Boolean(o.force));
           removeAnonymousVolumes(root, id, anonymous);
         });

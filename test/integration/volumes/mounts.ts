@@ -76,8 +76,14 @@ t.test('a named volume keeps its data after rm; a new container sees it; rm -v t
   const inUse = await lrctl(root, ['volume', 'rm', 'appdata']);
   t.equal(inUse.exitCode, 4, 'ESTATE while a (stopped) container uses it');
   t.equal(inUse.stderr, 'lrctl: volume appdata is in use by writer: remove it first (lrctl rm)\n');
-  t.equal((await lrctl(root, ['rm', '-v', 'writer'])).exitCode, 0);
-  t.same((await lrctl(root, ['volume', 'ls', '-q'])).stdout, 'appdata\n', 'rm -v removed the anonymous volume, kept the named one');
+  // another container mounting the anonymous volume by its name keeps it through rm -v (as a clone would)
+  t.equal((await sh(root, rootfs, ['--name', 'sharer', '-v', `${anon.name}:/s`], 'cat /s/f')).stdout, 'tmp\n');
+  const kept = await lrctl(root, ['rm', '-v', 'writer']);
+  t.equal(kept.exitCode, 0);
+  t.equal(kept.stderr, `lrctl: warning: writer: anonymous volume kept: volume ${anon.name} is in use by sharer: remove it first (lrctl rm)\n`);
+  t.equal((await lrctl(root, ['rm', 'sharer'])).exitCode, 0);
+  t.equal((await lrctl(root, ['volume', 'prune'])).stdout, `${anon.name}\n`, 'prune removes the unused anonymous volume');
+  t.same((await lrctl(root, ['volume', 'ls', '-q'])).stdout, 'appdata\n', 'the named one stays');
   const r = await sh(root, rootfs, ['--name', 'reader', '-v', 'appdata:/again:ro'], 'cat /again/file; touch /again/y 2>&1; echo "rc=$?"');
   t.equal(r.exitCode, 0, r.stderr);
   t.equal(r.stdout.split('\n')[0], 'kept', 'the data survived rm; a new container sees it');
@@ -87,6 +93,19 @@ t.test('a named volume keeps its data after rm; a new container sees it; rm -v t
   t.equal((await lrctl(root, ['volume', 'prune'])).stdout, '', 'prune (as Docker 23+) leaves named volumes');
   t.equal((await lrctl(root, ['volume', 'prune', '-a'])).stdout, 'appdata\n', 'prune -a removes the unused named one');
   t.notOk(existsSync(join(root, 'volumes', 'appdata')));
+});
+
+t.test('rm -v removes the anonymous volumes, rm keeps them', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  for (const id of ['a', 'b']) t.equal((await sh(root, rootfs, ['--name', id, '-v', '/anon', '-v', 'named:/n'], 'true')).exitCode, 0);
+  const before = (await lrctl(root, ['volume', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
+  t.equal(before.length, 3, 'two anonymous, one named');
+  t.equal((await lrctl(root, ['rm', 'a'])).exitCode, 0);
+  t.equal((await lrctl(root, ['volume', 'ls', '-q'])).stdout.split('\n').filter(Boolean).length, 3, 'rm keeps them');
+  const r = await lrctl(root, ['rm', '-v', 'b']);
+  t.equal(r.exitCode, 0);
+  t.equal(r.stderr, '');
+  t.equal((await lrctl(root, ['volume', 'ls', '-q'])).stdout.split('\n').filter(Boolean).length, 2, "rm -v took b's anonymous volume");
 });
 
 t.test('volume create, inspect, rm; bad names and missing volumes get one line and their code', async (t) => {
