@@ -295,8 +295,10 @@ export function prepareMounts(root: string, req: RunRequest, rootfs: string): vo
       const from = !req.restore && !m.nocopy ? imageFolder(rootfs, m.target) : null;
       if (from && (created || readdirSync(volumeData(root, m.source!)).length === 0)) seedVolume(volumeData(root, m.source!), from);
     } else if (m.type === 'bind' && !existsSync(m.source!)) {
-      if (m.createSource && !req.restore) mkdirSync(m.source!, { recursive: true, mode: 0o755 });
-      else throw runtimeError(`bind source path does not exist on this host: ${m.source} (for ${m.target} in the container)`);
+      if (m.createSource && !req.restore) {
+        mkdirSync(m.source!, { recursive: true, mode: 0o755 });
+        chmodSync(m.source!, 0o755);
+      } else throw runtimeError(`bind source path does not exist on this host: ${m.source} (for ${m.target} in the container)`);
     }
   }
 }
