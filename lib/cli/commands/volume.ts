@@ -1,7 +1,7 @@
 // lrctl volume: the named volumes of a root (lib/volume/store.ts), as Docker's local driver.
 //   volume create [NAME]   volume ls [-q] [--json]   volume inspect NAME...   volume rm [-f] NAME...   volume prune [-a]
 import { Command } from 'commander';
-import { LrctlError } from '../../errors.js';
+import { LrctlError, usageError } from '../../errors.js';
 import { withStoreLock } from '../../state/lock.js';
 import { rootPaths } from '../../state/paths.js';
 import { mkdirPrivate } from '../../state/private-fs.js';
@@ -60,8 +60,9 @@ function lsCommand(): Command {
     .option('--json', 'print a JSON array')
     .action((o: { quiet?: boolean; json?: boolean }, cmd: Command) => {
       const { root } = globals(cmd);
+      if (o.quiet && o.json) throw usageError('give one of -q or --json');
       const vols = listVolumes(root);
-      if (o.quiet && !o.json) return void process.stdout.write(vols.map((v) => v.name + '\n').join(''));
+      if (o.quiet) return void process.stdout.write(vols.map((v) => v.name + '\n').join(''));
       const users = volumeUsers(root);
       if (o.json) return printJson(vols.map((v) => describe(root, v, users)));
       const now = Date.now();

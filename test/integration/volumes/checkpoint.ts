@@ -39,6 +39,8 @@ async function start(t: Tap, tr: TestRoot, id: string, host: string, vol: string
     '-v',
     `${host}:/host`,
     '-v',
+    `${host}:/hostro:ro`,
+    '-v',
     `${vol}:/data`,
     '--tmpfs',
     '/scratch:size=1m',
@@ -59,9 +61,19 @@ async function checkRestored(t: Tap, root: string, id: string, host: string, vol
   t.ok(resumed > 1 && resumed <= at + 1, `${id} resumed at ${resumed} from memory (checkpointed at ${at})`);
   await waitFor(() => Number(readFileSync(join(volData, 'count'), 'utf8')) > resumed, 'the volume written again');
   await waitFor(() => Number(readFileSync(join(host, 'count'), 'utf8')) > resumed, 'the bind written again');
-  const tmp = await lrctl(root, ['exec', id, 'sh', '-c', 'cat /scratch/t; grep " /scratch " /proc/mounts; cat /data/count > /dev/null && echo volume-ok']);
+  const tmp = await lrctl(root, [
+    'exec',
+    id,
+    'sh',
+    '-c',
+    'cat /scratch/t; grep " /scratch " /proc/mounts; cat /data/count > /dev/null && echo volume-ok; touch /hostro/x 2>&1; echo "rc=$?"',
+  ]);
   t.equal(tmp.exitCode, 0, tmp.stderr);
-  t.match(tmp.stdout, /^made at start\ntmpfs \/scratch tmpfs rw,nosuid,nodev,noexec,.*size=1024k.*\nvolume-ok\n$/, 'the tmpfs and its file are back');
+  t.match(
+    tmp.stdout,
+    /^made at start\ntmpfs \/scratch tmpfs rw,nosuid,nodev,noexec,.*size=1024k.*\nvolume-ok\n.*Read-only file system\nrc=1\n$/,
+    'the tmpfs and its file are back, the ro bind still ro',
+  );
 }
 
 t.test('checkpoint and restore in place, then as a clone', async (t) => {
@@ -112,16 +124,19 @@ t.test('checkpoint --export and restore --import on a second root', async (t) =>
     noBind.stderr,
     `lrctl: the container in ${file} bind-mounts a host path at /host: give it on this host with -v HOST-PATH:/host (it was ${JSON.stringify(host)} where it was exported; never taken from the archive)\n`,
   );
-  const gone = await lrctl(b.root, ['restore', '--import', file, '--rootfs', b.rootfs, '-v', `${join(b.root, 'nope')}:/host`, 'mv']);
+  const gone = await lrctl(b.root, ['restore', '--import', file, '--rootfs', b.rootfs, '-v', `${join(b.root, 'nope')}:/host`, '-v', `${host}:/hostro`, 'mv']);
   t.equal(gone.exitCode, 2);
   t.equal(gone.stderr, `lrctl: bind source path does not exist on this host: ${join(b.root, 'nope')} (for /host in the container)\n`);
   t.equal((await lrctl(b.root, ['ps', '-a', '-q'])).stdout, '', 'nothing left by the refusals');
 
   const hostB = join(b.root, 'host');
   mkdirSync(hostB);
-  const r = await lrctl(b.root, ['restore', '--import', file, '--rootfs', b.rootfs, '-v', `${hostB}:/host`, 'mv']);
+  const r = await lrctl(b.root, ['restore', '--import', file, '--rootfs', b.rootfs, '-v', `${hostB}:/host`, '-v', `${hostB}:/hostro`, 'mv']);
   t.equal(r.exitCode, 0, r.stderr);
-  t.match(r.stderr, /mounts \/host from .*, \/data volume mvdata \(not on this root: made empty, the checkpoint holds no volume data\), \/scratch tmpfs/);
+  t.match(
+    r.stderr,
+    /mounts \/host from .*, \/hostro from .* ro, \/data volume mvdata \(not on this root: made empty, the checkpoint holds no volume data\), \/scratch tmpfs/,
+  );
   const volB = join(b.root, 'volumes', 'mvdata', '_data');
   await checkRestored(t, b.root, 'mv', hostB, volB, at, 0);
   t.same(JSON.parse((await lrctl(b.root, ['volume', 'ls', '--json'])).stdout)[0].usedBy, ['mv']);
