@@ -127,7 +127,9 @@ t.test('volume create, inspect, rm; bad names and missing volumes get one line a
   const got = JSON.parse(i.stdout);
   t.equal(got.length, 1);
   t.match(got[0], { name: 'v1', driver: 'local', mountpoint: join(root, 'volumes', 'v1', '_data'), anonymous: false, usedBy: [] });
-  t.equal((await lrctl(root, ['volume', 'ls', '-q', '--json'])).stderr, 'lrctl: give one of -q or --json\n');
+  t.same(JSON.parse((await lrctl(root, ['volume', 'ls', '-q', '--json'])).stderr), {
+    error: { code: 'EUSAGE', message: 'give one of -q or --json', exitCode: 2 },
+  });
   t.equal((await lrctl(root, ['volume', 'rm', 'nope'])).exitCode, 12);
   t.equal((await lrctl(root, ['volume', 'rm', '-f', 'nope'])).exitCode, 0, '-f: a missing volume is no error');
   t.equal((await lrctl(root, ['volume', 'rm', 'v1'])).stdout, 'v1\n');
