@@ -182,3 +182,29 @@ t.test('bad mount specs: one line and the code, nothing left', async (t) => {
   t.equal(bundle.exitCode, 125);
   t.equal(bundle.stderr, "lrctl: -v, --mount and --tmpfs apply to --rootfs and images: a bundle's config.json decides its mounts\n");
 });
+
+t.test('create takes the same flags: the volume is made at create, written at start', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const c = await lrctl(root, [
+    'create',
+    '--name',
+    'later',
+    '--net',
+    'none',
+    '-v',
+    'made:/m',
+    '--tmpfs',
+    '/t',
+    '--rootfs',
+    rootfs,
+    '--',
+    'sh',
+    '-c',
+    'echo started > /m/f',
+  ]);
+  t.equal(c.exitCode, 0, c.stderr);
+  t.ok(existsSync(join(root, 'volumes', 'made', '_data')), 'made when the container is created');
+  t.equal((await lrctl(root, ['start', 'later'])).exitCode, 0);
+  t.equal((await lrctl(root, ['wait', 'later'])).stdout, '0\n');
+  t.equal(readFileSync(join(root, 'volumes', 'made', '_data', 'f'), 'utf8'), 'started\n');
+});
