@@ -14,6 +14,7 @@ export const EXIT = {
   ENOCHECKPOINT: 9,
   ENONETWORK: 10,
   ENOIMAGE: 11,
+  ENOVOLUME: 12,
   EINTERNAL: 70,
 } as const;
 
@@ -56,6 +57,7 @@ export const depsError = (msg: string) => new LrctlError('EDEPS', msg);
 export const corruptError = (msg: string) => new LrctlError('ECORRUPT', msg);
 export const busyError = (msg: string) => new LrctlError('EBUSY', msg);
 export const existsError = (msg: string) => new LrctlError('EEXIST', msg);
+export const noSuchVolume = (name: string) => new LrctlError('ENOVOLUME', `no such volume: ${name} (lrctl volume ls lists them)`);
 export const noSuchImage = (ref: string) => new LrctlError('ENOIMAGE', `no such image: ${ref} (lrctl image ls lists them)`);
 
 /** True for an error with a Node errno code such as ENOENT. */

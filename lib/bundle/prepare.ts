@@ -12,6 +12,7 @@ import { writePrivateFile } from '../state/private-fs.js';
 import type { RunRequest } from '../state/state-file.js';
 import { findImage, layerDirs } from '../image/store.js';
 import { resolveUser } from '../image/user.js';
+import { prepareMounts } from './mounts.js';
 import { mountOverlay, unmountOverlay } from './overlay.js';
 import { adaptBundleSpec, buildSpec, type OciSpec } from './spec.js';
 
@@ -27,7 +28,9 @@ export function prepareBundle(root: string, id: string, req: RunRequest): void {
     try {
       // a user by name is looked up in the container's own files, once they are in place
       if (req.userName) req = { ...req, user: resolveUser(paths.rootfs, req.userName) };
-      spec = buildSpec(req, `/lrctl/${rootHash(root)}-${req.id}`, req.network ? { netns: paths.netns, etc: paths.etc } : null);
+      // volumes made (and seeded from the files now in place), -v host folders made
+      prepareMounts(root, req, paths.rootfs);
+      spec = buildSpec(req, `/lrctl/${rootHash(root)}-${req.id}`, req.network ? { netns: paths.netns, etc: paths.etc } : null, root);
     } catch (err) {
       // a container that does not start leaves no mount behind (its folder goes with it)
       unmountOverlay(paths.rootfs);

@@ -3,6 +3,7 @@
 import type { RunRequest } from '../state/state-file.js';
 import { linuxResources, NO_LIMITS, rlimits } from './resources.js';
 import { applySecurity } from './security.js';
+import { userMounts } from './mounts.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -34,8 +35,9 @@ export function mergeEnv(base: string[], extra: string[]): string[] {
 const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'];
 
 /** The config for a --rootfs container: rootfs is the overlay mounted at bundle/rootfs.
- *  `network`: the container is on a CNI network: runc joins the namespace at that path, and gets its etc files. */
-export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns: string; etc: string } | null = null): OciSpec {
+ *  `network`: the container is on a CNI network: runc joins the namespace at that path, and gets its etc files.
+ *  `root`: the state root, where named volumes are (lib/bundle/mounts.ts: -v, --mount, --tmpfs, mounted last). */
+export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns: string; etc: string } | null = null, root: string | null = null): OciSpec {
   const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (network) namespaces.push({ type: 'network', path: network.netns });
   else if (req.net !== 'host') namespaces.push({ type: 'network' });
@@ -63,6 +65,7 @@ export function buildSpec(req: RunRequest, cgroupsPath: string, network: { netns
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
       ...etcMounts,
+      ...userMounts(req, root),
     ],
     linux: {
       // as Docker and Podman: in a network namespace of its own, a server that runs as a user binds port 80 and pings

@@ -29,6 +29,7 @@ import { startCommand } from './commands/start.js';
 import { stopCommand } from './commands/stop.js';
 import { unpauseCommand } from './commands/unpause.js';
 import { updateCommand } from './commands/update.js';
+import { volumeCommand } from './commands/volume.js';
 import { waitCommand } from './commands/wait.js';
 import { commandAndRootArg } from './argv.js';
 
@@ -62,6 +63,7 @@ const COMMANDS: Record<string, () => Command> = {
   stop: stopCommand,
   unpause: unpauseCommand,
   update: updateCommand,
+  volume: volumeCommand,
   wait: waitCommand,
 };
 

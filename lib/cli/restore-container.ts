@@ -3,6 +3,7 @@
 // Used by `restore` and by `start --checkpoint`.
 import { closeSync, existsSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { checkBindSources, importedMounts } from '../bundle/mounts.js';
 import { findCheckpoint, validateCheckpointName } from '../checkpoint/store.js';
 import { corruptError, existsError, LrctlError, usageError } from '../errors.js';
 import { importImage } from '../image/import.js';
@@ -12,7 +13,8 @@ import type { PortMapping } from '../network/ports.js';
 import { withContainerLock } from '../state/lock.js';
 import { mkdirPrivate } from '../state/private-fs.js';
 import { parseRunRequest, readRunRequest } from '../state/request.js';
-import { type RunRequest } from '../state/state-file.js';
+import { type MountSpec, type RunRequest } from '../state/state-file.js';
+import { volumeData } from '../volume/store.js';
 import { assertAccepts } from '../state/status.js';
 import { IMAGE_IN_ARCHIVE, type ImportLimit, importCheckpoint, openArchive } from './checkpoint-archive.js';
 import { findRunc } from './deps.js';
@@ -43,6 +45,8 @@ export interface RestoreOptions {
   ip?: string;
   /** --import: the next free address, not the archived one */
   ignoreStaticIp?: boolean;
+  /** --import -v HOST:CTR: the host path of each archived bind mount (never taken from the archive) */
+  binds?: { source: string; target: string }[];
 }
 
 // The network part of a restored request: a new container (clone, import)
@@ -93,6 +97,19 @@ function withTcpHint<T>(p: Promise<T>, clone: boolean): Promise<T> {
       );
     throw err;
   });
+}
+
+// What an import mounts, for its stderr line: a volume this root lacks is made empty (a checkpoint holds no volume data).
+function mountsNote(root: string, mounts: MountSpec[]): string {
+  if (!mounts.length) return '';
+  const missing = (name: string) => !existsSync(volumeData(root, name));
+  const one = (m: MountSpec) =>
+    m.type === 'bind'
+      ? `${m.target} from ${m.source}`
+      : m.type === 'volume'
+        ? `${m.target} volume ${m.source}${missing(m.source!) ? ' (not on this root: made empty, the checkpoint holds no volume data)' : ''}`
+        : `${m.target} tmpfs (its files from the checkpoint)`;
+  return `, mounts ${mounts.map((m) => one(m) + (m.readonly ? ' ro' : '')).join(', ')}`;
 }
 
 // Bytes free on the filesystem of `path` (statfs's f_bavail: root's reserved blocks are left alone).
@@ -150,6 +167,8 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         throw usageError(
           `the container in ${file} ran from a --bundle: give the one to restore it from with --bundle DIR (it was ${JSON.stringify(archived.bundle)} where it was exported)`,
         );
+      // bind mounts from the host paths given here; volumes by name, made (empty) on this root when absent
+      const mounts = importedMounts(archived.mounts ?? [], o.binds ?? [], file);
       if (archived.image !== null && archived.image !== undefined) {
         if (hostRootfs !== null || hostBundle !== null)
           throw usageError(`the container in ${file} ran image ${archived.image.name}: its files come from the image, not from --rootfs or --bundle`);
@@ -189,6 +208,7 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         id,
         rootfs: hostRootfs,
         bundle: hostBundle,
+        ...(mounts.length ? { mounts } : {}),
         runc,
         start: true,
         restore: { checkpoint: dest, ...criu },
@@ -196,7 +216,7 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
       };
       // stdout is the id only (scripts read it): what the archive will run is told on stderr
       process.stderr.write(
-        `restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : hostBundle !== null ? `bundle ${hostBundle}` : `image ${archived.image?.name}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}\n`,
+        `restoring ${id} from ${file} (checkpoint ${name}): ${hostRootfs !== null ? `rootfs ${hostRootfs}` : hostBundle !== null ? `bundle ${hostBundle}` : `image ${archived.image?.name}`}, command ${JSON.stringify(req.args)}, net ${req.net ?? (hostBundle !== null ? "the bundle's" : 'none')}${req.user ? `, user ${req.user.uid}:${req.user.gid}` : ''}${mountsNote(root, mounts)}\n`,
       );
       await withTcpHint(withNetworkHint(launchShim(root, id, req), `the imported container`, criu.tcpEstablished), false);
     });
@@ -222,6 +242,8 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
   const dir = o.checkpointDir ? resolve(o.checkpointDir) : source.paths.checkpoints;
   const cp = findCheckpoint(dir, o.checkpoint, o.id, o.checkpointDir ? o.id : null);
   const base = readRunRequest(join(cp.path, 'request.json'));
+  // a host path it bind-mounted must be there again (a clone mounts the same ones)
+  checkBindSources(base.mounts ?? []);
 
   if (o.newId) {
     const id = o.newId;

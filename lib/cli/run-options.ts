@@ -1,18 +1,19 @@
 // The flags of `lrctl run`, shared by `lrctl create` (the one place to add a flag
 // to both): their definitions, their checks together, and the request they make.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../errors.js';
 import { pipeMaxSize } from '../logs/buffer.js';
 import { MAX_LOG_FILES } from '../logs/rotation.js';
 import { exposedPorts, imageArgs, imageHealth } from '../image/run-config.js';
 import { normalizeRef } from '../image/reference.js';
 import { findImage, type ImageRecord } from '../image/store.js';
+import { checkMounts, imageVolumes, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../bundle/mounts.js';
 import { mergeEnv } from '../bundle/spec.js';
 import { isNetworkName } from '../network/attach.js';
 import type { PortMapping } from '../network/ports.js';
 import { DEFAULT_NETWORK } from '../network/store.js';
 import { LRCTL_CLI } from '../protocol/messages.js';
-import { type RunRequest } from '../state/state-file.js';
+import { type MountSpec, type RunRequest } from '../state/state-file.js';
 import { HEALTH_DEFAULTS } from '../supervision/health.js';
 import { NO_RESTART, type RestartPolicy } from '../supervision/restart-policy.js';
 import { findRunc } from './deps.js';
@@ -59,6 +60,17 @@ function refOrNull(arg: string): string | null {
   }
 }
 
+// -v, --mount, --tmpfs: each parsed as it comes (repeatable), its error said as commander says a bad value.
+function collectMount(parse: (v: string) => MountSpec) {
+  return (value: string, previous: MountSpec[] = []): MountSpec[] => {
+    try {
+      return [...previous, parse(value)];
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message.replace(/^invalid \S+ "(?:[^"\\]|\\.)*": /, ''));
+    }
+  };
+}
+
 // Rolling checkpoints kept by default (Docker has none; CRIU images are large).
 const DEFAULT_CHECKPOINT_KEEP = 3;
 
@@ -100,6 +112,9 @@ export interface RunOptions extends LimitFlags, SecurityFlags {
   rm?: boolean;
   stopSignal?: string;
   stopTimeout?: number;
+  volume: MountSpec[];
+  mount: MountSpec[];
+  tmpfs: MountSpec[];
 }
 
 // The supervision flags, checked together.
@@ -154,6 +169,8 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
     rootfs = checkRootfs(o.rootfs);
     if (!args.length) throw usageError('a command is required with --rootfs (there is no image default)');
   } else if (o.bundle) {
+    if (o.volume?.length || o.mount?.length || o.tmpfs?.length)
+      throw usageError("-v, --mount and --tmpfs apply to --rootfs and images: a bundle's config.json decides its mounts");
     if (o.net) throw usageError("--net applies to --rootfs and images: a bundle's config.json decides its namespaces");
     bundle = checkBundle(o.bundle);
   } else {
@@ -192,6 +209,9 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
   const security = securityOf(o, bundle !== null);
   // Docker's rule: a container that a policy restarts never exits for good, so it could never be removed
   if (o.rm && sup.restart && sup.restart.name !== 'no') throw usageError(`--rm and --restart ${sup.restart.name} conflict: give one or the other`);
+  const flagMounts = [...(o.volume ?? []), ...(o.mount ?? []), ...(o.tmpfs ?? [])];
+  // the image's VOLUMEs: an anonymous volume each where no flag mounts something (Docker's)
+  const mounts = checkMounts([...flagMounts, ...imageVolumes(Object.keys(cfg.Volumes ?? {}), flagMounts, imageName)]);
   return {
     id,
     rootfs,
@@ -223,6 +243,7 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
     logMaxFiles: o.logMaxFiles,
     logBufferSize: o.logBufferSize ?? null,
     runc: findRunc(),
+    mounts,
     ...sup,
     // Docker's Healthcheck of the image, unless --health-cmd or --no-healthcheck
     health: sup.health ?? (o.healthcheck === false ? null : imageHealth(cfg)),
@@ -252,6 +273,24 @@ export function addRunOptions(cmd: Command): Command {
     .option('--dns <address>', "a nameserver for the container's /etc/resolv.conf (repeatable; default: the host's)", collectDns, [])
     .option('--dns-search <domain>', "a search domain for the container's /etc/resolv.conf (repeatable)", collectDomain, [])
     .option('--add-host <name:ip>', "a line for the container's /etc/hosts (repeatable)", collectHost, [])
+    .option(
+      '-v, --volume <spec>',
+      'HOST-PATH:CONTAINER-PATH[:ro|rw] (a bind; a missing host folder is made), NAME:CONTAINER-PATH[:ro|rw|nocopy] (a named volume, made if absent) or CONTAINER-PATH (an anonymous volume) (repeatable)',
+      collectMount(parseVolumeFlag),
+      [],
+    )
+    .option(
+      '--mount <spec>',
+      'type=bind|volume|tmpfs,source=,target=[,readonly][,volume-nocopy][,tmpfs-size=][,tmpfs-mode=] as Docker (repeatable; a missing bind source is an error)',
+      collectMount(parseMountFlag),
+      [],
+    )
+    .option(
+      '--tmpfs <path[:opts]>',
+      'mount a tmpfs (default options rw,noexec,nosuid,nodev; size=, mode=, ... allowed) (repeatable)',
+      collectMount(parseTmpfsFlag),
+      [],
+    )
     .option('--entrypoint <cmd>', "with an image: run this instead of its Entrypoint ('' for none); its Cmd is dropped too")
     .option('--no-healthcheck', 'with an image: do not run the health check its config defines')
     .option('-t, --tty', 'allocate a pseudo-terminal (via runc --console-socket)')

@@ -39,6 +39,7 @@ export interface ImageConfig {
   User?: string;
   StopSignal?: string;
   ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object> | null;
   Labels?: Record<string, string>;
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
 }
@@ -272,6 +273,8 @@ export function pickImageConfig(value: unknown): ImageConfig {
   for (const k of ['WorkingDir', 'User', 'StopSignal'] as const) if (typeof c[k] === 'string' && c[k] !== '') out[k] = c[k] as string;
   const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (obj(c.ExposedPorts)) out.ExposedPorts = Object.fromEntries(Object.keys(c.ExposedPorts).map((p) => [p, {}]));
+  // VOLUME paths: an anonymous volume each at run (lib/bundle/mounts.ts checks each path)
+  if (obj(c.Volumes)) out.Volumes = Object.fromEntries(Object.keys(c.Volumes).map((p) => [p, {}]));
   if (obj(c.Labels)) out.Labels = Object.fromEntries(Object.entries(c.Labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
   if (obj(c.Healthcheck)) {
     const h = c.Healthcheck;

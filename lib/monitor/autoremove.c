@@ -46,12 +46,14 @@ static void run_rm(int hold) {
     if (fd < 0) _exit(126);
     if (fd != i && (dup2(fd, i) < 0 || close(fd) < 0)) _exit(126);
   }
-  const char *argv[8];
+  const char *argv[9];
   int k = 0;
   for (int i = 0; i < M.cfg.auto_remove_argc; i++) argv[k++] = M.cfg.auto_remove[i];
   argv[k++] = "--root";
   argv[k++] = M.root;
   argv[k++] = "rm";
+  /* as Docker's --rm: the container's anonymous volumes go with it */
+  argv[k++] = "-v";
   argv[k++] = M.id;
   argv[k] = NULL;
   execv(argv[0], (char *const *)argv);

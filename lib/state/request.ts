@@ -15,10 +15,12 @@ import type { NetworkStatus } from '../network/attach.js';
 import { parseIp } from '../network/subnet.js';
 import { LIMIT_BOUNDS, limitProblems, ULIMIT_NAMES, type Limits, type Ulimit } from '../bundle/resources.js';
 import { normalizeCap, type DeviceMapping } from '../bundle/security.js';
+import { badTarget, badTmpfsOption, MAX_MOUNTS } from '../bundle/mounts.js';
+import { VOLUME_NAME } from '../volume/store.js';
 
 // 'host', 'none' or a network's name (lib/network/store.ts NETWORK_NAME)
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
-import type { CheckpointSchedule, ImageRef, RestoreSource, RunRequest } from './state-file.js';
+import type { CheckpointSchedule, ImageRef, MountSpec, RestoreSource, RunRequest } from './state-file.js';
 
 /** Upper bounds: far above any sane value, low enough to keep arithmetic exact. */
 export const REQUEST_LIMITS = {
@@ -211,6 +213,44 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
     if (tty) throw bad('checkpointEvery', 'is set for a -t container');
   }
   const restoreOnBoot = bool(r.restoreOnBoot, 'restoreOnBoot', false);
+
+  // -v, --mount, --tmpfs: the rules of lib/bundle/mounts.ts, for a file that may come from an archive
+  const mounts = list(r.mounts, 'mounts', MAX_MOUNTS).map((v, i): MountSpec => {
+    const f = `mounts[${i}]`;
+    const m = obj(v, f);
+    for (const k of Object.keys(m))
+      if (!['type', 'source', 'target', 'readonly', 'anonymous', 'nocopy', 'createSource', 'options'].includes(k))
+        throw bad(`${f}.${k}`, 'is not a known field');
+    if (m.type !== 'bind' && m.type !== 'volume' && m.type !== 'tmpfs') throw bad(`${f}.type`, 'is not bind, volume or tmpfs');
+    const target = str(m.target, `${f}.target`);
+    const why = badTarget(target);
+    if (why) throw bad(`${f}.target`, why.replace(/^the container path .* is/, 'is'));
+    const out: MountSpec = { type: m.type, source: null, target, readonly: bool(m.readonly, `${f}.readonly`) };
+    if (m.type === 'bind') {
+      const src = absPath(m.source, `${f}.source`);
+      if (src.split('/').includes('..') || src.includes(',')) throw bad(`${f}.source`, "holds '..' or ','");
+      out.source = src;
+      if (bool(m.createSource, `${f}.createSource`, false)) out.createSource = true;
+    } else if (m.type === 'volume') {
+      const name = str(m.source, `${f}.source`);
+      if (!VOLUME_NAME.test(name)) throw bad(`${f}.source`, 'is not a volume name');
+      out.source = name;
+      if (bool(m.anonymous, `${f}.anonymous`, false)) out.anonymous = true;
+      if (bool(m.nocopy, `${f}.nocopy`, false)) out.nocopy = true;
+    } else {
+      if (m.source !== null && m.source !== undefined) throw bad(`${f}.source`, 'is set for a tmpfs');
+      out.options = list(m.options, `${f}.options`, 32).map((o, j) => {
+        const opt = str(o, `${f}.options[${j}]`);
+        if (badTmpfsOption(opt)) throw bad(`${f}.options[${j}]`, 'is not a known tmpfs option');
+        return opt;
+      });
+    }
+    if (m.type !== 'bind' && m.createSource !== undefined) throw bad(`${f}.createSource`, 'applies to a bind');
+    if (m.type !== 'volume' && (m.anonymous !== undefined || m.nocopy !== undefined)) throw bad(`${f}.anonymous/nocopy`, 'apply to a volume');
+    return out;
+  });
+  if (mounts.length && bundle !== null) throw bad('mounts', 'are set for a --bundle container');
+  if (new Set(mounts.map((m) => m.target)).size !== mounts.length) throw bad('mounts', 'name a container path twice');
   if (restoreOnBoot && (restart ?? { name: 'no' }).name === 'no') throw bad('restoreOnBoot', 'is set without a restart policy');
 
   let limits: Limits | null = null;
@@ -327,6 +367,7 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
     limits,
     ulimits,
     ...security,
+    ...(mounts.length ? { mounts } : {}),
   };
 }
 

@@ -77,6 +77,26 @@ export interface RunRequest {
   devices?: DeviceMapping[];
   // --init: tini as PID 1, reaping zombies and forwarding signals
   init?: boolean;
+  // -v, --mount, --tmpfs (absent in requests of older versions: none)
+  mounts?: MountSpec[];
+}
+
+/** One -v, --mount or --tmpfs of a container (lib/bundle/mounts.ts makes them, lib/state/request.ts checks them). */
+export interface MountSpec {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** bind: an absolute host path; volume: the volume's name; tmpfs: null */
+  source: string | null;
+  /** an absolute path in the container */
+  target: string;
+  readonly: boolean;
+  /** volume: made for this container by `-v CTR` (a generated name); `rm -v` removes it */
+  anonymous?: boolean;
+  /** volume: do not copy the image's files at `target` into a new, empty volume */
+  nocopy?: boolean;
+  /** bind from -v: a missing host folder is made (as Docker); from --mount it is an error */
+  createSource?: boolean;
+  /** tmpfs: mount options (size=, mode=, noexec, ...), Docker's defaults merged in */
+  options?: string[];
 }
 
 /** The image a container runs: its id (the config's digest) and the name it was run by. */

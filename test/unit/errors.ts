@@ -11,6 +11,7 @@ import {
   noSuchCheckpoint,
   noSuchContainer,
   noSuchImage,
+  noSuchVolume,
   runtimeError,
   usageError,
 } from '../../dist/errors.js';
@@ -28,6 +29,7 @@ t.test('EXIT values are the documented contract', async (t) => {
     ENOCHECKPOINT: 9,
     ENONETWORK: 10,
     ENOIMAGE: 11,
+    ENOVOLUME: 12,
     EINTERNAL: 70,
   });
   t.equal(new Set(Object.values(EXIT)).size, Object.keys(EXIT).length, 'no two codes share an exit status');
@@ -61,6 +63,7 @@ t.test('shorthands carry their code', async (t) => {
     [busyError('locked'), 'EBUSY', 6, 'locked'],
     [existsError('exists'), 'EEXIST', 5, 'exists'],
     [noSuchImage('web'), 'ENOIMAGE', 11, 'no such image: web (lrctl image ls lists them)'],
+    [noSuchVolume('data'), 'ENOVOLUME', 12, 'no such volume: data (lrctl volume ls lists them)'],
   ];
   for (const [e, code, exit, message] of cases) {
     t.type(e, LrctlError);

@@ -21,6 +21,7 @@ import { scanContainers } from '../../state/scan.js';
 import { type RunRequest } from '../../state/state-file.js';
 import { LIVE } from '../../state/status.js';
 import { NO_RESTART, restartsOnBoot } from '../../supervision/restart-policy.js';
+import { anonymousVolumesOf, removeAnonymousVolumes } from '../../volume/store.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
 import { loadContainer, viewOf } from '../load-container.js';
@@ -62,9 +63,12 @@ async function removeAutoRemoved(root: string, id: string): Promise<BootResult |
     if (!stillDown(root, id)) return null;
     await runRunc({ bin: findRunc(), root: rootPaths(root).runc, log: paths.runcLog }, buildDeleteArgs(id, true));
     const errors = teardownNetwork(root, id, true);
+    // its anonymous volumes go with it, as `rm -v` (what its shim runs) removes them
+    const anonymous = anonymousVolumesOf(paths.request);
     unmountOverlay(paths.rootfs);
     rmSync(paths.dir, { recursive: true, force: true });
     if (!paths.socket.startsWith(paths.dir)) rmSync(paths.socket, { force: true });
+    removeAnonymousVolumes(root, id, anonymous);
     const why = 'run --rm: the reboot ended it';
     return { id, action: 'removed', why: errors.length ? `${why}; its network's CNI DEL failed, leftovers may remain: ${errors.join('; ')}` : why };
   });

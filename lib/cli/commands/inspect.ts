@@ -8,6 +8,17 @@ import { requestShim, shimProtocol } from '../shim-client.js';
 import type { StateFile } from '../../state/state-file.js';
 import { LIVE } from '../../state/status.js';
 import { printJson } from '../output/json.js';
+import { describeMounts } from '../../bundle/mounts.js';
+import { readRunRequest } from '../../state/request.js';
+
+// -v, --mount and --tmpfs of the container, from its request (unreadable: none shown; ps and rm say why).
+function mountsOf(root: string, v: ContainerView) {
+  try {
+    return describeMounts(root, readRunRequest(v.paths.request).mounts ?? []);
+  } catch {
+    return [];
+  }
+}
 
 // A running shim's own record is the freshest (counters it keeps in memory
 // while the disk is full, say); the state file is the fallback.
@@ -39,6 +50,7 @@ export function inspectCommand(): Command {
           shim: v.health,
           initAlive: v.initAlive,
           outputDiscarded: v.health === 'lost' && v.initAlive,
+          mounts: mountsOf(root, v),
           paths: v.paths,
         });
       }).finally(() => printJson(out));

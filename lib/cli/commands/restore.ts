@@ -5,6 +5,17 @@ import { usageError } from '../../errors.js';
 import { globals } from '../context.js';
 import type { PortMapping } from '../../network/ports.js';
 import { collectPublish, parseIpv4, parseSize } from '../options.js';
+import { InvalidArgumentError } from 'commander';
+import { parseImportBind } from '../../bundle/mounts.js';
+
+// -v HOST:CTR, repeatable
+function collectBind(value: string, previous: { source: string; target: string }[] = []) {
+  try {
+    return [...previous, parseImportBind(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^invalid \S+ "(?:[^"\\]|\\.)*": /, ''));
+  }
+}
 import { restoreContainer } from '../restore-container.js';
 
 /** `lrctl restore` */
@@ -18,6 +29,12 @@ export function restoreCommand(): Command {
     .option('--import <file>', 'restore from an archive made by checkpoint --export')
     .option('--rootfs <dir>', 'with --import: the rootfs to restore the container over (needed when it ran with --rootfs; never taken from the archive)')
     .option('--bundle <dir>', 'with --import: the OCI bundle to restore the container from (needed when it ran with --bundle)')
+    .option(
+      '-v, --volume <host-path:container-path>',
+      "with --import: the host path for the archived container's bind mount at container-path (repeatable; each bind needs one, never taken from the archive)",
+      collectBind,
+      [],
+    )
     .option('--max-size <size>', 'with --import: extract at most this much (k, m, g; default: the free space where the state root is)', parseSize)
     .option('-p, --publish <[ip:][hostport:]port[/proto]>', "the ports to publish, instead of the checkpointed container's (repeatable)", collectPublish, [])
     .option('--ip <address>', "the address on the network: default, the checkpoint's in place and with --import (when free), a new one for --name", parseIpv4)
@@ -40,6 +57,7 @@ export function restoreCommand(): Command {
           publish: PortMapping[];
           ip?: string;
           ignoreStaticIp?: boolean;
+          volume: { source: string; target: string }[];
         },
         cmd: Command,
       ) => {
@@ -49,6 +67,7 @@ export function restoreCommand(): Command {
         // a checkpoint on this host restores over the rootfs or bundle it was taken over
         if (!o.import && (o.rootfs !== undefined || o.bundle !== undefined || o.maxSize !== undefined))
           throw usageError('--rootfs, --bundle and --max-size go with --import');
+        if (!o.import && o.volume.length) throw usageError('-v goes with --import: a restore on this host mounts what the checkpointed container mounted');
         if (o.ignoreStaticIp && !o.import)
           throw usageError('--ignore-static-ip goes with --import: a clone gets a new address anyway, an in-place restore keeps its own');
         if (o.ignoreStaticIp && o.ip) throw usageError('give one of --ip ADDRESS or --ignore-static-ip');
@@ -69,6 +88,7 @@ export function restoreCommand(): Command {
           publish: o.publish.length ? o.publish : undefined,
           ip: o.ip,
           ignoreStaticIp: o.ignoreStaticIp,
+          binds: o.volume,
         });
         process.stdout.write(restored + '\n');
       },

@@ -19,6 +19,7 @@ import { forEachId } from '../each-id.js';
 import { effectiveStatus, loadContainer, type ContainerView } from '../load-container.js';
 import { signalContainer } from '../signal-container.js';
 import { waitForExit, waitForShimExit } from '../wait-exit.js';
+import { anonymousVolumesOf, removeAnonymousVolumes } from '../../volume/store.js';
 
 // Removes what is on disk; safe to repeat. A network whose DEL fails keeps
 // the container (to try again) unless -f: then it is removed, and the failure said.
@@ -52,7 +53,8 @@ export function rmCommand(): Command {
     .description('remove containers: runc state, overlay mount and folder (-f: kill running ones first)')
     .argument('<id...>', 'containers to remove')
     .option('-f, --force', 'kill a running container first; also remove one whose state file is corrupt')
-    .action(async (ids: string[], o: { force?: boolean }, cmd: Command) => {
+    .option('-v, --volumes', 'also remove its anonymous volumes (-v CTR-PATH); named volumes always stay')
+    .action(async (ids: string[], o: { force?: boolean; volumes?: boolean }, cmd: Command) => {
       const { root } = globals(cmd);
       // Fail on a missing runc before touching anything: never half-remove a container.
       findRunc();
@@ -84,7 +86,9 @@ export function rmCommand(): Command {
               await waitForShimExit(v);
             }
           }
+          const anonymous = o.volumes ? anonymousVolumesOf(paths.request) : [];
           await removeFromDisk(root, id, Boolean(o.force));
+          removeAnonymousVolumes(root, id, anonymous);
         });
         process.stdout.write(id + '\n');
       });
