@@ -7,8 +7,11 @@ import { bootCommand } from './commands/boot.js';
 import { checkCommand } from './commands/check.js';
 import { checkpointCommand } from './commands/checkpoint.js';
 import { commitCommand } from './commands/commit.js';
+import { cpCommand } from './commands/cp.js';
+import { diffCommand } from './commands/diff.js';
 import { execCommand } from './commands/exec.js';
 import { imageCommand } from './commands/image.js';
+import { infoCommand } from './commands/info.js';
 import { inspectCommand } from './commands/inspect.js';
 import { killCommand } from './commands/kill.js';
 import { loadCommand } from './commands/load.js';
@@ -23,8 +26,11 @@ import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
 import { shimCommand } from './commands/shim.js';
 import { startCommand } from './commands/start.js';
+import { statsCommand } from './commands/stats.js';
 import { stopCommand } from './commands/stop.js';
+import { topCommand } from './commands/top.js';
 import { unpauseCommand } from './commands/unpause.js';
+import { versionCommand } from './commands/version.js';
 import { waitCommand } from './commands/wait.js';
 import { commandAndRootArg } from './argv.js';
 
@@ -36,8 +42,11 @@ const COMMANDS: Record<string, () => Command> = {
   check: checkCommand,
   checkpoint: checkpointCommand,
   commit: commitCommand,
+  cp: cpCommand,
+  diff: diffCommand,
   exec: execCommand,
   image: imageCommand,
+  info: infoCommand,
   inspect: inspectCommand,
   kill: killCommand,
   load: loadCommand,
@@ -52,8 +61,11 @@ const COMMANDS: Record<string, () => Command> = {
   run: runCommand,
   shim: shimCommand,
   start: startCommand,
+  stats: statsCommand,
   stop: stopCommand,
+  top: topCommand,
   unpause: unpauseCommand,
+  version: versionCommand,
   wait: waitCommand,
 };
 
