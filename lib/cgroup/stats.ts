@@ -118,7 +118,7 @@ function ioV2(dir: string): { read: number; write: number } {
 export function netOfPid(pid: number | null): { rx: number; tx: number } | null {
   if (!pid) return null;
   try {
-    if (readlinkSync(`/proc/${pid}/ns/net`) === readlinkSync('/proc/1/ns/net')) return null;
+    if (readlinkSync(`/proc/${pid}/ns/net`) === readlinkSync('/proc/self/ns/net')) return null;
   } catch {
     return null;
   }

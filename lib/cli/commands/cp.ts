@@ -89,6 +89,14 @@ function execInContainer(root: string, v: ContainerView, script: string, args: s
   return { child, done };
 }
 
+// Waits for every step of a copy; the container's side failing says why best
+// (a missing file there leaves the stream empty, which the unpacking calls a bad archive).
+async function all(container: Promise<void>, ...steps: Promise<unknown>[]): Promise<void> {
+  const [c, ...rest] = await Promise.allSettled([container, ...steps]);
+  if (c.status === 'rejected') throw c.reason;
+  for (const r of rest) if (r.status === 'rejected') throw r.reason;
+}
+
 function running(root: string, id: string): ContainerView {
   const v = loadContainer(root, id);
   const s = effectiveStatus(v);
@@ -147,7 +155,7 @@ async function fromContainer(root: string, id: string, src: string, dest: string
   const { child, done } = execInContainer(root, v, TAR_OUT, [s.path, contents ? 'contents' : '', s.mustBeDir ? 'dir' : '']);
   child.stdin.end();
   if (dest === '-') {
-    await Promise.all([pipeline(child.stdout, process.stdout, { end: false }), done]);
+    await all(done, pipeline(child.stdout, process.stdout, { end: false }));
     return;
   }
   const d = resolve(dest);
@@ -155,15 +163,15 @@ async function fromContainer(root: string, id: string, src: string, dest: string
   let tmp: string | null = null;
   try {
     if (st?.isDirectory()) {
-      await Promise.all([unpack(child.stdout, d, top), done]);
+      await all(done, unpack(child.stdout, d, top));
     } else if (contents) {
       if (st) throw usageError(`cannot copy a directory's contents to ${dest}: not a directory`);
       mkdirSync(d);
-      await Promise.all([unpack(child.stdout, d, top), done]);
+      await all(done, unpack(child.stdout, d, top));
     } else {
       if (dest.endsWith('/')) throw usageError(`no such directory: ${dest}`);
       tmp = mkdtempSync(join(dirname(d), '.lrctl-cp-'));
-      await Promise.all([unpack(child.stdout, tmp, top), done]);
+      await all(done, unpack(child.stdout, tmp, top));
       const got = lstatOrNull(join(tmp, top));
       if (!got) throw runtimeError(`container ${id} sent no ${top}`);
       if (got.isDirectory() && st) throw usageError(`cannot overwrite non-directory ${dest} with a directory`);
@@ -183,7 +191,7 @@ async function toContainer(root: string, src: string, id: string, dest: string):
   if (src === '-') {
     // a tar stream on stdin, unpacked into a folder of the container, as docker cp - ID:DIR
     const { child, done } = execInContainer(root, v, TAR_IN, [d.path, '.', 'contents']);
-    await Promise.all([pipeline(process.stdin, child.stdin), pipeline(child.stdout, process.stdout, { end: false }), done]);
+    await all(done, pipeline(process.stdin, child.stdin), pipeline(child.stdout, process.stdout, { end: false }));
     return;
   }
   const contents = src === '.' || src.endsWith('/.');
@@ -203,7 +211,7 @@ async function toContainer(root: string, src: string, id: string, dest: string):
   });
   const { child, done } = execInContainer(root, v, TAR_IN, [d.path, contents ? '.' : name, contents ? 'contents' : '']);
   child.stdout.resume();
-  await Promise.all([pipeline(host.stdout, child.stdin), hostDone, done]);
+  await all(done, pipeline(host.stdout, child.stdin), hostDone);
 }
 
 /** `lrctl cp` */
