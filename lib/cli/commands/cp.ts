@@ -137,7 +137,10 @@ async function unpack(from: Readable, cwd: string, top: string): Promise<void> {
       return keep;
     },
   }) as unknown as Writable;
+  // the files are written after the stream ends: node-tar says 'close' once they all are
+  const closed = new Promise((res) => x.once('close', res));
   await pipeline(from, x);
+  await closed;
   for (const l of links) {
     const p = join(cwd, l.path);
     if (lstatOrNull(p)?.isSymbolicLink()) {
