@@ -60,9 +60,10 @@ export function inLower(lowers: string[], rel: string): boolean {
 function lowerNames(lowers: string[], rel: string): string[] {
   const names = new Set<string>();
   for (const layer of lowers) {
-    let entries: string[] = [];
+    // a real folder of this layer (its parents checked by inLower, itself by lstat: no link followed)
+    if (rel && (!inLower([layer], rel) || !lstatOrNull(join(layer, rel))?.isDirectory())) continue;
+    let entries: string[];
     try {
-      if (rel && !inLower([layer], rel)) continue;
       entries = readdirSync(join(layer, rel));
     } catch {
       continue;

@@ -23,7 +23,7 @@ function mountPoints(bundle: string): string[] {
 /** `lrctl diff` */
 export function diffCommand(): Command {
   return new Command('diff')
-    .description("list the files a container added (A), changed (C) and deleted (D) in its writable layer")
+    .description('list the files a container added (A), changed (C) and deleted (D) in its writable layer')
     .argument('<id>', 'a container of --rootfs or of an image (any status)')
     .option('--json', 'print a JSON array of {kind, path}')
     .action((id: string, o: { json?: boolean }, cmd: Command) => {

@@ -42,7 +42,21 @@ function sampleOf(v: ContainerView): { cgroup: string | null; sample: Sample | n
 }
 
 function rowOf(id: string, cgroup: string | null, a: Sample | null, b: Sample | null): StatsRow {
-  if (!b) return { id, running: false, cgroup, cpuPercent: 0, memUsage: 0, memLimit: 0, memPercent: 0, netRx: null, netTx: null, blockRead: 0, blockWrite: 0, pids: 0 };
+  if (!b)
+    return {
+      id,
+      running: false,
+      cgroup,
+      cpuPercent: 0,
+      memUsage: 0,
+      memLimit: 0,
+      memPercent: 0,
+      netRx: null,
+      netTx: null,
+      blockRead: 0,
+      blockWrite: 0,
+      pids: 0,
+    };
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     id,
@@ -67,7 +81,15 @@ function renderRows(rows: StatsRow[]): string {
     ['CONTAINER ID', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'],
     rows.map((r) =>
       r.running
-        ? [r.id, `${r.cpuPercent.toFixed(2)}%`, pair(r.memUsage, r.memLimit), `${r.memPercent.toFixed(2)}%`, pair(r.netRx, r.netTx), pair(r.blockRead, r.blockWrite), String(r.pids)]
+        ? [
+            r.id,
+            `${r.cpuPercent.toFixed(2)}%`,
+            pair(r.memUsage, r.memLimit),
+            `${r.memPercent.toFixed(2)}%`,
+            pair(r.netRx, r.netTx),
+            pair(r.blockRead, r.blockWrite),
+            String(r.pids),
+          ]
         : [r.id, dash, dash, dash, dash, dash, dash],
     ),
   );

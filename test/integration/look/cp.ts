@@ -56,7 +56,11 @@ t.test('from the container: a file, a folder, its contents, a tar stream', async
   t.equal(missing.exitCode, 1);
   t.equal(missing.stderr, 'lrctl: no such file or directory: /nope (in container c)\n');
   t.notOk(existsSync(join(h, 'x')));
-  t.same(readdirSync(h).filter((n) => n.startsWith('.lrctl-cp')), [], 'no temporary folder left');
+  t.same(
+    readdirSync(h).filter((n) => n.startsWith('.lrctl-cp')),
+    [],
+    'no temporary folder left',
+  );
 });
 
 t.test('into the container: a file, a folder, a tar stream on stdin', async (t) => {

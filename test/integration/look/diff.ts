@@ -25,7 +25,21 @@ t.test('a --rootfs container: added, changed and deleted files, parents as C', a
   t.equal(d.exitCode, 0, d.stderr);
   t.equal(
     d.stdout,
-    ['C /bin', 'D /bin/vi', 'C /etc', 'C /etc/motd', 'C /opt', 'D /opt/gone', 'C /root', 'A /root/d', 'A /root/d/e', 'A /root/d/e/f', 'C /tmp', 'A /tmp/added', ''].join('\n'),
+    [
+      'C /bin',
+      'D /bin/vi',
+      'C /etc',
+      'C /etc/motd',
+      'C /opt',
+      'D /opt/gone',
+      'C /root',
+      'A /root/d',
+      'A /root/d/e',
+      'A /root/d/e/f',
+      'C /tmp',
+      'A /tmp/added',
+      '',
+    ].join('\n'),
   );
   const json = JSON.parse((await lrctl(root, ['diff', '--json', 'c'])).stdout);
   t.same(json[0], { kind: 'C', path: '/bin' });
@@ -60,9 +74,7 @@ t.test('a --bundle container is refused clearly; no such container', async (t) =
   t.equal((await lrctl(root, ['run', '-d', '--name', 'r', '--rootfs', rootfs, '--', 'true'])).exitCode, 0);
   await waitFor(() => readStateOf(root, 'r').status === 'stopped', 'r stops');
   // a bundle of our own config: the --rootfs container's, pointed at the rootfs folder
-  const spec = JSON.parse(
-    (await import('node:fs')).readFileSync(join(root, 'containers', 'r', 'bundle', 'config.json'), 'utf8'),
-  );
+  const spec = JSON.parse((await import('node:fs')).readFileSync(join(root, 'containers', 'r', 'bundle', 'config.json'), 'utf8'));
   spec.root = { path: rootfs };
   spec.process.args = ['sleep', '1000'];
   delete spec.linux.cgroupsPath;

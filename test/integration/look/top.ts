@@ -5,7 +5,7 @@ import { lrctl } from '../../fixtures/lrctl.js';
 import { readStateOf, tempRoot } from '../../fixtures/root.js';
 import { waitFor } from '../../fixtures/wait-for.js';
 
-t.test('top lists the container\'s processes, and only them', async (t) => {
+t.test("top lists the container's processes, and only them", async (t) => {
   const { root, rootfs } = tempRoot(t);
   t.equal((await lrctl(root, ['run', '-d', '--name', 'a', '--rootfs', rootfs, '--', 'sh', '-c', 'sleep 1001 & sleep 1002 & wait'])).exitCode, 0);
   t.equal((await lrctl(root, ['run', '-d', '--name', 'b', '--rootfs', rootfs, '--', 'sleep', '1003'])).exitCode, 0);
@@ -17,7 +17,10 @@ t.test('top lists the container\'s processes, and only them', async (t) => {
   const lines = top.stdout.trimEnd().split('\n');
   t.match(lines[0], /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/, 'ps -ef columns by default');
   t.equal(lines.length, 4, 'a header and three processes');
-  t.ok(lines.some((l) => l.split(/\s+/)[1] === String(initPid) && /sh -c sleep 1001/.test(l)), 'the init, by its host pid');
+  t.ok(
+    lines.some((l) => l.split(/\s+/)[1] === String(initPid) && /sh -c sleep 1001/.test(l)),
+    'the init, by its host pid',
+  );
   t.match(top.stdout, /sleep 1001/);
   t.notMatch(top.stdout, /sleep 1003/, "another container's process is not listed");
 

@@ -17,7 +17,14 @@ t.test('version', async (t) => {
   const { root } = tempRoot(t);
   const j = await lrctl(root, ['version', '--json']);
   t.equal(j.exitCode, 0, j.stderr);
-  t.same(JSON.parse(j.stdout), { lrctl: pkg.version, node: process.versions.node, runc: runcVersion, criu: criuVersion, monitorProtocol: protocol, stateSchema: 1 });
+  t.same(JSON.parse(j.stdout), {
+    lrctl: pkg.version,
+    node: process.versions.node,
+    runc: runcVersion,
+    criu: criuVersion,
+    monitorProtocol: protocol,
+    stateSchema: 1,
+  });
   const h = await lrctl(root, ['version']);
   t.match(h.stdout, new RegExp(`^lrctl:\\s+${pkg.version.replace(/\./g, '\\.')}\\n`));
   t.match(h.stdout, new RegExp(`\\nrunc:\\s+${runcVersion.replace(/[.+]/g, '\\$&')}\\n`));
