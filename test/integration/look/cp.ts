@@ -157,6 +157,11 @@ t.test('cp needs a running container and exactly one ID:PATH', async (t) => {
   const r = await lrctl(root, ['cp', 's:/etc/passwd', h]);
   t.equal(r.exitCode, 4);
   t.match(r.stderr, /^lrctl: cannot cp with container s: it is stopped; cp needs running/);
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'p', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+  t.equal((await lrctl(root, ['pause', 'p'])).exitCode, 0);
+  const paused = await lrctl(root, ['cp', 'p:/etc/passwd', h]);
+  t.equal(paused.exitCode, 4, 'paused: nothing can run in it');
+  t.match(paused.stderr, /^lrctl: cannot cp with container p: it is paused; cp needs running/);
   t.equal((await lrctl(root, ['cp', 'a:/x', 'b:/y'])).exitCode, 2);
   t.equal((await lrctl(root, ['cp', join(h, 'x'), join(h, 'y')])).exitCode, 2);
   t.equal((await lrctl(root, ['cp', 'nope:/x', h])).exitCode, 3);

@@ -5,7 +5,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { lrctl, spawnLrctl } from '../../fixtures/lrctl.js';
+import { execa } from 'execa';
+import { LRCTL, lrctl, spawnLrctl } from '../../fixtures/lrctl.js';
 import { tempRoot } from '../../fixtures/root.js';
 import { waitFor } from '../../fixtures/wait-for.js';
 
@@ -104,4 +105,19 @@ t.test('NET I/O of a container on a network', async (t) => {
   const [h] = await statsOf(root, ['h']);
   t.equal(h.netRx, null, "--net host: the host's interfaces are not the container's: no NET I/O");
   t.match((await lrctl(root, ['stats', '--no-stream', 'h'])).stdout, /\nh\s+\S+%\s+.*%\s+--\s+/);
+});
+
+t.test('on a terminal the table is redrawn in place', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'tty', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
+  // script(1) gives stats a terminal of its own
+  const p = execa('script', ['-qefc', `${process.execPath} ${LRCTL} --root ${root} stats`, '/dev/null'], { reject: false, stdin: 'ignore' });
+  let out = '';
+  p.stdout!.on('data', (d) => (out += d));
+  await waitFor(() => out.split('CONTAINER ID').length > 2, 'two tables', 15_000);
+  p.kill('SIGINT');
+  await p;
+  t.ok(out.startsWith('\u001b[H\u001b[J'), 'cursor home and clear below before each table');
+  t.ok(out.split('\u001b[H\u001b[J').length > 2, 'redrawn at every sample');
+  t.match(out, /\ntty\s+\d+\.\d\d%/);
 });
