@@ -6,7 +6,7 @@ import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { cgroupVersion } from '../../cgroup/stats.js';
 import { listImages } from '../../image/store.js';
-import { listNetworks } from '../../network/store.js';
+import { listNetworks, networksDir } from '../../network/store.js';
 import { rootPaths } from '../../state/paths.js';
 import { globals } from '../context.js';
 import { printJson } from '../output/json.js';
@@ -54,7 +54,8 @@ export function info(root: string): Info {
     memory: totalmem(),
     containers: { total: rows.length, byStatus },
     images: countOr(() => listImages(root).length) ?? 0,
-    networks: countOr(() => listNetworks(root).length) ?? 0,
+    // every root has the default network; listNetworks would write its file into a root that has none yet
+    networks: existsSync(networksDir(root)) ? (countOr(() => listNetworks(root).length) ?? 0) : 1,
     volumes: existsSync(volumes) ? (countOr(() => readdirSync(volumes).filter((n) => !n.startsWith('.') && !n.endsWith('.lock')).length) ?? 0) : null,
   };
 }

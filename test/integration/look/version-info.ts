@@ -36,6 +36,9 @@ t.test('version', async (t) => {
 
 t.test('info', async (t) => {
   const { root, rootfs } = tempRoot(t);
+  const fresh = join(root, 'never-used');
+  t.equal(JSON.parse((await lrctl(fresh, ['info', '--json'])).stdout).networks, 1, 'a root never used: its default network');
+  t.notOk(existsSync(fresh), 'info of a root never used leaves nothing on disk');
   const empty = JSON.parse((await lrctl(root, ['info', '--json'])).stdout);
   t.equal(empty.root, root);
   t.same(empty.containers, { total: 0, byStatus: {} });
