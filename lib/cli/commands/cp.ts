@@ -132,7 +132,9 @@ async function unpack(from: Readable, cwd: string, top: string): Promise<void> {
     filter: (p, e) => {
       const path = p.replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.';
       const entry = e as { type?: string; linkpath?: string };
-      const keep = ok.has(entry.type ?? '') && (top === '.' || under(path));
+      // a hard link only to a file of the copy itself (never to a file that was in the destination already)
+      const linkOk = entry.type !== 'Link' || under((entry.linkpath ?? '').replace(/^(\.\/)+/, ''));
+      const keep = ok.has(entry.type ?? '') && under(path) && linkOk;
       if (keep && entry.type === 'SymbolicLink' && entry.linkpath?.startsWith('/')) links.push({ path, target: entry.linkpath });
       return keep;
     },

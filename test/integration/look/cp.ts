@@ -125,6 +125,8 @@ t.test("a hostile archive from the container's tar writes nothing outside the de
     { name: 'top/../../victim/dotdot', data: 'pwned\n' },
     { name: `${victim}/absolute`, data: 'pwned\n' },
     { name: 'top/hard', type: 'hardlink', link: '../../../etc/hostname' },
+    { name: 'top/inside', type: 'hardlink', link: 'top/ok' },
+    { name: 'top/outside', type: 'hardlink', link: 'mine' },
     { name: 'top/dev', type: 'char', major: 1, minor: 3 },
     { name: 'other', data: 'not asked for\n' },
   ]);
@@ -133,10 +135,13 @@ t.test("a hostile archive from the container's tar writes nothing outside the de
   // the container's sh and tar are whatever the container says they are: here its sh sends that archive
   await inside(root, 'mkdir /top && rm /bin/sh && printf "#!/bin/busybox sh\\ncat /evil.tar\\n" > /bin/sh && chmod 755 /bin/sh');
   mkdirSync(join(h, 'dest'));
+  writeFileSync(join(h, 'dest', 'mine'), 'the user\'s own file\n');
   const r = await lrctl(root, ['cp', 'c:/top', join(h, 'dest')]);
   t.equal(r.exitCode, 0, r.stderr);
   t.same(readdirSync(victim), [], 'nothing written through the link, by .. or by an absolute name');
-  t.same(readdirSync(join(h, 'dest')), ['top'], 'only the name asked for');
+  t.same(readdirSync(join(h, 'dest')).sort(), ['mine', 'top'], 'only the name asked for');
+  t.equal(readFileSync(join(h, 'dest', 'top', 'inside'), 'utf8'), 'fine\n', 'a hard link within the copy is kept');
+  t.notOk(existsSync(join(h, 'dest', 'top', 'outside')), 'no hard link to a file already in the destination');
   t.equal(readFileSync(join(h, 'dest', 'top', 'ok'), 'utf8'), 'fine\n');
   t.equal(readlinkSync(join(h, 'dest', 'top', 'link')), victim, 'the link itself is copied, its target unchanged');
   t.notOk(existsSync(join(h, 'dest', 'top', 'dev')), 'no device node');
