@@ -135,7 +135,7 @@ t.test("a hostile archive from the container's tar writes nothing outside the de
   // the container's sh and tar are whatever the container says they are: here its sh sends that archive
   await inside(root, 'mkdir /top && rm /bin/sh && printf "#!/bin/busybox sh\\ncat /evil.tar\\n" > /bin/sh && chmod 755 /bin/sh');
   mkdirSync(join(h, 'dest'));
-  writeFileSync(join(h, 'dest', 'mine'), 'the user\'s own file\n');
+  writeFileSync(join(h, 'dest', 'mine'), "the user's own file\n");
   const r = await lrctl(root, ['cp', 'c:/top', join(h, 'dest')]);
   t.equal(r.exitCode, 0, r.stderr);
   t.same(readdirSync(victim), [], 'nothing written through the link, by .. or by an absolute name');
