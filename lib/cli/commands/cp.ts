@@ -8,7 +8,7 @@
 // name, and leaves out devices and FIFOs.
 import { spawn } from 'node:child_process';
 import { Command } from 'commander';
-import { lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
@@ -18,7 +18,9 @@ import { ID_PATTERN } from '../../state/id.js';
 import { rootPaths } from '../../state/paths.js';
 import { globals } from '../context.js';
 import { findRunc } from '../deps.js';
-import { effectiveStatus, loadContainer, type ContainerView } from '../load-container.js';
+import { effectiveStatus, loadContainer, withLockedContainer, type ContainerView } from '../load-container.js';
+import { resolveInRoot } from '../resolve-in-root.js';
+import { readRunRequest } from '../../state/request.js';
 
 /** `ID:PATH` split, or null for a host path (a host path with a colon is written ./a:b). */
 export function containerRef(arg: string): { id: string; path: string } | null {
@@ -97,17 +99,6 @@ async function all(container: Promise<void>, ...steps: Promise<unknown>[]): Prom
   for (const r of rest) if (r.status === 'rejected') throw r.reason;
 }
 
-function running(root: string, id: string): ContainerView {
-  const v = loadContainer(root, id);
-  const s = effectiveStatus(v);
-  if (s !== 'running' || !v.initAlive)
-    throw new LrctlError(
-      'ESTATE',
-      `cannot cp with container ${id}: it is ${s}; cp needs running (it runs tar inside the container, so the container's own paths never lead to the host's files)`,
-    );
-  return v;
-}
-
 function lstatOrNull(p: string) {
   try {
     return lstatSync(p);
@@ -145,6 +136,10 @@ async function unpack(from: Readable, cwd: string, top: string): Promise<void> {
   await closed;
   for (const l of links) {
     const p = join(cwd, l.path);
+    // its folders, as made here, must all be real ones: a link the archive made (its
+    // target now put back) is never a way to another place
+    const parts = l.path.split('/').slice(0, -1);
+    if (!parts.every((_, i) => lstatOrNull(join(cwd, ...parts.slice(0, i + 1)))?.isDirectory())) continue;
     if (lstatOrNull(p)?.isSymbolicLink()) {
       unlinkSync(p);
       symlinkSync(l.target, p);
@@ -152,77 +147,171 @@ async function unpack(from: Readable, cwd: string, top: string): Promise<void> {
   }
 }
 
-async function fromContainer(root: string, id: string, src: string, dest: string): Promise<void> {
-  const v = running(root, id);
-  const s = containerPath(src);
-  const top = s.contents ? '.' : s.path === '/' ? '.' : posix.basename(s.path);
+// Where a copy reads or writes the container's files: through runc exec in a
+// running container; in the folder of a stopped one (its overlay, still
+// mounted), its paths resolved in that folder, under the container's lock so
+// that nothing starts in it meanwhile.
+type Access = { kind: 'exec'; v: ContainerView } | { kind: 'files'; v: ContainerView; rootfs: string };
+
+function mounted(target: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === target);
+}
+
+// Runs `fn` with the container's files: a running container's through exec, a stopped one's on the host.
+async function withAccess(root: string, id: string, fn: (a: Access) => Promise<void>): Promise<void> {
+  const first = loadContainer(root, id);
+  const status = effectiveStatus(first);
+  if (status === 'running' && first.initAlive) return fn({ kind: 'exec', v: first });
+  const refuse = (s: string, why: string) => new LrctlError('ESTATE', `cannot cp with container ${id}: it is ${s}; ${why}`);
+  if (status !== 'stopped') throw refuse(status, 'cp needs running or stopped');
+  await withLockedContainer(root, id, async (v) => {
+    const s = effectiveStatus(v);
+    if (s !== 'stopped') throw refuse(s, 'cp needs running or stopped');
+    const req = readRunRequest(v.paths.request);
+    if (!req.rootfs && !req.image) throw refuse(s, "cp of a stopped --bundle container is not supported (its files are the bundle's: copy there)");
+    if (!mounted(v.paths.rootfs)) throw refuse(s, 'its files are not mounted (after a reboot): start it, or run boot');
+    await fn({ kind: 'files', v, rootfs: v.paths.rootfs });
+  });
+}
+
+// The source as a tar stream: tar inside a running container, the host's GNU tar over a stopped one's folder.
+function tarOut(
+  root: string,
+  a: Access,
+  s: { path: string; contents: boolean; mustBeDir: boolean },
+): { stream: Readable; done: Promise<void>; kill: () => void } {
   const contents = s.contents || s.path === '/';
-  const { child, done } = execInContainer(root, v, TAR_OUT, [s.path, contents ? 'contents' : '', s.mustBeDir ? 'dir' : '']);
-  child.stdin.end();
-  if (dest === '-') {
-    await all(done, pipeline(child.stdout, process.stdout, { end: false }));
-    return;
+  if (a.kind === 'exec') {
+    const { child, done } = execInContainer(root, a.v, TAR_OUT, [s.path, contents ? 'contents' : '', s.mustBeDir ? 'dir' : '']);
+    child.stdin.end();
+    return { stream: child.stdout, done, kill: () => child.kill() };
   }
-  const d = resolve(dest);
-  const st = lstatOrNull(d) && statSync(d);
-  let tmp: string | null = null;
-  try {
-    if (st?.isDirectory()) {
-      await all(done, unpack(child.stdout, d, top));
-    } else if (contents) {
-      if (st) throw usageError(`cannot copy a directory's contents to ${dest}: not a directory`);
-      mkdirSync(d);
-      await all(done, unpack(child.stdout, d, top));
-    } else {
-      if (dest.endsWith('/')) throw usageError(`no such directory: ${dest}`);
-      tmp = mkdtempSync(join(dirname(d), '.lrctl-cp-'));
-      await all(done, unpack(child.stdout, tmp, top));
-      const got = lstatOrNull(join(tmp, top));
-      if (!got) throw runtimeError(`container ${id} sent no ${top}`);
-      if (got.isDirectory() && st) throw usageError(`cannot overwrite non-directory ${dest} with a directory`);
-      renameSync(join(tmp, top), d);
+  const id = a.v.id;
+  const hp = resolveInRoot(a.rootfs, s.path, contents || s.mustBeDir);
+  const st = lstatOrNull(hp);
+  if (!st) throw runtimeError(`no such file or directory: ${s.path} (in container ${id})`);
+  if ((contents || s.mustBeDir) && !st.isDirectory()) throw runtimeError(`not a directory: ${s.path} (in container ${id})`);
+  const tar = spawnTar(['--numeric-owner', '-cf', '-', ...(contents ? ['-C', hp, '.'] : ['-C', dirname(hp), basename(hp)])], s.path);
+  return { stream: tar.child.stdout!, done: tar.done, kill: () => tar.child.kill() };
+}
+
+// GNU tar on the host (it never follows a link it archives), its failure an ERUNTIME naming `what`.
+function spawnTar(args: string[], what: string) {
+  const child = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (x) => (err = (err + x).slice(-4096)));
+  const done = new Promise<void>((res, rej) => {
+    child.on('error', rej);
+    child.on('close', (code) => (code === 0 ? res() : rej(runtimeError(`tar of ${what} failed: ${err.trim() || `exit ${code}`}`))));
+  });
+  return { child, done };
+}
+
+async function fromContainer(root: string, id: string, src: string, dest: string): Promise<void> {
+  const s = containerPath(src);
+  const top = s.contents || s.path === '/' ? '.' : posix.basename(s.path);
+  const contents = s.contents || s.path === '/';
+  await withAccess(root, id, async (a) => {
+    const { stream, done, kill } = tarOut(root, a, s);
+    if (dest === '-') return all(done, pipeline(stream, process.stdout, { end: false }));
+    const d = resolve(dest);
+    const st = lstatOrNull(d) && statSync(d);
+    let tmp: string | null = null;
+    try {
+      if (st?.isDirectory()) {
+        await all(done, unpack(stream, d, top));
+      } else if (contents) {
+        if (st) throw usageError(`cannot copy a directory's contents to ${dest}: not a directory`);
+        mkdirSync(d);
+        await all(done, unpack(stream, d, top));
+      } else {
+        if (dest.endsWith('/')) throw usageError(`no such directory: ${dest}`);
+        tmp = mkdtempSync(join(dirname(d), '.lrctl-cp-'));
+        await all(done, unpack(stream, tmp, top));
+        const got = lstatOrNull(join(tmp, top));
+        if (!got) throw runtimeError(`container ${id} sent no ${top}`);
+        if (got.isDirectory() && st) throw usageError(`cannot overwrite non-directory ${dest} with a directory`);
+        renameSync(join(tmp, top), d);
+      }
+    } catch (err) {
+      kill();
+      throw err;
+    } finally {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
     }
-  } catch (err) {
-    child.kill();
-    throw err;
+  });
+}
+
+// Unpacks `stream` (entries under `name`, '.': all) at container path `dest` of a
+// stopped container's folder, as TAR_IN does inside a running one.
+async function unpackInFiles(
+  a: Access & { kind: 'files' },
+  stream: Readable,
+  dest: string,
+  name: string,
+  contents: boolean,
+  done: Promise<void>,
+): Promise<void> {
+  const id = a.v.id;
+  const dp = resolveInRoot(a.rootfs, dest, true);
+  const st = lstatOrNull(dp);
+  if (contents) {
+    if (st && !st.isDirectory()) throw runtimeError(`not a directory: ${dest} (in container ${id})`);
+    if (!st) {
+      if (!lstatOrNull(dirname(dp))?.isDirectory()) throw runtimeError(`no such directory: ${posix.dirname(dest)} (in container ${id})`);
+      mkdirSync(dp);
+    }
+    return all(done, unpack(stream, dp, '.'));
+  }
+  if (st?.isDirectory()) return all(done, unpack(stream, dp, name));
+  if (!lstatOrNull(dirname(dp))?.isDirectory()) throw runtimeError(`no such directory: ${posix.dirname(dest)} (in container ${id})`);
+  const tmp = mkdtempSync(join(dirname(dp), '.lrctl-cp-'));
+  try {
+    await all(done, unpack(stream, tmp, name));
+    const got = lstatOrNull(join(tmp, name));
+    if (!got) throw runtimeError(`no ${name} in the archive`);
+    if (got.isDirectory() && st) throw runtimeError(`cannot overwrite non-directory ${dest} with a directory (in container ${id})`);
+    renameSync(join(tmp, name), dp);
   } finally {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
 async function toContainer(root: string, src: string, id: string, dest: string): Promise<void> {
-  const v = running(root, id);
   const d = containerPath(dest);
-  if (src === '-') {
-    // a tar stream on stdin, unpacked into a folder of the container, as docker cp - ID:DIR
-    const { child, done } = execInContainer(root, v, TAR_IN, [d.path, '.', 'contents']);
-    await all(done, pipeline(process.stdin, child.stdin), pipeline(child.stdout, process.stdout, { end: false }));
-    return;
+  const contents = src === '-' || src === '.' || src.endsWith('/.');
+  let name = '.';
+  let tar: ReturnType<typeof spawnTar> | null = null;
+  if (src !== '-') {
+    const s = resolve(src);
+    const st = lstatOrNull(s);
+    if (!st) throw usageError(`no such file or directory: ${src}`);
+    if (contents && !st.isDirectory()) throw usageError(`not a directory: ${src}`);
+    name = contents ? '.' : basename(s);
   }
-  const contents = src === '.' || src.endsWith('/.');
-  const s = resolve(src);
-  const st = lstatOrNull(s);
-  if (!st) throw usageError(`no such file or directory: ${src}`);
-  if (contents && !st.isDirectory()) throw usageError(`not a directory: ${src}`);
-  const name = basename(s);
-  const tarArgs = contents ? ['-C', s, '.'] : ['-C', dirname(s), name];
-  // owned by root in the container, as docker cp makes them (not by the host's uids)
-  const host = spawn('tar', ['--owner=0', '--group=0', '--numeric-owner', '-cf', '-', ...tarArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let hostErr = '';
-  host.stderr.on('data', (x) => (hostErr += x));
-  const hostDone = new Promise<void>((res, rej) => {
-    host.on('error', rej);
-    host.on('close', (code) => (code === 0 ? res() : rej(runtimeError(`tar of ${src} failed: ${hostErr.trim() || `exit ${code}`}`))));
+  await withAccess(root, id, async (a) => {
+    // owned by root in the container, as docker cp makes them (not by the host's uids)
+    if (src !== '-')
+      tar = spawnTar(
+        ['--owner=0', '--group=0', '--numeric-owner', '-cf', '-', ...(contents ? ['-C', resolve(src), '.'] : ['-C', dirname(resolve(src)), name])],
+        src,
+      );
+    const stream: Readable = tar ? tar.child.stdout! : process.stdin;
+    const fed = tar ? tar.done : Promise.resolve();
+    if (a.kind === 'files') return unpackInFiles(a, stream, d.path, name, contents, fed);
+    // a tar stream on stdin is unpacked in a folder of the container, as docker cp - ID:DIR
+    const { child, done } = execInContainer(root, a.v, TAR_IN, [d.path, name, contents ? 'contents' : '']);
+    child.stdout.resume();
+    await all(done, pipeline(stream, child.stdin), fed);
   });
-  const { child, done } = execInContainer(root, v, TAR_IN, [d.path, contents ? '.' : name, contents ? 'contents' : '']);
-  child.stdout.resume();
-  await all(done, pipeline(host.stdout, child.stdin), hostDone);
 }
 
 /** `lrctl cp` */
 export function cpCommand(): Command {
   return new Command('cp')
-    .description('copy files or folders between a running container and the host (tar inside the container)')
+    .description('copy files or folders between a container and the host (tar inside a running one)')
     .usage('[options] ID:SRC DEST | SRC ID:DEST')
     .argument('<src>', 'ID:PATH in the container, a host path, or - (a tar stream on stdin)')
     .argument('<dest>', 'ID:PATH in the container, a host path, or - (a tar stream on stdout)')

@@ -122,6 +122,7 @@ t.test("a hostile archive from the container's tar writes nothing outside the de
     { name: 'top/ok', data: 'fine\n' },
     { name: 'top/link', type: 'symlink', link: victim },
     { name: 'top/link/through', data: 'pwned\n' },
+    { name: 'top/link/abs', type: 'symlink', link: '/etc/passwd' },
     { name: 'top/../../victim/dotdot', data: 'pwned\n' },
     { name: `${victim}/absolute`, data: 'pwned\n' },
     { name: 'top/hard', type: 'hardlink', link: '../../../etc/hostname' },
@@ -154,19 +155,53 @@ t.test("a hostile archive from the container's tar writes nothing outside the de
   t.same(readdirSync(h).sort(), ['dest', 'evil.tar', 'renamed', 'victim']);
 });
 
-t.test('cp needs a running container and exactly one ID:PATH', async (t) => {
+t.test('a stopped container: its files on the host, its links resolved in its root', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  t.equal((await lrctl(root, ['run', '-d', '--name', 's', '--rootfs', rootfs, '--', 'true'])).exitCode, 0);
-  await waitFor(() => readStateOf(root, 's').status === 'stopped', 'it stops');
   const h = hostDir(t);
-  const r = await lrctl(root, ['cp', 's:/etc/passwd', h]);
-  t.equal(r.exitCode, 4);
-  t.match(r.stderr, /^lrctl: cannot cp with container s: it is stopped; cp needs running/);
+  writeFileSync(join(h, 'secret'), 'host secret\n');
+  // the container leaves links behind: /etc/x -> /, /esc -> the host folder's path (a folder of that path of its own too)
+  const setup = `ln -s / /etc/x && ln -s ${h} /esc && mkdir -p ${h} && echo mine > ${h}/secret && echo container > /etc/motd && mkdir -p /data/sub && echo d > /data/sub/f`;
+  t.equal((await lrctl(root, ['run', '-d', '--name', 's', '--rootfs', rootfs, '--', 'sh', '-c', setup])).exitCode, 0);
+  await waitFor(() => readStateOf(root, 's').status === 'stopped', 'it stops');
+  mkdirSync(join(h, 'out'));
+  await ok(t, root, ['cp', 's:/esc/secret', join(h, 'out', 'secret')]);
+  t.equal(readFileSync(join(h, 'out', 'secret'), 'utf8'), 'mine\n', "/esc/secret is the container's file, not the host's");
+  await ok(t, root, ['cp', 's:/etc/x/etc/motd', join(h, 'out', 'hostname')]);
+  t.equal(readFileSync(join(h, 'out', 'hostname'), 'utf8'), 'container\n');
+  await ok(t, root, ['cp', 's:/data', join(h, 'out')]);
+  t.equal(readFileSync(join(h, 'out', 'data', 'sub', 'f'), 'utf8'), 'd\n', 'a folder');
+  const missing = await lrctl(root, ['cp', 's:/nope', join(h, 'out')]);
+  t.equal(missing.exitCode, 1);
+  t.equal(missing.stderr, 'lrctl: no such file or directory: /nope (in container s)\n');
+
+  writeFileSync(join(h, 'plant'), 'planted\n');
+  await ok(t, root, ['cp', join(h, 'plant'), 's:/esc/']);
+  await ok(t, root, ['cp', join(h, 'plant'), 's:/etc/x/tmp/renamed']);
+  await ok(t, root, ['cp', join(h, 'out', 'data'), 's:/etc/x/srv']);
+  t.same(readdirSync(h).sort(), ['out', 'plant', 'secret'], 'nothing written in the host folder');
+  t.equal(readFileSync(join(h, 'secret'), 'utf8'), 'host secret\n');
+  const upper = join(root, 'containers', 's', 'upper');
+  t.equal(readFileSync(join(upper, h, 'plant'), 'utf8'), 'planted\n', "written through the container's link, in its own files");
+  t.equal(readFileSync(join(upper, 'tmp', 'renamed'), 'utf8'), 'planted\n');
+  t.equal(readFileSync(join(upper, 'srv', 'sub', 'f'), 'utf8'), 'd\n');
+  t.equal(lstatSync(join(upper, 'tmp', 'renamed')).uid, 0);
+  const tarred = execFileSync('tar', ['-C', h, '-cf', '-', 'plant']).toString('latin1');
+  await ok(t, root, ['cp', '-', 's:/etc/x/opt'], tarred);
+  t.equal(readFileSync(join(upper, 'opt', 'plant'), 'utf8'), 'planted\n', "'-' into a stopped container");
+  t.match((await lrctl(root, ['diff', 's'])).stdout, /\nA \/tmp\/renamed\n/, 'diff sees the copies');
+  const noDir = await lrctl(root, ['cp', join(h, 'plant'), 's:/esc/no/such']);
+  t.equal(noDir.exitCode, 1);
+  t.match(noDir.stderr, /^lrctl: no such directory: \/esc\/no \(in container s\)/);
+});
+
+t.test('cp refuses a paused container, and needs exactly one ID:PATH', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const h = hostDir(t);
   t.equal((await lrctl(root, ['run', '-d', '--name', 'p', '--rootfs', rootfs, '--', 'sleep', '1000'])).exitCode, 0);
   t.equal((await lrctl(root, ['pause', 'p'])).exitCode, 0);
   const paused = await lrctl(root, ['cp', 'p:/etc/passwd', h]);
   t.equal(paused.exitCode, 4, 'paused: nothing can run in it');
-  t.match(paused.stderr, /^lrctl: cannot cp with container p: it is paused; cp needs running/);
+  t.match(paused.stderr, /^lrctl: cannot cp with container p: it is paused; cp needs running or stopped/);
   t.equal((await lrctl(root, ['cp', 'a:/x', 'b:/y'])).exitCode, 2);
   t.equal((await lrctl(root, ['cp', join(h, 'x'), join(h, 'y')])).exitCode, 2);
   t.equal((await lrctl(root, ['cp', 'nope:/x', h])).exitCode, 3);
