@@ -1,11 +1,13 @@
-// lrctl cp: copy files between a running container and the host, as docker cp.
+// lrctl cp: copy files between a container and the host, as docker cp.
 // Paths inside the container are the container's to define (a link there may
-// name any path), so lrctl never opens them from the host: a tar runs inside
-// the container (runc exec), where the kernel resolves every path in the
-// container's own root and mounts. On the host, what comes out of the
-// container is an untrusted archive: it is unpacked by node-tar, which refuses
-// '..', absolute paths and extraction through links, keeps only the copied
-// name, and leaves out devices and FIFOs.
+// name any path), so the host never resolves them: in a running container a
+// tar runs inside it (runc exec), where the kernel resolves every path in the
+// container's own root and mounts; a stopped container's paths are resolved
+// in its folder one component at a time (resolve-in-root.ts), under its lock,
+// with no process of its own left to change a link meanwhile. Archives are
+// unpacked as untrusted by node-tar, which refuses '..', absolute paths and
+// writing through links; here also only the copied name is kept, and no
+// devices or FIFOs are made.
 import { spawn } from 'node:child_process';
 import { Command } from 'commander';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
@@ -81,8 +83,8 @@ function execInContainer(root: string, v: ContainerView, script: string, args: s
     child.on('close', (code) => {
       if (code === 0) return res();
       const said = stderr.trim().split('\n').pop() ?? '';
-      if (code === 3) rej(new LrctlError('ERUNTIME', `${said} (in container ${v.id})`));
-      else if (code === 4) rej(new LrctlError('ERUNTIME', `${said} (in container ${v.id})`));
+      // 3 and 4: the script's own refusals (not there, not a folder, a folder onto a file)
+      if (code === 3 || code === 4) rej(runtimeError(`${said} (in container ${v.id})`));
       else if (code === 127 || /executable file not found|no such file or directory/.test(said))
         rej(runtimeError(`cp runs sh and tar inside the container and container ${v.id} lacks them: ${said || `exit ${code}`}`));
       else rej(runtimeError(`copying in container ${v.id} failed: ${said || `exit ${code}`}`));
