@@ -15,8 +15,9 @@ CRIU_SHA256=${CRIU_SHA256:-29ec0ee09e296479fe7048c80980e8ef1d0684d0b0204c2b101df
 # gcc, make, libc6-dev and libjansson-dev build the native monitor (lib/monitor) at npm ci;
 # containernetworking-plugins, iproute2, iptables and util-linux are the container networks (lib/network);
 # tar (GNU tar) lists and extracts image layers (lib/image/layer.ts); skopeo fetches images from
-# registries for `lrctl pull` (lib/image/pull.ts); tini (its static /usr/bin/tini-static) is the init of `run --init`
-PKGS=(runc iptables containernetworking-plugins iproute2 util-linux busybox-static gcc make libc6-dev libjansson-dev tar skopeo curl tini)
+# registries for `lrctl pull` (lib/image/pull.ts); tini (its static /usr/bin/tini-static) is the init of `run --init`;
+# procps: the host ps(1) that `runc ps` runs for `lrctl top` (lib/cli/commands/top.ts)
+PKGS=(runc iptables containernetworking-plugins iproute2 util-linux busybox-static gcc make libc6-dev libjansson-dev tar skopeo curl tini procps)
 # for the test suite: a real server keeping state in memory (checkpoint tests), a terminal for attach tests,
 # podman to build and save test images, attr (getfattr) and libcap2-bin (setcap, getcap) to check what layers keep,
 # a registry that the pull tests run on 127.0.0.1 (each its own, on a free port)

@@ -7,9 +7,12 @@ import { bootCommand } from './commands/boot.js';
 import { checkCommand } from './commands/check.js';
 import { checkpointCommand } from './commands/checkpoint.js';
 import { commitCommand } from './commands/commit.js';
+import { cpCommand } from './commands/cp.js';
 import { createCommand } from './commands/create.js';
+import { diffCommand } from './commands/diff.js';
 import { execCommand } from './commands/exec.js';
 import { imageCommand } from './commands/image.js';
+import { infoCommand } from './commands/info.js';
 import { inspectCommand } from './commands/inspect.js';
 import { killCommand } from './commands/kill.js';
 import { loadCommand } from './commands/load.js';
@@ -26,9 +29,12 @@ import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
 import { shimCommand } from './commands/shim.js';
 import { startCommand } from './commands/start.js';
+import { statsCommand } from './commands/stats.js';
 import { stopCommand } from './commands/stop.js';
+import { topCommand } from './commands/top.js';
 import { unpauseCommand } from './commands/unpause.js';
 import { updateCommand } from './commands/update.js';
+import { versionCommand } from './commands/version.js';
 import { volumeCommand } from './commands/volume.js';
 import { waitCommand } from './commands/wait.js';
 import { commandAndRootArg } from './argv.js';
@@ -41,9 +47,12 @@ const COMMANDS: Record<string, () => Command> = {
   check: checkCommand,
   checkpoint: checkpointCommand,
   commit: commitCommand,
+  cp: cpCommand,
   create: createCommand,
+  diff: diffCommand,
   exec: execCommand,
   image: imageCommand,
+  info: infoCommand,
   inspect: inspectCommand,
   kill: killCommand,
   load: loadCommand,
@@ -60,9 +69,12 @@ const COMMANDS: Record<string, () => Command> = {
   run: runCommand,
   shim: shimCommand,
   start: startCommand,
+  stats: statsCommand,
   stop: stopCommand,
+  top: topCommand,
   unpause: unpauseCommand,
   update: updateCommand,
+  version: versionCommand,
   volume: volumeCommand,
   wait: waitCommand,
 };
