@@ -39,6 +39,7 @@ t.test('a request as run writes it is taken whole, unknown fields dropped', asyn
     restore: null,
     image: null,
     userName: null,
+    labels: {},
     stopSignal: null,
     publish: [],
     ip: null,
@@ -76,6 +77,9 @@ t.test('each wrong field is named', async (t) => {
     [{ rootfs: null, image: { id: 'sha256:xyz', name: 'a' } }, /image\.id is not sha256:<64 hex digits>/],
     [{ image: { id: 'sha256:' + 'a'.repeat(64), name: 'a' } }, /rootfs\/bundle\/image must have exactly one of the three/],
     [{ userName: 'a b' }, /userName is not NAME\[:GROUP\]/],
+    [{ labels: ['a'] }, /labels is not an object/],
+    [{ labels: { 'a b': 'x' } }, /labels\["a b"\] is not a KEY/],
+    [{ labels: { a: 1 } }, /labels\.a is not a string/],
     [{ stopSignal: 'KILL;rm' }, /stopSignal is not a signal name or number/],
     [{ net: 'none', publish: [{ hostIp: '', hostPort: 80, containerPort: 80, protocol: 'tcp' }] }, /are set for a container on no network/],
     [
