@@ -1,5 +1,5 @@
 // ps --filter KEY=VALUE, as docker ps: the same key given twice matches
-// either value, different keys must all match.
+// either value (but every label= must match), different keys must all match.
 import { InvalidArgumentError } from 'commander';
 import { normalizeRef } from '../image/reference.js';
 import { STATUSES } from '../state/status.js';
@@ -70,11 +70,12 @@ function refOrNull(v: string): string | null {
   }
 }
 
-/** Keeps the rows every filter key matches (one of its values). */
+/** Keeps the rows every filter key matches (one of its values; all of the labels). */
 export function applyFilters<T extends Filterable>(rows: T[], filters: [Key, string][]): T[] {
   const byKey = new Map<Key, string[]>();
   for (const [k, v] of filters) byKey.set(k, [...(byKey.get(k) ?? []), v]);
-  return rows.filter((r) => [...byKey].every(([k, vs]) => vs.some((v) => matches(k, v, r))));
+  // labels are all required (docker ps --filter label=a --filter label=b: both); other keys take any of their values
+  return rows.filter((r) => [...byKey].every(([k, vs]) => (k === 'label' ? vs.every : vs.some).call(vs, (v) => matches(k, v, r))));
 }
 
 /** status= and exited= look at stopped containers too: they imply -a (as docker ps). */
