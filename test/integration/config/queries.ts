@@ -35,6 +35,7 @@ async function mix(t: T): Promise<{ root: string; imageId: string }> {
 }
 
 const ids = (out: string) => out.split('\n').filter(Boolean);
+const q = async (root: string, filter: string) => ids((await lrctl(root, ['ps', '-q', '--filter', filter])).stdout);
 
 t.test('ps --filter: status, name, id, label, ancestor, exited, health; keys AND, values OR', async (t) => {
   const { root, imageId } = await mix(t);
@@ -142,6 +143,19 @@ t.test('ps --format, -q --json, --no-trunc, COMMAND quoting', async (t) => {
     /\slocalhost\/q:1\s/,
   );
   t.ok(imageId.startsWith('sha256:'));
+});
+
+t.test('--no-trunc: an image known by its id alone in full; 12 hex digits without it', async (t) => {
+  const { root } = tempRoot(t);
+  const dir = mkdtempSync('/tmp/lr-qimg-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeOciLayout(join(dir, 'oci'), { layers: [layerOf(makeRootfs(join(dir, 'rootfs')))], refName: null, config: { Cmd: ['sleep', '1000'] } });
+  const id = (await ok(t, root, ['image', 'import', join(dir, 'oci')])).trim();
+  t.match(id, /^sha256:[0-9a-f]{64}$/);
+  await ok(t, root, ['run', '-d', '--name', 'anon', '--net', 'none', id]);
+  t.match((await ok(t, root, ['ps'])).split('\n')[1], new RegExp(`\\s${id.slice(7, 19)}\\s+"sleep 1000"$`));
+  t.match((await ok(t, root, ['ps', '--no-trunc'])).split('\n')[1], new RegExp(`\\s${id}\\s+"sleep 1000"$`));
+  t.same(await q(root, 'ancestor=' + id.slice(7, 15)), ['anon']);
 });
 
 t.test('inspect -f and --format json, one line per container', async (t) => {
