@@ -2,7 +2,8 @@
 // -e KEY in the container's env, -u by name from the container's own
 // /etc/passwd and /etc/group, --label in inspect's config section.
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { layerOf, writeOciLayout } from '../../fixtures/images.js';
 import { execa } from 'execa';
@@ -112,6 +113,14 @@ t.test('-u by name: nobody, nobody:nogroup, UID:GROUP, supplementary groups, unk
   t.equal(r.exitCode, 125);
   t.match(r.stderr, /^lrctl: .*NAME\[:GROUP\][^\n]*\n$/);
   t.notOk(containers(root).includes('bad'));
+
+  // a --bundle: looked up in the bundle's own root
+  const bundle = join(root, 'userbundle');
+  mkdirSync(bundle);
+  execFileSync('runc', ['spec'], { cwd: bundle });
+  symlinkSync(rootfs, join(bundle, 'rootfs'));
+  r = await lrctl(root, ['run', '-u', 'app:staff', '--bundle', bundle, '--', 'sh', '-c', 'id -u; id -g']);
+  t.equal(r.stdout, '1000\n50\n', `--bundle: ${r.stderr}`);
 
   // create: resolved when the container is made; start runs it as that user
   t.equal((await lrctl(root, ['create', '--name', 'cr', '-u', 'nobody', '--rootfs', rootfs, '--', 'sh', '-c', 'id -u > /tmp/uid'])).exitCode, 0);
