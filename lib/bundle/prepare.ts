@@ -40,6 +40,8 @@ export function prepareBundle(root: string, id: string, req: RunRequest): void {
     spec = adaptBundleSpec(JSON.parse(readFileSync(`${req.bundle}/config.json`, 'utf8')), req.bundle!, req);
     // runc refuses a rootfs path that is a symlink
     spec.root.path = realpathSync(spec.root.path);
+    // -u NAME with a bundle: looked up in the bundle's own root
+    if (req.userName) spec.process.user = resolveUser(spec.root.path, req.userName);
   }
   // 0600: the spec holds the container's env values
   writePrivateFile(`${paths.bundle}/config.json`, JSON.stringify(spec, null, 2));

@@ -43,17 +43,44 @@ export function parseSignal(value: string): string {
   throw new InvalidArgumentError(`invalid signal ${JSON.stringify(value)}: expected a name such as TERM or SIGKILL, or a number from 1 to 31`);
 }
 
-/** "K=V" (repeatable; collects into an array). */
-export function collectEnv(value: string, previous: string[] = []): string[] {
-  if (!/^[^=\s]+=/.test(value)) throw new InvalidArgumentError(`expected KEY=VALUE, got ${JSON.stringify(value)}`);
+/** -e "KEY=VALUE", or "KEY" for the caller's value of KEY (skipped when unset, as docker run); repeatable. */
+export function collectEnv(value: string, previous: string[] = [], environ: NodeJS.ProcessEnv = process.env): string[] {
+  if (/^[^=\s]+$/.test(value)) return environ[value] === undefined ? previous : [...previous, `${value}=${environ[value]}`];
+  if (!/^[^=\s]+=/.test(value)) throw new InvalidArgumentError(`expected KEY=VALUE or KEY, got ${JSON.stringify(value)}`);
   return [...previous, value];
 }
 
-/** "UID[:GID]" numeric, as runc's process.user. */
+/** A repeatable flag that takes a file (--env-file, --label-file), kept in order. */
+export function collectFile(value: string, previous: string[] = []): string[] {
+  if (value === '') throw new InvalidArgumentError('expected a file name, got ""');
+  return [...previous, value];
+}
+
+/** --label "KEY=VALUE" or "KEY" (an empty value, as docker run); a later KEY replaces an earlier one. */
+export function collectLabel(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  const key = at < 0 ? value : value.slice(0, at);
+  if (!/^[^=\s]{1,255}$/.test(key)) throw new InvalidArgumentError(`expected KEY=VALUE or KEY, got ${JSON.stringify(value)}`);
+  return { ...previous, [key]: at < 0 ? '' : value.slice(at + 1) };
+}
+
+/** A user name or group name as Docker takes them (and request.json's userName). */
+export const USER_NAME = /^[a-zA-Z0-9_.][a-zA-Z0-9_.-]{0,31}$/;
+
+/** "UID[:GID]" numeric, as runc's process.user (exec's -u). */
 export function parseUser(value: string): { uid: number; gid: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(value);
   if (!m) throw new InvalidArgumentError(`expected a numeric UID[:GID] such as 1000 or 1000:1000, got ${JSON.stringify(value)}`);
   return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
+}
+
+/** run's -u: numeric "UID[:GID]" (the group defaults to the uid), or a name in either place ("nobody", "nobody:nogroup",
+ *  "1000:staff", "app:50"), looked up in the container's /etc/passwd and /etc/group when it starts. */
+export function parseRunUser(value: string): { uid: number; gid: number } | { name: string } {
+  if (/^(\d+)(?::(\d+))?$/.test(value)) return parseUser(value);
+  const [user, group, ...rest] = value.split(':');
+  if (USER_NAME.test(user) && (group === undefined || USER_NAME.test(group)) && !rest.length) return { name: value };
+  throw new InvalidArgumentError(`expected UID[:GID] or NAME[:GROUP] such as 1000:1000 or nobody:nogroup, got ${JSON.stringify(value)}`);
 }
 
 /** "host" or "none". */

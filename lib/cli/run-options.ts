@@ -21,6 +21,8 @@ import {
   collectDns,
   collectDomain,
   collectEnv,
+  collectFile,
+  collectLabel,
   collectHost,
   collectPublish,
   parseCount,
@@ -31,7 +33,7 @@ import {
   parseRestart,
   parseSignal,
   parseSize,
-  parseUser,
+  parseRunUser,
 } from './options.js';
 import { checkBundle, checkRootfs } from './run-source.js';
 import {
@@ -50,6 +52,7 @@ import {
   type LimitFlags,
   type SecurityFlags,
 } from './limit-options.js';
+import { readEnvFile, readLabelFile } from './env-file.js';
 
 // `arg` as a normalized image reference, or null when it is not one (an id or id prefix).
 function refOrNull(arg: string): string | null {
@@ -80,8 +83,11 @@ export interface RunOptions extends LimitFlags, SecurityFlags {
   rootfs?: string;
   bundle?: string;
   env: string[];
+  envFile: string[];
+  label: Record<string, string>;
+  labelFile: string[];
   workdir?: string;
-  user?: { uid: number; gid: number };
+  user?: { uid: number; gid: number } | { name: string };
   hostname?: string;
   net?: string;
   publish: PortMapping[];
@@ -212,18 +218,24 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
   const flagMounts = [...(o.volume ?? []), ...(o.mount ?? []), ...(o.tmpfs ?? [])];
   // the image's VOLUMEs: an anonymous volume each where no flag mounts something (Docker's)
   const mounts = checkMounts([...flagMounts, ...imageVolumes(Object.keys(cfg.Volumes ?? {}), flagMounts, imageName)]);
+  // -u NAME[:GROUP] (or UID:GROUP) is looked up in the container's own files when it starts
+  const user = o.user && 'uid' in o.user ? o.user : null;
+  const userName = o.user && 'name' in o.user ? o.user.name : !o.user && cfg.User ? cfg.User : null;
+  // Docker's order: the image's Env, then each --env-file in turn, then -e; the image's Labels, then --label-file, then --label
+  const fileEnv = o.envFile.flatMap((f) => readEnvFile(f));
+  const labels = { ...(cfg.Labels ?? {}), ...Object.assign({}, ...o.labelFile.map((f) => readLabelFile(f))), ...o.label };
   return {
     id,
     rootfs,
     bundle,
     image: image ? { id: image.id, name: imageName } : null,
     args,
-    // the image's Env first: -e wins
-    env: mergeEnv(cfg.Env ?? [], o.env),
+    env: mergeEnv(cfg.Env ?? [], [...fileEnv, ...o.env]),
     cwd: o.workdir ?? (cfg.WorkingDir || null),
-    user: o.user ?? null,
-    // the image's User by name, resolved in the container's /etc/passwd once its files are mounted
-    userName: !o.user && cfg.User ? cfg.User : null,
+    user,
+    // a name (-u's or the image's User), resolved in the container's /etc/passwd once its files are mounted
+    userName,
+    labels,
     // --stop-signal wins over the image's StopSignal
     stopSignal: o.stopSignal ?? cfg.StopSignal ?? null,
     stopTimeout: o.stopTimeout ?? null,
@@ -258,9 +270,12 @@ export function addRunOptions(cmd: Command): Command {
     .option('--name <id>', 'container id ([a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}); random when absent')
     .option('--rootfs <dir>', 'root filesystem, used read-only as the lower layer of a per-container overlay')
     .option('--bundle <dir>', 'an OCI bundle (config.json + rootfs), as runc takes it')
-    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collectEnv, [])
+    .option('-e, --env <KEY[=VALUE]>', "set an environment variable (repeatable); KEY alone: the caller's value, skipped when unset", collectEnv, [])
+    .option('--env-file <file>', 'read KEY=VALUE lines from a file (repeatable; -e wins; # comments)', collectFile, [])
+    .option('--label <KEY[=VALUE]>', "set a label (repeatable; over the image's Labels)", collectLabel, {})
+    .option('--label-file <file>', 'read KEY=VALUE label lines from a file (repeatable; --label wins)', collectFile, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
-    .option('-u, --user <uid[:gid]>', 'numeric user (and group) to run as', parseUser)
+    .option('-u, --user <user[:group]>', "user (and group) to run as: numbers, or names from the container's /etc/passwd and /etc/group", parseRunUser)
     .option('--hostname <name>', 'container host name (default: the id)')
     .option(
       '--net <network>',

@@ -45,34 +45,54 @@ function readEtc(rootfs: string, name: string): string {
 
 const ID = /^\d{1,10}$/;
 
-/** uid and gid of "user[:group]" (names or numbers) in the container mounted at `rootfs`; EUSAGE when unknown. */
-export function resolveUser(rootfs: string, spec: string): { uid: number; gid: number } {
+/** uid, gid and supplementary groups of "user[:group]" (names or numbers) in the container mounted at `rootfs`, as
+ *  Docker resolves them: a name must be in /etc/passwd (EUSAGE when not); no group: the user's own from /etc/passwd
+ *  (0 for an unknown numeric uid); additionalGids: the groups of /etc/group that list the user as a member. */
+export function resolveUser(rootfs: string, spec: string): { uid: number; gid: number; additionalGids?: number[] } {
   const [user, group] = spec.split(':', 2);
   let uid: number;
   let gid: number | null = null;
+  let name: string | null = null;
   const passwd = readEtc(rootfs, 'passwd')
     .split('\n')
     .map((l) => l.split(':'));
   if (ID.test(user)) {
     uid = Number(user);
     const e = passwd.find((f) => f.length >= 4 && f[2] === user);
-    if (e && ID.test(e[3])) gid = Number(e[3]);
+    if (e && ID.test(e[3])) {
+      gid = Number(e[3]);
+      name = e[0];
+    }
   } else {
     const e = passwd.find((f) => f.length >= 4 && f[0] === user);
     if (!e || !ID.test(e[2]) || !ID.test(e[3])) throw usageError(`unable to find user ${user}: no matching entry in the container's /etc/passwd`);
     uid = Number(e[2]);
     gid = Number(e[3]);
+    name = user;
   }
+  // read only when needed: a numeric user with a numeric group needs no /etc/group
+  const groups = () =>
+    readEtc(rootfs, 'group')
+      .split('\n')
+      .map((l) => l.split(':'))
+      .filter((f) => f.length >= 3 && ID.test(f[2]));
   if (group !== undefined && group !== '') {
     if (ID.test(group)) gid = Number(group);
     else {
-      const g = readEtc(rootfs, 'group')
-        .split('\n')
-        .map((l) => l.split(':'))
-        .find((f) => f.length >= 3 && f[0] === group);
-      if (!g || !ID.test(g[2])) throw usageError(`unable to find group ${group}: no matching entry in the container's /etc/group`);
+      const g = groups().find((f) => f[0] === group);
+      if (!g) throw usageError(`unable to find group ${group}: no matching entry in the container's /etc/group`);
       gid = Number(g[2]);
     }
   }
-  return { uid, gid: gid ?? 0 };
+  const extra =
+    name === null
+      ? []
+      : [
+          ...new Set(
+            groups()
+              .filter((f) => (f[3] ?? '').split(',').includes(name))
+              .map((f) => Number(f[2])),
+          ),
+        ].filter((g) => g !== gid);
+  return extra.length ? { uid, gid: gid ?? 0, additionalGids: extra } : { uid, gid: gid ?? 0 };
 }

@@ -99,6 +99,18 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
     user = { uid: int(u.uid, 'user.uid', 0, REQUEST_LIMITS.maxId), gid: int(u.gid, 'user.gid', 0, REQUEST_LIMITS.maxId) };
   }
 
+  let labels: Record<string, string> = {};
+  if (r.labels !== undefined && r.labels !== null) {
+    const l = obj(r.labels, 'labels');
+    if (Object.keys(l).length > REQUEST_LIMITS.args) throw bad('labels', `has more than ${REQUEST_LIMITS.args} entries`);
+    labels = Object.fromEntries(
+      Object.entries(l).map(([k, v]) => {
+        if (!/^[^=\s]{1,255}$/.test(k)) throw bad(`labels[${JSON.stringify(k.slice(0, 64))}]`, 'is not a KEY without blanks or =');
+        return [k, str(v, `labels.${k}`)];
+      }),
+    );
+  }
+
   const net = r.net === undefined ? null : r.net;
   if (net !== null && (typeof net !== 'string' || !NETWORK_NAME.test(net))) throw bad('net', "is not 'host', 'none', a network name or null");
   if (net !== null && bundle !== null) throw bad('net', 'applies to --rootfs and image containers only');
@@ -333,6 +345,7 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
       if (u !== null && !/^[a-zA-Z0-9_.][a-zA-Z0-9_.-]{0,31}(:[a-zA-Z0-9_.][a-zA-Z0-9_.-]{0,31})?$/.test(u)) throw bad('userName', 'is not NAME[:GROUP]');
       return u;
     })(),
+    labels,
     stopSignal: (() => {
       const sig = strOrNull(r.stopSignal, 'stopSignal');
       if (sig !== null && !/^(SIG)?[A-Z][A-Z0-9+-]{1,15}$|^\d{1,2}$/.test(sig)) throw bad('stopSignal', 'is not a signal name or number');

@@ -24,7 +24,8 @@ export interface RunRequest {
   args: string[];
   env: string[];
   cwd: string | null;
-  user: { uid: number; gid: number } | null;
+  // additionalGids: the user's groups in the container's /etc/group, set when a user name is resolved (never stored)
+  user: { uid: number; gid: number; additionalGids?: number[] } | null;
   hostname: string | null;
   // 'host', 'none', or the name of a network (CNI); null: none for --rootfs, the bundle's own for --bundle
   net: string | null;
@@ -40,6 +41,8 @@ export interface RunRequest {
   image?: ImageRef | null;
   // a user by name ("nginx", "app:staff"), resolved through the container's /etc/passwd when it starts
   userName?: string | null;
+  // --label and --label-file over the image's Labels (absent in requests of older versions)
+  labels?: Record<string, string>;
   // the signal `stop` sends first (the image's StopSignal; default SIGTERM)
   stopSignal?: string | null;
   // --stop-timeout: seconds `stop` (without -t), `restart` and the shim's health restart wait before SIGKILL; null: 10

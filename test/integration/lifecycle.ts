@@ -91,7 +91,7 @@ t.test('ps and inspect', async (t) => {
   t.equal((await lrctl(root, ['ps', '-a', '-q'])).stdout, 'done\nup\n');
   const table = (await lrctl(root, ['ps', '-a'])).stdout.split('\n');
   t.match(table[0], /^CONTAINER ID\s+STATUS\s+PID\s+SHIM\s+RESTARTS\s+CREATED\s+PORTS\s+IMAGE\s+COMMAND$/);
-  t.match(table[1], /^done\s+Exited \(3\) .* ago\s+-\s+-\s+-\s+.* ago\s+-\s+-\s+"sh -c exit 3"$/);
+  t.match(table[1], /^done\s+Exited \(3\) .* ago\s+-\s+-\s+-\s+.* ago\s+-\s+-\s+"sh -c 'exit 3'"$/);
   t.match(table[2], new RegExp(`^up\\s+Up .*\\s+${readStateOf(root, 'up').initPid}\\s+ok\\s+-\\s+.* ago\\s+-\\s+-\\s+"sleep 1000"$`));
   const [info] = JSON.parse((await lrctl(root, ['inspect', 'up'])).stdout);
   t.equal(info.id, 'up');

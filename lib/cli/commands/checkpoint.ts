@@ -143,9 +143,11 @@ function lsCommand(): Command {
     .argument('<id>', 'container')
     .option('--checkpoint-dir <dir>', 'list this folder instead of the container folder')
     .option('--json', 'print a JSON array')
-    .action((id: string, o: { checkpointDir?: string; json?: boolean }, cmd: Command) => {
+    .option('-q, --quiet', 'print only the names, one a line (with --json: a JSON array of names)')
+    .action((id: string, o: { checkpointDir?: string; json?: boolean; quiet?: boolean }, cmd: Command) => {
       const v = loadContainer(globals(cmd).root, id);
       const all = o.checkpointDir ? listCheckpoints(resolve(o.checkpointDir), id) : listCheckpoints(v.paths.checkpoints);
+      if (o.quiet) return o.json ? printJson(all.map((c) => c.name)) : void process.stdout.write(all.map((c) => c.name + '\n').join(''));
       if (o.json) return printJson(all);
       const now = Date.now();
       process.stdout.write(

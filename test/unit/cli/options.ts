@@ -1,6 +1,18 @@
 import t, { type Test } from 'tap';
 import { InvalidArgumentError } from 'commander';
-import { collectEnv, parseCount, parseDuration, parseNet, parseRestart, parseSignal, parseSince, parseSize, parseUser } from '../../../dist/cli/options.js';
+import {
+  collectEnv,
+  collectLabel,
+  parseCount,
+  parseRunUser,
+  parseDuration,
+  parseNet,
+  parseRestart,
+  parseSignal,
+  parseSince,
+  parseSize,
+  parseUser,
+} from '../../../dist/cli/options.js';
 
 // Every rejection must be commander's InvalidArgumentError (so commander prints it as a usage error).
 function rejects(t: Test, fn: () => unknown, what: string, message?: RegExp | string) {
@@ -83,7 +95,26 @@ t.test('collectEnv', async (t) => {
   t.same(prev, ['A=1'], 'does not mutate the previous array');
   t.same(collectEnv('EMPTY='), ['EMPTY=']);
   t.same(collectEnv('PATH=/bin:/usr/bin', undefined), ['PATH=/bin:/usr/bin']);
-  for (const v of ['', 'A', '=1', ' A=1', 'A B=1', '\tA=1']) rejects(t, () => collectEnv(v), JSON.stringify(v), 'expected KEY=VALUE');
+  for (const v of ['', '=1', ' A=1', 'A B=1', '\tA=1', 'A B']) rejects(t, () => collectEnv(v), JSON.stringify(v), 'expected KEY=VALUE');
+  // a bare KEY: the caller's value, or nothing when unset (as docker run -e KEY)
+  t.same(collectEnv('HOME', ['A=1'], { HOME: '/root' }), ['A=1', 'HOME=/root']);
+  t.same(collectEnv('EMPTY', [], { EMPTY: '' }), ['EMPTY=']);
+  t.same(collectEnv('UNSET', ['A=1'], {}), ['A=1']);
+});
+
+t.test('collectLabel', async (t) => {
+  t.same(collectLabel('a=1'), { a: '1' });
+  t.same(collectLabel('a=2', { a: '1', b: 'x' }), { a: '2', b: 'x' }, 'a later KEY wins');
+  t.same(collectLabel('com.example.flag'), { 'com.example.flag': '' }, 'a bare KEY: empty value');
+  t.same(collectLabel('k=v=w'), { k: 'v=w' });
+  for (const v of ['', '=1', 'a b=1']) rejects(t, () => collectLabel(v), JSON.stringify(v), 'expected KEY=VALUE or KEY');
+});
+
+t.test('parseRunUser', async (t) => {
+  t.same(parseRunUser('1000'), { uid: 1000, gid: 1000 });
+  t.same(parseRunUser('1000:100'), { uid: 1000, gid: 100 });
+  for (const v of ['nobody', 'nobody:nogroup', '1000:staff', 'www-data:50', 'a.b_c']) t.same(parseRunUser(v), { name: v });
+  for (const v of ['', '1000:', ':100', '-1', 'a:b:c', 'a b', 'x'.repeat(33)]) rejects(t, () => parseRunUser(v), JSON.stringify(v), 'NAME[:GROUP]');
 });
 
 t.test('parseUser', async (t) => {
