@@ -51,3 +51,13 @@ t.test('a global option after the command says where it goes', async (t) => {
   t.equal(r.exitCode, 2);
   t.equal(r.stderr, 'lrctl: --debug is a global option: put it before the command: lrctl --debug logs ...\n');
 });
+
+t.test('rm of a running container suggests -f', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  const run = await lrctl(root, ['run', '-d', '--name', 'busy', '--rootfs', rootfs, 'sleep', '600']);
+  t.equal(run.exitCode, 0, run.stderr);
+  const r = await lrctl(root, ['rm', 'busy']);
+  t.equal(r.exitCode, 4);
+  t.equal(r.stderr, 'lrctl: cannot rm container busy: it is running; rm needs created, stopped or checkpointed (stop it first, or use rm -f)\n');
+  t.equal((await lrctl(root, ['rm', '-f', 'busy'])).exitCode, 0, 'rm -f does it');
+});
