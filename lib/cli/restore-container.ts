@@ -105,8 +105,9 @@ function freeBytes(path: string): number {
 // new container's checkpoints/ folder (modes masked, size bounded), its
 // request validated, and its host paths replaced by the --rootfs or --bundle
 // given here.
-async function restoreImport(root: string, o: RestoreOptions, runc: string, criu: { tcpEstablished: boolean; fileLocks: boolean }): Promise<string> {
+async function restoreImport(root: string, o: RestoreOptions, runc: string, criu: { tcpEstablished: boolean; fileLocks: boolean }): Promise<Restored> {
   const file = resolve(o.importFile!);
+  let checkpointName: string | null = null;
   const id = o.newId ?? o.id;
   const hostRootfs = o.rootfs !== undefined ? checkRootfs(o.rootfs) : null;
   const hostBundle = o.bundle !== undefined ? checkBundle(o.bundle) : null;
@@ -176,6 +177,7 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
           `--tcp-established restores connections on the address they had (${had.ip}): --ip ${o.ip} cannot take them; leave out --ip, or --tcp-established`,
         );
       const name = String(meta.name);
+      checkpointName = name;
       const dest = join(paths.checkpoints, name);
       renameSync(staging, dest);
       // the address it had, when free on this host's network
@@ -198,11 +200,17 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
   } finally {
     closeSync(fd);
   }
-  return id;
+  return { id, checkpoint: checkpointName ?? '' };
 }
 
-/** Restores; resolves with the id of the running container. */
-export async function restoreContainer(root: string, o: RestoreOptions): Promise<string> {
+/** What a restore brought back: the running container's id and the checkpoint's name. */
+export interface Restored {
+  id: string;
+  checkpoint: string;
+}
+
+/** Restores; resolves with the id of the running container and the checkpoint it came from. */
+export async function restoreContainer(root: string, o: RestoreOptions): Promise<Restored> {
   const runc = findRunc();
   const criu = { tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks) };
 
@@ -237,7 +245,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
         await withTcpHint(withNetworkHint(launchShim(root, id, req), `the clone ${id}`), true);
       }),
     );
-    return id;
+    return { id, checkpoint: cp.name };
   }
 
   await withLockedContainer(root, o.id, async (v) => {
@@ -248,5 +256,5 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     const req: RunRequest = { ...current, runc, start: true, restore: { checkpoint: cp.path, ...criu } };
     await withTcpHint(launchShim(root, o.id, req), false);
   });
-  return o.id;
+  return { id: o.id, checkpoint: cp.name };
 }

@@ -24,6 +24,7 @@ export function restoreCommand(): Command {
     .option('--ignore-static-ip', "with --import: take the network's next free address, not the checkpoint's (as podman restore)")
     .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them): in place or with --import, not with --name')
     .option('--file-locks', 'restore file locks')
+    .option('--json', 'print {"id", "checkpoint"} on one line')
     .action(
       async (
         id: string,
@@ -40,6 +41,7 @@ export function restoreCommand(): Command {
           publish: PortMapping[];
           ip?: string;
           ignoreStaticIp?: boolean;
+          json?: boolean;
         },
         cmd: Command,
       ) => {
@@ -70,7 +72,11 @@ export function restoreCommand(): Command {
           ip: o.ip,
           ignoreStaticIp: o.ignoreStaticIp,
         });
-        process.stdout.write(restored + '\n');
+        if (o.json) return void process.stdout.write(JSON.stringify(restored) + '\n');
+        // stdout stays the id alone (scripts read it); which checkpoint, on stderr
+        // (--import has said it already, on its line of what will run)
+        process.stdout.write(restored.id + '\n');
+        if (!o.import) process.stderr.write(`restored ${restored.id} from checkpoint ${restored.checkpoint}${o.name ? ` of ${id}` : ''}\n`);
       },
     );
 }
