@@ -20,6 +20,8 @@ export interface CheckpointMeta {
   rootfsDiff: boolean;
   sizeBytes: number;
   durationsMs: { diff: number; dump: number; total: number };
+  /** Named by the user (checkpoint create ID NAME): never removed by --keep. */
+  pinned?: boolean;
   /** Set when the checkpoint failed after CRIU dumped and killed the process:
    *  its images are kept (the only copy), but it is never "latest". */
   failed?: string;
@@ -133,9 +135,10 @@ export function findCheckpoint(dir: string, name: string, id: string, onlyOf: st
   return { ...m, path: join(dir, m.name) };
 }
 
-/** Removes all but the newest `keep` complete checkpoints; returns the names removed. */
+/** Removes all but the newest `keep` complete checkpoints that are not
+ *  pinned (pinned ones are neither removed nor counted); returns the names removed. */
 export function pruneCheckpoints(dir: string, keep: number, id: string | null = null): string[] {
-  const all = listCheckpoints(dir, id);
+  const all = listCheckpoints(dir, id).filter((c) => !c.pinned);
   const old = all.slice(0, Math.max(0, all.length - keep));
   for (const m of old) removeCheckpoint(dir, m.name);
   return old.map((m) => m.name);

@@ -22,7 +22,7 @@
 
 struct opts {
   const char *name, *dir;
-  bool shared, leave_running, tcp, locks;
+  bool shared, leave_running, tcp, locks, pinned;
   long long keep;
 };
 
@@ -121,6 +121,7 @@ static json_t *write_meta(const char *tmp, const struct opts *o, long long t0, l
                         "createdAt", created, "leaveRunning", failed ? 0 : o->leave_running, "rootfsDiff", stat(path, &st) == 0, "sizeBytes",
                         (json_int_t)du_total, "durationsMs", "diff", (json_int_t)diff, "dump", (json_int_t)dump, "total",
                         (json_int_t)(now_ms() - t0));
+  if (o->pinned) json_object_set_new(m, "pinned", json_true());
   if (failed) json_object_set_new(m, "failed", json_string(failed));
   char *text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   path_join(path, tmp, "meta.json");
@@ -152,7 +153,8 @@ static int by_time(const void *a, const void *b) {
   return c ? c : strcmp(x->name, y->name);
 }
 
-/* --keep: removes all but the newest `keep` complete checkpoints (of this container only, in a shared folder). */
+/* --keep: removes all but the newest `keep` complete checkpoints (of this container only, in a shared folder);
+ * pinned ones (named by the user) are neither removed nor counted. */
 static json_t *prune(const char *dir, long long keep, bool shared) {
   json_t *pruned = json_array();
   DIR *d = opendir(dir);
@@ -166,7 +168,8 @@ static json_t *prune(const char *dir, long long keep, bool shared) {
     snprintf(meta, sizeof meta, "%s/%s/meta.json", dir, de->d_name);
     json_t *m = json_load_file(meta, 0, NULL);
     const char *id = json_string_value(json_object_get(m, "id")), *created = json_string_value(json_object_get(m, "createdAt"));
-    bool mine = json_integer_value(json_object_get(m, "format")) == CHECKPOINT_FORMAT && created && id && (!shared || !strcmp(id, M.id));
+    bool mine = json_integer_value(json_object_get(m, "format")) == CHECKPOINT_FORMAT && created && id && (!shared || !strcmp(id, M.id)) &&
+                !json_is_true(json_object_get(m, "pinned"));
     if (mine && n == cap) {
       struct listed *p = realloc(all, (cap = cap ? cap * 2 : 16) * sizeof *all);
       if (p) all = p;
@@ -396,6 +399,7 @@ int checkpoint_request(json_t *r, json_t **result, struct err *e) {
       .leave_running = json_is_true(json_object_get(r, "leaveRunning")),
       .tcp = json_is_true(json_object_get(r, "tcpEstablished")),
       .locks = json_is_true(json_object_get(r, "fileLocks")),
+      .pinned = json_is_true(json_object_get(r, "pinned")),
       .keep = json_is_integer(keep) ? json_integer_value(keep) : 0,
   };
   return take(&o, result, e);

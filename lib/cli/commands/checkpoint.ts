@@ -42,6 +42,7 @@ interface CreateOptions {
   export?: string;
   withImage?: boolean;
   json?: boolean;
+  pin: boolean;
 }
 
 // The id of the image container `id` runs; EUSAGE for a --rootfs or --bundle container.
@@ -58,7 +59,8 @@ function createCommand(): Command {
     .argument('[name]', 'checkpoint name (default: cp-<UTC time>)')
     .option('--leave-running', 'keep the container running after the checkpoint')
     .option('--checkpoint-dir <dir>', 'write the checkpoint here instead of the container folder')
-    .option('--keep <n>', 'keep only the newest N checkpoints, once the new one is complete', parseCount(1))
+    .option('--keep <n>', 'keep only the newest N unpinned checkpoints, once the new one is complete (named ones are pinned)', parseCount(1))
+    .option('--no-pin', 'with a NAME: leave it unpinned, so a --keep may remove it like an auto-named one')
     .option('--tcp-established', 'checkpoint established TCP connections')
     .option('--file-locks', 'checkpoint file locks')
     .option('--export <file>', 'also write the checkpoint to one .tar.gz file (mode 0600), for restore --import')
@@ -103,6 +105,8 @@ function createCommand(): Command {
               tcpEstablished: Boolean(o.tcpEstablished),
               fileLocks: Boolean(o.fileLocks),
               keep: o.keep ?? null,
+              // one the user named is kept out of any --keep (the CLI's or the schedule's)
+              pinned: nameArg !== undefined && o.pin,
             },
             CHECKPOINT_TIMEOUT_MS,
             shimProtocol(v.state),
