@@ -65,7 +65,7 @@ function createCommand(): Command {
     .option('--file-locks', 'checkpoint file locks')
     .option('--export <file>', 'also write the checkpoint to one .tar.gz file (mode 0600), for restore --import')
     .option('--with-image', "with --export: put the container's image in the archive too, for a root that lacks it")
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the result as JSON, on one line')
     .action(async (id: string, nameArg: string | undefined, o: CreateOptions, cmd: Command) => {
       const { root } = globals(cmd);
       const name = validateCheckpointName(nameArg ?? defaultCheckpointName());
@@ -132,7 +132,8 @@ function createCommand(): Command {
           }
         } else exportCheckpoint(result.path, exportFile);
       }
-      if (o.json) return printJson({ ...result, exported: exportFile });
+      // one line: a cron job's log gets one line per checkpoint
+      if (o.json) return void process.stdout.write(JSON.stringify({ ...result, exported: exportFile }) + '\n');
       process.stdout.write(name + '\n');
       if (process.stderr.isTTY)
         process.stderr.write(

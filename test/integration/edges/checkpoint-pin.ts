@@ -67,3 +67,12 @@ t.test("the schedule's --checkpoint-keep leaves a pinned checkpoint too", async 
     'the pinned one is still there',
   );
 });
+
+t.test('checkpoint create --json is one line per checkpoint (for cron logs)', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'cron', '--rootfs', rootfs, 'sleep', '600'])).exitCode, 0);
+  const r = await lrctl(root, ['checkpoint', 'create', '--json', '--leave-running', 'cron', 'one']);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.equal(r.stdout.split('\n').length, 2, 'one line and its newline');
+  t.match(JSON.parse(r.stdout), { name: 'one', id: 'cron', pinned: true, pruned: [], exported: null });
+});
