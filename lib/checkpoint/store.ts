@@ -22,6 +22,8 @@ export interface CheckpointMeta {
   durationsMs: { diff: number; dump: number; total: number };
   /** Named by the user (checkpoint create ID NAME): never removed by --keep. */
   pinned?: boolean;
+  /** Taken with --tcp-established (a scheduled one of run --checkpoint-tcp-established): restore it so too. */
+  tcpEstablished?: boolean;
   /** Set when the checkpoint failed after CRIU dumped and killed the process:
    *  its images are kept (the only copy), but it is never "latest". */
   failed?: string;

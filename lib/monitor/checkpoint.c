@@ -122,6 +122,8 @@ static json_t *write_meta(const char *tmp, const struct opts *o, long long t0, l
                         (json_int_t)du_total, "durationsMs", "diff", (json_int_t)diff, "dump", (json_int_t)dump, "total",
                         (json_int_t)(now_ms() - t0));
   if (o->pinned) json_object_set_new(m, "pinned", json_true());
+  /* a restore of it needs --tcp-established too (lrctl boot reads this) */
+  if (o->tcp) json_object_set_new(m, "tcpEstablished", json_true());
   if (failed) json_object_set_new(m, "failed", json_string(failed));
   char *text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   path_join(path, tmp, "meta.json");
@@ -408,6 +410,8 @@ int checkpoint_request(json_t *r, json_t **result, struct err *e) {
 /* --checkpoint-every: rolling checkpoints taken by the monitor itself. */
 static struct timer every;
 static bool every_ready;
+/* the error of the last turn, empty when it worked (the log's note is written when this changes) */
+static char failing[sizeof(((struct err *)0)->msg)];
 
 static void scheduled(void *arg) {
   (void)arg;
@@ -421,7 +425,8 @@ static void scheduled(void *arg) {
     if (*c != '-' && *c != ':' && *c != '.') name[k++] = *c;
   name[k] = 0;
   if (mkdir(M.p.checkpoints, 0700) == 0) chmod(M.p.checkpoints, 0700);
-  struct opts o = {.name = name, .dir = M.p.checkpoints, .leave_running = M.cfg.every_leave_running, .keep = M.cfg.every_keep};
+  struct opts o = {
+      .name = name, .dir = M.p.checkpoints, .leave_running = M.cfg.every_leave_running, .tcp = M.cfg.every_tcp, .keep = M.cfg.every_keep};
   json_t *result = NULL;
   struct err e;
   if (take(&o, &result, &e) == 0) {
@@ -433,9 +438,24 @@ static void scheduled(void *arg) {
       M.restore_from = strdup(full);
     }
     state_patch(json_pack("{s:{s:s, s:o, s:n}}", "lastScheduledCheckpoint", "name", name, "at", json_time(now_ms()), "error"));
-  } else
+    if (failing[0]) log_note("scheduled checkpoints work again (%s)", name);
+    failing[0] = 0;
+  } else {
     /* the container runs on as before; the next turn tries again */
     state_patch(json_pack("{s:{s:n, s:o, s:s}}", "lastScheduledCheckpoint", "name", "at", json_time(now_ms()), "error", e.msg));
+    /* in the log once, not every turn: when it starts failing, or fails otherwise (the kept CRIU
+     * log's path, named for each turn's checkpoint, is not a change) */
+    char why[sizeof failing];
+    snprintf(why, sizeof why, "%s", e.msg);
+    char *kept = strstr(why, " (CRIU log: ");
+    if (kept) *kept = 0;
+    if (strcmp(failing, why)) {
+      bool tcp = !M.cfg.every_tcp && strstr(why, "--tcp-established");
+      log_note("scheduled checkpoint failed, the container runs on and the next turn tries again: %s%s", e.msg,
+               tcp ? " (run it with --checkpoint-tcp-established to checkpoint its connections)" : "");
+      snprintf(failing, sizeof failing, "%s", why);
+    }
+  }
 }
 
 void schedule_start(void) {

@@ -28,6 +28,7 @@ struct config {
   long long every_interval; /* 0: no scheduled checkpoints */
   long long every_keep;
   bool every_leave_running;
+  bool every_tcp; /* --checkpoint-tcp-established: dump and restore established connections */
   json_t *args;
   json_t *network; /* the CLI's CNI attachment (lib/network), shown in state.json as given */
   json_t *image;   /* `run IMAGE`: {id, name}, shown in state.json as given */

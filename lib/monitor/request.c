@@ -71,6 +71,7 @@ int request_read(struct err *e) {
     c->every_interval = num(every, "intervalMs", 0);
     c->every_keep = num(every, "keep", 0);
     c->every_leave_running = flag(every, "leaveRunning");
+    c->every_tcp = flag(every, "tcpEstablished");
   }
   if (c->log_max_size < 1) c->log_max_size = 1;
   if (c->log_max_files < 1) c->log_max_files = 1;
