@@ -14,6 +14,7 @@ import { mkdirPrivate } from '../state/private-fs.js';
 import { parseRunRequest, readRunRequest } from '../state/request.js';
 import { type RunRequest } from '../state/state-file.js';
 import { assertAccepts } from '../state/status.js';
+import { checkHostClone } from './host-listeners.js';
 import { IMAGE_IN_ARCHIVE, type ImportLimit, importCheckpoint, openArchive } from './checkpoint-archive.js';
 import { findRunc } from './deps.js';
 import { effectiveStatus, loadContainer, withLockedContainer } from './load-container.js';
@@ -43,6 +44,8 @@ export interface RestoreOptions {
   ip?: string;
   /** --import: the next free address, not the archived one */
   ignoreStaticIp?: boolean;
+  /** a --net host clone beside its running original, which listens: a warning, not EEXIST */
+  force?: boolean;
 }
 
 // The network part of a restored request: a new container (clone, import)
@@ -137,6 +140,8 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         throw corruptError(`corrupt request request.json in ${file}: not valid JSON`);
       }
       const archived = parseRunRequest(value, `request.json in ${file}`);
+      // on the host's network beside its original on this root: the same listening ports
+      if (archived.net === 'host') checkHostClone(root, archived.id, id, Boolean(o.force));
       // the kind of container decides what the restore needs on this host; its paths are the admin's to give
       if (archived.rootfs !== null && hostRootfs === null)
         throw usageError(
@@ -230,6 +235,8 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     const id = o.newId;
     // the source's lock is held below: taking it again for the new id would wait on ourselves until it timed out
     if (id === o.id) throw existsError(`container name ${id} is already in use`);
+    // on the host's network beside its running original: the same listening ports
+    if (base.net === 'host') checkHostClone(root, o.id, id, Boolean(o.force));
     // the source's lock keeps a concurrent checkpoint --keep or checkpoint rm from removing the checkpoint mid-clone
     await withContainerLock(source.paths.dir, o.id, () =>
       createContainer(root, id, async () => {

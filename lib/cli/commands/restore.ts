@@ -24,6 +24,7 @@ export function restoreCommand(): Command {
     .option('--ignore-static-ip', "with --import: take the network's next free address, not the checkpoint's (as podman restore)")
     .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them): in place or with --import, not with --name')
     .option('--file-locks', 'restore file locks')
+    .option('--force', 'clone a --net host container beside its running original though it listens (both then listen on its ports)')
     .option('--json', 'print {"id", "checkpoint"} on one line')
     .action(
       async (
@@ -42,6 +43,7 @@ export function restoreCommand(): Command {
           ip?: string;
           ignoreStaticIp?: boolean;
           json?: boolean;
+          force?: boolean;
         },
         cmd: Command,
       ) => {
@@ -71,6 +73,7 @@ export function restoreCommand(): Command {
           publish: o.publish.length ? o.publish : undefined,
           ip: o.ip,
           ignoreStaticIp: o.ignoreStaticIp,
+          force: o.force,
         });
         if (o.json) return void process.stdout.write(JSON.stringify(restored) + '\n');
         // stdout stays the id alone (scripts read it); which checkpoint, on stderr
