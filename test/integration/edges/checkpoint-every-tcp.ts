@@ -7,7 +7,11 @@ import { readStateOf, tempRoot } from '../../fixtures/root.js';
 import { waitFor } from '../../fixtures/wait-for.js';
 
 // a server and a client inside the container, on one connection: a counter through it
+// (HELD_A_WHILE: the client stops after 12 s, the connection closes, and the container runs on)
 const HELD = 'sleep 100000 | nc -l -p 7000 > /tmp/got & sleep 0.5; i=0; while true; do i=$((i+1)); echo $i; usleep 200000; done | nc 127.0.0.1 7000';
+
+const HELD_A_WHILE =
+  'sleep 100000 | nc -l -p 7000 > /tmp/got & sleep 0.5; i=0; while [ $i -lt 60 ]; do i=$((i+1)); echo $i; usleep 200000; done | nc 127.0.0.1 7000; sleep 100000';
 
 function consecutive(text: string): number {
   const n = text.split('\n').filter(Boolean).map(Number);
@@ -17,7 +21,7 @@ function consecutive(text: string): number {
 
 t.test('without --checkpoint-tcp-established: failing, shown in ps, one note in the log', async (t) => {
   const { root, rootfs } = tempRoot(t);
-  const r = await lrctl(root, ['run', '-d', '--name', 'held', '--net', 'none', '--checkpoint-every', '1s', '--rootfs', rootfs, 'sh', '-c', HELD]);
+  const r = await lrctl(root, ['run', '-d', '--name', 'held', '--net', 'none', '--checkpoint-every', '1s', '--rootfs', rootfs, 'sh', '-c', HELD_A_WHILE]);
   t.equal(r.exitCode, 0, r.stderr);
   await waitFor(() => /--tcp-established/.test(readStateOf(root, 'held').lastScheduledCheckpoint?.error ?? ''), 'a failed scheduled checkpoint', 30_000);
   t.equal(readStateOf(root, 'held').status, 'running', 'it runs on');
@@ -36,6 +40,15 @@ t.test('without --checkpoint-tcp-established: failing, shown in ps, one note in 
     'the note says what to do',
   );
   t.equal((await lrctl(root, ['checkpoint', 'ls', '--json', 'held'])).stdout.trim(), '[]', 'no checkpoint taken');
+  // the client gone, the next turn works: said once in the log, and ps no longer says failing
+  await waitFor(
+    async () => /lrctl: scheduled checkpoints work again \(cp-/.test((await lrctl(root, ['logs', 'held'])).stderr),
+    'the note that they work again',
+    40_000,
+  );
+  t.equal(readStateOf(root, 'held').lastScheduledCheckpoint.error, null);
+  await waitFor(async () => /held\s+Up /.test((await lrctl(root, ['ps'])).stdout), 'running between turns');
+  t.notMatch((await lrctl(root, ['ps'])).stdout, /checkpoint failing/);
 });
 
 t.test('with --checkpoint-tcp-established: checkpoints work and the connection goes on', async (t) => {
