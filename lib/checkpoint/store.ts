@@ -3,9 +3,10 @@
 // A checkpoint is written as <dir>/.tmp-<name>-<id>-<nonce> and renamed when complete, so a
 // half-written one is never listed, never "latest".
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { LrctlError, noSuchCheckpoint, usageError } from '../errors.js';
+import { writePrivateFile } from '../state/private-fs.js';
 
 /** Bumped when the layout of a checkpoint changes incompatibly. */
 export const CHECKPOINT_FORMAT = 1;
@@ -144,6 +145,24 @@ export function pruneCheckpoints(dir: string, keep: number, id: string | null = 
   const old = all.slice(0, Math.max(0, all.length - keep));
   for (const m of old) removeCheckpoint(dir, m.name);
   return old.map((m) => m.name);
+}
+
+/** Pins or unpins checkpoint `name` (complete, in `dir`): its meta.json
+ *  rewritten whole (a temporary file renamed over it, so a reader or the
+ *  monitor's prune sees the old or the new one, never half). */
+export function setPinned(dir: string, name: string, pinned: boolean): void {
+  const path = join(dir, name, 'meta.json');
+  const m = JSON.parse(readFileSync(path, 'utf8')) as CheckpointMeta;
+  if (pinned) m.pinned = true;
+  else delete m.pinned;
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  writePrivateFile(tmp, JSON.stringify(m, null, 2));
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Removes one checkpoint: first out of the listing (its meta.json goes

@@ -9,6 +9,7 @@ import {
   duSync,
   listCheckpoints,
   removeCheckpoint,
+  setPinned,
   tmpCheckpointPrefix,
   validateCheckpointName,
 } from '../../checkpoint/store.js';
@@ -189,11 +190,36 @@ function rmCommand(): Command {
     });
 }
 
+// checkpoint pin|unpin: moves checkpoints in or out of --keep's reach (a
+// scheduled one worth keeping, a named one that may now go)
+function pinCommand(pin: boolean): Command {
+  return new Command(pin ? 'pin' : 'unpin')
+    .description(pin ? 'pin checkpoints: no --keep removes them' : 'unpin checkpoints: --keep may remove them again')
+    .argument('<id>', 'container')
+    .argument('<name...>', pin ? 'checkpoints to pin' : 'checkpoints to unpin')
+    .option('--checkpoint-dir <dir>', 'the checkpoints are in this folder')
+    .action(async (id: string, names: string[], o: { checkpointDir?: string }, cmd: Command) => {
+      const { root } = globals(cmd);
+      const v = loadContainer(root, id);
+      const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
+      await withContainerLock(v.paths.dir, id, () =>
+        forEachId(names, async (name) => {
+          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === name))
+            throw noSuchCheckpoint(`no such checkpoint: ${name} (of container ${id})`);
+          setPinned(dir, name, pin);
+          process.stdout.write(name + '\n');
+        }),
+      );
+    });
+}
+
 /** `lrctl checkpoint` */
 export function checkpointCommand(): Command {
   return new Command('checkpoint')
-    .description('checkpoint containers with CRIU; list and remove checkpoints')
+    .description('checkpoint containers with CRIU; list, remove and pin checkpoints')
     .addCommand(createCommand(), { isDefault: true })
     .addCommand(lsCommand())
-    .addCommand(rmCommand());
+    .addCommand(rmCommand())
+    .addCommand(pinCommand(true))
+    .addCommand(pinCommand(false));
 }

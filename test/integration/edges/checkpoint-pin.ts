@@ -76,3 +76,27 @@ t.test('checkpoint create --json is one line per checkpoint (for cron logs)', as
   t.equal(r.stdout.split('\n').length, 2, 'one line and its newline');
   t.match(JSON.parse(r.stdout), { name: 'one', id: 'cron', pinned: true, pruned: [], exported: null });
 });
+
+t.test('checkpoint pin and unpin move a checkpoint in and out of --keep', async (t) => {
+  const { root, rootfs } = tempRoot(t);
+  t.equal((await lrctl(root, ['run', '-d', '--name', 'pp', '--rootfs', rootfs, 'sleep', '600'])).exitCode, 0);
+  const first = await lrctl(root, ['checkpoint', 'create', '--leave-running', 'pp']);
+  t.equal(first.exitCode, 0, first.stderr);
+  const auto = first.stdout.trim();
+  const pin = await lrctl(root, ['checkpoint', 'pin', 'pp', auto]);
+  t.equal(pin.exitCode, 0, pin.stderr);
+  t.equal(pin.stdout, `${auto}\n`);
+  t.equal((await lrctl(root, ['checkpoint', 'create', '--leave-running', '--keep', '1', 'pp'])).exitCode, 0);
+  t.equal((await lrctl(root, ['checkpoint', 'create', '--leave-running', '--keep', '1', 'pp'])).exitCode, 0);
+  let left = await names(root, 'pp');
+  t.equal(left.length, 2);
+  t.match(left[0], { name: auto, pinned: true }, 'a pinned auto-named one stays');
+  t.equal((await lrctl(root, ['checkpoint', 'unpin', 'pp', auto])).exitCode, 0);
+  t.equal((await lrctl(root, ['checkpoint', 'create', '--leave-running', '--keep', '1', 'pp'])).exitCode, 0);
+  left = await names(root, 'pp');
+  t.equal(left.length, 1, 'unpinned, the next --keep removes it');
+  t.not(left[0].name, auto);
+  const missing = await lrctl(root, ['checkpoint', 'pin', 'pp', 'nosuch']);
+  t.equal(missing.exitCode, 9);
+  t.equal(missing.stderr, 'lrctl: no such checkpoint: nosuch (of container pp)\n');
+});
