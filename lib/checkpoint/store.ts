@@ -3,9 +3,10 @@
 // A checkpoint is written as <dir>/.tmp-<name>-<id>-<nonce> and renamed when complete, so a
 // half-written one is never listed, never "latest".
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { LrctlError, noSuchCheckpoint, usageError } from '../errors.js';
+import { writePrivateFile } from '../state/private-fs.js';
 
 /** Bumped when the layout of a checkpoint changes incompatibly. */
 export const CHECKPOINT_FORMAT = 1;
@@ -20,6 +21,10 @@ export interface CheckpointMeta {
   rootfsDiff: boolean;
   sizeBytes: number;
   durationsMs: { diff: number; dump: number; total: number };
+  /** Named by the user (checkpoint create ID NAME): never removed by --keep. */
+  pinned?: boolean;
+  /** Taken with --tcp-established (a scheduled one of run --checkpoint-tcp-established): restore it so too. */
+  tcpEstablished?: boolean;
   /** Set when the checkpoint failed after CRIU dumped and killed the process:
    *  its images are kept (the only copy), but it is never "latest". */
   failed?: string;
@@ -133,12 +138,31 @@ export function findCheckpoint(dir: string, name: string, id: string, onlyOf: st
   return { ...m, path: join(dir, m.name) };
 }
 
-/** Removes all but the newest `keep` complete checkpoints; returns the names removed. */
+/** Removes all but the newest `keep` complete checkpoints that are not
+ *  pinned (pinned ones are neither removed nor counted); returns the names removed. */
 export function pruneCheckpoints(dir: string, keep: number, id: string | null = null): string[] {
-  const all = listCheckpoints(dir, id);
+  const all = listCheckpoints(dir, id).filter((c) => !c.pinned);
   const old = all.slice(0, Math.max(0, all.length - keep));
   for (const m of old) removeCheckpoint(dir, m.name);
   return old.map((m) => m.name);
+}
+
+/** Pins or unpins checkpoint `name` (complete, in `dir`): its meta.json
+ *  rewritten whole (a temporary file renamed over it, so a reader or the
+ *  monitor's prune sees the old or the new one, never half). */
+export function setPinned(dir: string, name: string, pinned: boolean): void {
+  const path = join(dir, name, 'meta.json');
+  const m = JSON.parse(readFileSync(path, 'utf8')) as CheckpointMeta;
+  if (pinned) m.pinned = true;
+  else delete m.pinned;
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  writePrivateFile(tmp, JSON.stringify(m, null, 2));
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Removes one checkpoint: first out of the listing (its meta.json goes

@@ -10,10 +10,11 @@ interface Line {
   bytes: Buffer[];
 }
 
-/** What to print: --timestamps, --since (epoch ms) and --tail. */
+/** What to print: --timestamps, --since and --until (epoch ms) and --tail. */
 export interface PrintOptions {
   timestamps?: boolean;
   since?: number;
+  until?: number;
   tail?: number;
 }
 
@@ -67,7 +68,7 @@ export class LogPrinter {
    *  is reused). Plain output takes a fast path that copies each line's
    *  content once and makes no object per line. */
   async lines(buf: Buffer): Promise<void> {
-    if (this.o.timestamps || this.o.since !== undefined || this.backlog) return this.entries(parseLines(buf));
+    if (this.o.timestamps || this.o.since !== undefined || this.o.until !== undefined || this.backlog) return this.entries(parseLines(buf));
     if (this.pending.size) {
       // partial lines from before: their bytes go out as they are, the rest follows
       for (const l of this.pending.values()) await this.emit(l);
@@ -143,6 +144,7 @@ export class LogPrinter {
   // Returns a promise only when it has to wait for output to drain.
   private emit(l: Line): Promise<void> | undefined {
     if (this.o.since !== undefined && timeMs(l.time) < this.o.since) return;
+    if (this.o.until !== undefined && timeMs(l.time) >= this.o.until) return;
     if (this.backlog) {
       this.backlog.push(l);
       if (this.backlog.length > this.o.tail!) this.backlog.shift();

@@ -4,6 +4,43 @@ import { EXIT, LrctlError } from '../errors.js';
 import { commandAndRootArg } from './argv.js';
 import { buildProgram } from './program.js';
 import { reportError, reportErrorsAsJson } from './output/json.js';
+import { suggestReadOnly } from './suggest.js';
+import type { Command } from 'commander';
+
+/** The program's global options: given after the command, commander calls them unknown. */
+const GLOBAL_OPTIONS = ['--root', '--debug'];
+
+/** Commander's usage error as lrctl's one line: an unknown command gets a
+ *  suggestion only among read-only commands (suggest.ts); a global option
+ *  given after the command is said to be one. */
+function usageMessage(err: CommanderError, argv: string[], program: Command, sub: string | undefined): string {
+  // one line: commander puts its "(Did you mean run?)" on a second one
+  const message = err.message.replace(/^error: /, '');
+  if (err.code === 'commander.unknownCommand') {
+    const word = /'(.*)'/.exec(message)?.[1] ?? '';
+    const group = sub ? program.commands.find((c) => c.name() === sub) : undefined;
+    const parent = group && group.commands.length ? group : program;
+    const similar = suggestReadOnly(
+      word,
+      parent === program ? '' : parent.name(),
+      parent.commands.map((c) => c.name()),
+    );
+    const base = message.replace(/\s*\n[^]*$/, '');
+    return similar.length ? `${base} (did you mean ${similar.join(' or ')}?)` : base;
+  }
+  if (err.code === 'commander.unknownOption') {
+    const flag = /'(.*)'/.exec(message)?.[1] ?? '';
+    const name = flag.split('=')[0];
+    if (sub && GLOBAL_OPTIONS.includes(name)) {
+      const after = argv.indexOf(sub, 2);
+      const at = argv.findIndex((a, i) => i > after && a.split('=')[0] === name);
+      const value =
+        name === '--root' ? (flag.includes('=') ? ` ${flag.slice(name.length + 1)}` : argv[at + 1] !== undefined ? ` ${argv[at + 1]}` : ' DIR') : '';
+      return `${name} is a global option: put it before the command: lrctl ${name}${value} ${sub} ...`;
+    }
+  }
+  return message.replace(/\s*\n\s*\(Did you mean (.*)\)/, ' (did you mean $1)');
+}
 
 // run and exec report lrctl's own failures as 125, as `docker run` does, so
 // that the container's exit codes keep their meaning; 126/127 when the
@@ -35,8 +72,7 @@ export async function main(argv: string[]): Promise<void> {
         process.exitCode = 0;
         return;
       }
-      // one line: commander puts its "(Did you mean run?)" on a second one
-      fail(new LrctlError('EUSAGE', err.message.replace(/^error: /, '').replace(/\s*\n\s*\(Did you mean (.*)\)/, ' (did you mean $1)')));
+      fail(new LrctlError('EUSAGE', usageMessage(err, argv, program, sub)));
     } else if (err instanceof LrctlError) {
       fail(err);
     } else {

@@ -133,12 +133,20 @@ export function parseSince(value: string, now = Date.now()): number {
   const d = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
   if (d) return now - Number(d[1]) * UNIT_MS[d[2] as Unit];
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  // RFC3339 only, with a zone: Date.parse alone would take many loose forms
+  // RFC3339 with a zone; without one (or a date alone), local time, as docker
+  // logs: Date.parse alone would take many loose forms
   const rfc = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value);
-  const t = rfc ? Date.parse(value.replace(/(\.\d{3})\d+/, '$1')) : NaN;
+  const local = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?)?$/.exec(value);
+  let t = rfc ? Date.parse(value.replace(/(\.\d{3})\d+/, '$1')) : NaN;
+  if (local) {
+    const [y, mo, d, h, mi, s] = local.slice(1).map((x) => Number(x ?? 0));
+    const date = new Date(y, mo - 1, d, h, mi, s);
+    // 2026-02-30 would roll over to March: refuse it
+    if (date.getMonth() === mo - 1 && date.getDate() === d && h < 24 && mi < 60 && s < 60) t = date.getTime();
+  }
   if (Number.isNaN(t))
     throw new InvalidArgumentError(
-      `expected an RFC3339 time such as 2024-01-02T15:04:05Z, Unix seconds, or a duration such as 10m, got ${JSON.stringify(value)}`,
+      `expected an RFC3339 time such as 2024-01-02T15:04:05Z, a date such as 2024-01-02, Unix seconds, or a duration such as 10m, got ${JSON.stringify(value)}`,
     );
   return t;
 }

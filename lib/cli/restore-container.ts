@@ -16,6 +16,7 @@ import { parseRunRequest, readRunRequest } from '../state/request.js';
 import { type MountSpec, type RunRequest } from '../state/state-file.js';
 import { volumeData } from '../volume/store.js';
 import { assertAccepts } from '../state/status.js';
+import { checkHostClone } from './host-listeners.js';
 import { IMAGE_IN_ARCHIVE, type ImportLimit, importCheckpoint, openArchive } from './checkpoint-archive.js';
 import { findRunc } from './deps.js';
 import { effectiveStatus, loadContainer, withLockedContainer } from './load-container.js';
@@ -47,6 +48,8 @@ export interface RestoreOptions {
   ignoreStaticIp?: boolean;
   /** --import -v HOST:CTR: the host path of each archived bind mount (never taken from the archive) */
   binds?: { source: string; target: string }[];
+  /** a --net host clone beside its running original, which listens: a warning, not EEXIST */
+  force?: boolean;
 }
 
 // The network part of a restored request: a new container (clone, import)
@@ -122,8 +125,9 @@ function freeBytes(path: string): number {
 // new container's checkpoints/ folder (modes masked, size bounded), its
 // request validated, and its host paths replaced by the --rootfs or --bundle
 // given here.
-async function restoreImport(root: string, o: RestoreOptions, runc: string, criu: { tcpEstablished: boolean; fileLocks: boolean }): Promise<string> {
+async function restoreImport(root: string, o: RestoreOptions, runc: string, criu: { tcpEstablished: boolean; fileLocks: boolean }): Promise<Restored> {
   const file = resolve(o.importFile!);
+  let checkpointName: string | null = null;
   const id = o.newId ?? o.id;
   const hostRootfs = o.rootfs !== undefined ? checkRootfs(o.rootfs) : null;
   const hostBundle = o.bundle !== undefined ? checkBundle(o.bundle) : null;
@@ -158,6 +162,8 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
         throw usageError(
           `the container in ${file} ran ${archived.privileged ? '--privileged' : `with --device ${archived.devices![0].host}`}: an imported archive cannot grant the host's devices`,
         );
+      // on the host's network beside its original on this root: the same listening ports
+      if (archived.net === 'host') checkHostClone(root, archived.id, id, Boolean(o.force));
       // the kind of container decides what the restore needs on this host; its paths are the admin's to give
       if (archived.rootfs !== null && hostRootfs === null)
         throw usageError(
@@ -200,6 +206,7 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
           `--tcp-established restores connections on the address they had (${had.ip}): --ip ${o.ip} cannot take them; leave out --ip, or --tcp-established`,
         );
       const name = String(meta.name);
+      checkpointName = name;
       const dest = join(paths.checkpoints, name);
       renameSync(staging, dest);
       // the address it had, when free on this host's network
@@ -223,11 +230,17 @@ async function restoreImport(root: string, o: RestoreOptions, runc: string, criu
   } finally {
     closeSync(fd);
   }
-  return id;
+  return { id, checkpoint: checkpointName ?? '' };
 }
 
-/** Restores; resolves with the id of the running container. */
-export async function restoreContainer(root: string, o: RestoreOptions): Promise<string> {
+/** What a restore brought back: the running container's id and the checkpoint's name. */
+export interface Restored {
+  id: string;
+  checkpoint: string;
+}
+
+/** Restores; resolves with the id of the running container and the checkpoint it came from. */
+export async function restoreContainer(root: string, o: RestoreOptions): Promise<Restored> {
   const runc = findRunc();
   const criu = { tcpEstablished: Boolean(o.tcpEstablished), fileLocks: Boolean(o.fileLocks) };
 
@@ -249,6 +262,8 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     const id = o.newId;
     // the source's lock is held below: taking it again for the new id would wait on ourselves until it timed out
     if (id === o.id) throw existsError(`container name ${id} is already in use`);
+    // on the host's network beside its running original: the same listening ports
+    if (base.net === 'host') checkHostClone(root, o.id, id, Boolean(o.force));
     // the source's lock keeps a concurrent checkpoint --keep or checkpoint rm from removing the checkpoint mid-clone
     await withContainerLock(source.paths.dir, o.id, () =>
       createContainer(root, id, async () => {
@@ -264,7 +279,7 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
         await withTcpHint(withNetworkHint(launchShim(root, id, req), `the clone ${id}`), true);
       }),
     );
-    return id;
+    return { id, checkpoint: cp.name };
   }
 
   await withLockedContainer(root, o.id, async (v) => {
@@ -275,5 +290,5 @@ export async function restoreContainer(root: string, o: RestoreOptions): Promise
     const req: RunRequest = { ...current, runc, start: true, restore: { checkpoint: cp.path, ...criu } };
     await withTcpHint(launchShim(root, o.id, req), false);
   });
-  return o.id;
+  return { id: o.id, checkpoint: cp.name };
 }

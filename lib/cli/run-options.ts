@@ -110,6 +110,7 @@ export interface RunOptions extends LimitFlags, SecurityFlags {
   checkpointEvery?: number;
   checkpointKeep?: number;
   checkpointLeaveRunning?: boolean;
+  checkpointTcpEstablished?: boolean;
   restoreOnBoot?: boolean;
   entrypoint?: string;
   publishAll?: boolean;
@@ -128,8 +129,8 @@ function supervision(o: RunOptions): Pick<RunRequest, 'restart' | 'health' | 'ch
   const healthFlags = [o.healthInterval, o.healthTimeout, o.healthRetries, o.healthStartPeriod, o.healthOnUnhealthy].some((v) => v !== undefined);
   if (healthFlags && !o.healthCmd)
     throw usageError('--health-interval, --health-timeout, --health-retries, --health-start-period and --health-on-unhealthy need --health-cmd');
-  if ((o.checkpointKeep !== undefined || o.checkpointLeaveRunning) && !o.checkpointEvery)
-    throw usageError('--checkpoint-keep and --checkpoint-leave-running need --checkpoint-every');
+  if ((o.checkpointKeep !== undefined || o.checkpointLeaveRunning || o.checkpointTcpEstablished) && !o.checkpointEvery)
+    throw usageError('--checkpoint-keep, --checkpoint-leave-running and --checkpoint-tcp-established need --checkpoint-every');
   if (o.checkpointEvery && o.tty) throw usageError('--checkpoint-every cannot checkpoint a -t container: a restored container could not get its terminal back');
   if (o.checkpointEvery !== undefined && o.checkpointEvery < 1000) throw usageError('--checkpoint-every must be at least 1s');
   const restart = o.restart ?? NO_RESTART;
@@ -148,7 +149,12 @@ function supervision(o: RunOptions): Pick<RunRequest, 'restart' | 'health' | 'ch
         }
       : null,
     checkpointEvery: o.checkpointEvery
-      ? { intervalMs: o.checkpointEvery, keep: o.checkpointKeep ?? DEFAULT_CHECKPOINT_KEEP, leaveRunning: Boolean(o.checkpointLeaveRunning) }
+      ? {
+          intervalMs: o.checkpointEvery,
+          keep: o.checkpointKeep ?? DEFAULT_CHECKPOINT_KEEP,
+          leaveRunning: Boolean(o.checkpointLeaveRunning),
+          ...(o.checkpointTcpEstablished ? { tcpEstablished: true } : {}),
+        }
       : null,
     restoreOnBoot: Boolean(o.restoreOnBoot),
   };
@@ -205,6 +211,9 @@ export function buildRequest(root: string, id: string, args: string[], o: RunOpt
   const given = Object.entries(networkFlags)
     .filter(([, v]) => v)
     .map(([k]) => k);
+  // the connections are restored into the namespace lrctl keeps for the container: with none, CRIU
+  // rebuilds it and cannot connect them back (Network is unreachable); host's are not the container's
+  if (o.checkpointTcpEstablished && !isNetworkName(net)) given.push('--checkpoint-tcp-established');
   if (given.length && !isNetworkName(net))
     throw usageError(
       `${given.join(', ')} need${given.length > 1 ? '' : 's'} a network (--net bridge or a network's name), not ${net === null ? 'a --bundle' : `--net ${net}`}`,
@@ -330,6 +339,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--checkpoint-every <duration>', 'take a rolling checkpoint this often (at least 1s), by the shim', parseDuration)
     .option('--checkpoint-keep <n>', `rolling checkpoints to keep (default ${DEFAULT_CHECKPOINT_KEEP})`, parseCount(1))
     .option('--checkpoint-leave-running', 'checkpoint with CRIU --leave-running instead of stop-and-restore')
+    .option('--checkpoint-tcp-established', "rolling checkpoints (and the shim's restores of them) take established TCP connections along")
     .option('--restore-on-boot', 'lrctl boot brings it back from its newest checkpoint, when it has one')
     .option('-m, --memory <size>', 'memory limit (b, k, m, g; at least 6m); past it the kernel OOM-kills', parseMemory)
     .option('--memory-swap <size>', 'memory plus swap (needs --memory; default twice --memory; -1: unlimited swap)', parseMemorySwap)

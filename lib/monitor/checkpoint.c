@@ -22,7 +22,7 @@
 
 struct opts {
   const char *name, *dir;
-  bool shared, leave_running, tcp, locks;
+  bool shared, leave_running, tcp, locks, pinned;
   long long keep;
 };
 
@@ -121,6 +121,9 @@ static json_t *write_meta(const char *tmp, const struct opts *o, long long t0, l
                         "createdAt", created, "leaveRunning", failed ? 0 : o->leave_running, "rootfsDiff", stat(path, &st) == 0, "sizeBytes",
                         (json_int_t)du_total, "durationsMs", "diff", (json_int_t)diff, "dump", (json_int_t)dump, "total",
                         (json_int_t)(now_ms() - t0));
+  if (o->pinned) json_object_set_new(m, "pinned", json_true());
+  /* a restore of it needs --tcp-established too (lrctl boot reads this) */
+  if (o->tcp) json_object_set_new(m, "tcpEstablished", json_true());
   if (failed) json_object_set_new(m, "failed", json_string(failed));
   char *text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   path_join(path, tmp, "meta.json");
@@ -152,7 +155,8 @@ static int by_time(const void *a, const void *b) {
   return c ? c : strcmp(x->name, y->name);
 }
 
-/* --keep: removes all but the newest `keep` complete checkpoints (of this container only, in a shared folder). */
+/* --keep: removes all but the newest `keep` complete checkpoints (of this container only, in a shared folder);
+ * pinned ones (named by the user) are neither removed nor counted. */
 static json_t *prune(const char *dir, long long keep, bool shared) {
   json_t *pruned = json_array();
   DIR *d = opendir(dir);
@@ -166,7 +170,8 @@ static json_t *prune(const char *dir, long long keep, bool shared) {
     snprintf(meta, sizeof meta, "%s/%s/meta.json", dir, de->d_name);
     json_t *m = json_load_file(meta, 0, NULL);
     const char *id = json_string_value(json_object_get(m, "id")), *created = json_string_value(json_object_get(m, "createdAt"));
-    bool mine = json_integer_value(json_object_get(m, "format")) == CHECKPOINT_FORMAT && created && id && (!shared || !strcmp(id, M.id));
+    bool mine = json_integer_value(json_object_get(m, "format")) == CHECKPOINT_FORMAT && created && id && (!shared || !strcmp(id, M.id)) &&
+                !json_is_true(json_object_get(m, "pinned"));
     if (mine && n == cap) {
       struct listed *p = realloc(all, (cap = cap ? cap * 2 : 16) * sizeof *all);
       if (p) all = p;
@@ -396,6 +401,7 @@ int checkpoint_request(json_t *r, json_t **result, struct err *e) {
       .leave_running = json_is_true(json_object_get(r, "leaveRunning")),
       .tcp = json_is_true(json_object_get(r, "tcpEstablished")),
       .locks = json_is_true(json_object_get(r, "fileLocks")),
+      .pinned = json_is_true(json_object_get(r, "pinned")),
       .keep = json_is_integer(keep) ? json_integer_value(keep) : 0,
   };
   return take(&o, result, e);
@@ -404,6 +410,8 @@ int checkpoint_request(json_t *r, json_t **result, struct err *e) {
 /* --checkpoint-every: rolling checkpoints taken by the monitor itself. */
 static struct timer every;
 static bool every_ready;
+/* the error of the last turn, empty when it worked (the log's note is written when this changes) */
+static char failing[sizeof(((struct err *)0)->msg)];
 
 static void scheduled(void *arg) {
   (void)arg;
@@ -417,7 +425,8 @@ static void scheduled(void *arg) {
     if (*c != '-' && *c != ':' && *c != '.') name[k++] = *c;
   name[k] = 0;
   if (mkdir(M.p.checkpoints, 0700) == 0) chmod(M.p.checkpoints, 0700);
-  struct opts o = {.name = name, .dir = M.p.checkpoints, .leave_running = M.cfg.every_leave_running, .keep = M.cfg.every_keep};
+  struct opts o = {
+      .name = name, .dir = M.p.checkpoints, .leave_running = M.cfg.every_leave_running, .tcp = M.cfg.every_tcp, .keep = M.cfg.every_keep};
   json_t *result = NULL;
   struct err e;
   if (take(&o, &result, &e) == 0) {
@@ -429,9 +438,24 @@ static void scheduled(void *arg) {
       M.restore_from = strdup(full);
     }
     state_patch(json_pack("{s:{s:s, s:o, s:n}}", "lastScheduledCheckpoint", "name", name, "at", json_time(now_ms()), "error"));
-  } else
+    if (failing[0]) log_note("scheduled checkpoints work again (%s)", name);
+    failing[0] = 0;
+  } else {
     /* the container runs on as before; the next turn tries again */
     state_patch(json_pack("{s:{s:n, s:o, s:s}}", "lastScheduledCheckpoint", "name", "at", json_time(now_ms()), "error", e.msg));
+    /* in the log once, not every turn: when it starts failing, or fails otherwise (the kept CRIU
+     * log's path, named for each turn's checkpoint, is not a change) */
+    char why[sizeof failing];
+    snprintf(why, sizeof why, "%s", e.msg);
+    char *kept = strstr(why, " (CRIU log: ");
+    if (kept) *kept = 0;
+    if (strcmp(failing, why)) {
+      bool tcp = !M.cfg.every_tcp && strstr(why, "--tcp-established");
+      log_note("scheduled checkpoint failed, the container runs on and the next turn tries again: %s%s", e.msg,
+               tcp ? " (run it with --checkpoint-tcp-established to checkpoint its connections)" : "");
+      snprintf(failing, sizeof failing, "%s", why);
+    }
+  }
 }
 
 void schedule_start(void) {

@@ -79,7 +79,8 @@ static int restore(const char *checkpoint, const int fds[3], struct err *e) {
   }
   const char *args[16] = {"restore", "--detach", "--bundle", M.p.bundle, "--pid-file", M.p.pid_file, "--image-path", images, "--work-path", work};
   int n = 10;
-  if (M.cfg.restore_tcp && !M.restore_from) args[n++] = "--tcp-established";
+  /* from a scheduled checkpoint: its connections were dumped with --checkpoint-tcp-established */
+  if (M.restore_from ? M.cfg.every_tcp : M.cfg.restore_tcp) args[n++] = "--tcp-established";
   if (M.cfg.restore_locks && !M.restore_from) args[n++] = "--file-locks";
   args[n++] = M.id;
   args[n] = NULL;

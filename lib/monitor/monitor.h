@@ -32,6 +32,7 @@ struct config {
   long long stop_timeout;  /* seconds before SIGKILL; -1: the default */
   char *auto_remove[2];    /* --rm: node and the CLI script that runs `rm` (request.json autoRemove) */
   int auto_remove_argc;    /* 0: no --rm */
+  bool every_tcp; /* --checkpoint-tcp-established: dump and restore established connections */
   json_t *args;
   json_t *network; /* the CLI's CNI attachment (lib/network), shown in state.json as given */
   json_t *image;   /* `run IMAGE`: {id, name}, shown in state.json as given */

@@ -72,6 +72,7 @@ int request_read(struct err *e) {
     c->every_interval = num(every, "intervalMs", 0);
     c->every_keep = num(every, "keep", 0);
     c->every_leave_running = flag(every, "leaveRunning");
+    c->every_tcp = flag(every, "tcpEstablished");
   }
   /* a signal as runc kill takes it: a name (TERM, SIGTERM) or a number; else the default */
   c->stop_signal = str(r, "stopSignal");

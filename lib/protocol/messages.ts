@@ -50,6 +50,8 @@ export interface CheckpointRequest {
   tcpEstablished: boolean;
   fileLocks: boolean;
   keep: number | null;
+  /** a checkpoint the user named: --keep never prunes it (absent from older CLIs: false) */
+  pinned?: boolean;
 }
 
 /** What a checkpoint produced: its meta.json, where it is, and what --keep removed. */

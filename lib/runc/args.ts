@@ -35,8 +35,17 @@ export function buildDeleteArgs(id: string, force = false): string[] {
 }
 
 /** `exec [--tty] [--cwd D] [--env K=V]... [--user U:G] ID CMD...` */
-export function buildExecArgs(o: { id: string; args: string[]; tty?: boolean; cwd?: string | null; env?: string[]; user?: string | null }): string[] {
+export function buildExecArgs(o: {
+  id: string;
+  args: string[];
+  tty?: boolean;
+  cwd?: string | null;
+  env?: string[];
+  user?: string | null;
+  pidFile?: string;
+}): string[] {
   const a = ['exec'];
+  if (o.pidFile) a.push('--pid-file', o.pidFile);
   if (o.tty) a.push('--tty');
   if (o.cwd) a.push('--cwd', o.cwd);
   for (const e of o.env ?? []) a.push('--env', e);

@@ -221,6 +221,8 @@ export function parseRunRequest(value: unknown, source: string): RunRequest {
       intervalMs: int(c.intervalMs, 'checkpointEvery.intervalMs', 1000, REQUEST_LIMITS.durationMs),
       keep: int(c.keep, 'checkpointEvery.keep', 1, REQUEST_LIMITS.retries),
       leaveRunning: bool(c.leaveRunning, 'checkpointEvery.leaveRunning'),
+      // absent from older requests: no connections dumped
+      ...(bool(c.tcpEstablished, 'checkpointEvery.tcpEstablished', false) ? { tcpEstablished: true } : {}),
     };
     if (tty) throw bad('checkpointEvery', 'is set for a -t container');
   }

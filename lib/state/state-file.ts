@@ -114,6 +114,8 @@ export interface CheckpointSchedule {
   keep: number;
   /** false: each checkpoint stops the container and the shim restores it at once from that checkpoint. */
   leaveRunning: boolean;
+  /** --checkpoint-tcp-established: CRIU dumps and restores established TCP connections */
+  tcpEstablished?: boolean;
 }
 
 /** How a run of the container ended. */

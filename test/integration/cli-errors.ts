@@ -6,9 +6,9 @@ import { tempRoot } from '../fixtures/root.js';
 
 t.test('an unknown command is one line, with the suggestion on it', async (t) => {
   const { root } = tempRoot(t);
-  const r = await lrctl(root, ['rnu']);
+  const r = await lrctl(root, ['pss']);
   t.equal(r.exitCode, 2);
-  t.equal(r.stderr, "lrctl: unknown command 'rnu' (did you mean run?)\n");
+  t.equal(r.stderr, "lrctl: unknown command 'pss' (did you mean ps?)\n");
 });
 
 t.test('with several ids and --json, every failure is a JSON object; the last decides the code', async (t) => {

@@ -9,6 +9,7 @@ import {
   duSync,
   listCheckpoints,
   removeCheckpoint,
+  setPinned,
   tmpCheckpointPrefix,
   validateCheckpointName,
 } from '../../checkpoint/store.js';
@@ -42,6 +43,7 @@ interface CreateOptions {
   export?: string;
   withImage?: boolean;
   json?: boolean;
+  pin: boolean;
 }
 
 // The id of the image container `id` runs; EUSAGE for a --rootfs or --bundle container.
@@ -58,12 +60,13 @@ function createCommand(): Command {
     .argument('[name]', 'checkpoint name (default: cp-<UTC time>)')
     .option('--leave-running', 'keep the container running after the checkpoint')
     .option('--checkpoint-dir <dir>', 'write the checkpoint here instead of the container folder')
-    .option('--keep <n>', 'keep only the newest N checkpoints, once the new one is complete', parseCount(1))
+    .option('--keep <n>', 'keep only the newest N unpinned checkpoints, once the new one is complete (named ones are pinned)', parseCount(1))
+    .option('--no-pin', 'with a NAME: leave it unpinned, so a --keep may remove it like an auto-named one')
     .option('--tcp-established', 'checkpoint established TCP connections')
     .option('--file-locks', 'checkpoint file locks')
     .option('--export <file>', 'also write the checkpoint to one .tar.gz file (mode 0600), for restore --import')
     .option('--with-image', "with --export: put the container's image in the archive too, for a root that lacks it")
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the result as JSON, on one line')
     .action(async (id: string, nameArg: string | undefined, o: CreateOptions, cmd: Command) => {
       const { root } = globals(cmd);
       const name = validateCheckpointName(nameArg ?? defaultCheckpointName());
@@ -103,6 +106,8 @@ function createCommand(): Command {
               tcpEstablished: Boolean(o.tcpEstablished),
               fileLocks: Boolean(o.fileLocks),
               keep: o.keep ?? null,
+              // one the user named is kept out of any --keep (the CLI's or the schedule's)
+              pinned: nameArg !== undefined && o.pin,
             },
             CHECKPOINT_TIMEOUT_MS,
             shimProtocol(v.state),
@@ -128,7 +133,8 @@ function createCommand(): Command {
           }
         } else exportCheckpoint(result.path, exportFile);
       }
-      if (o.json) return printJson({ ...result, exported: exportFile });
+      // one line: a cron job's log gets one line per checkpoint
+      if (o.json) return void process.stdout.write(JSON.stringify({ ...result, exported: exportFile }) + '\n');
       process.stdout.write(name + '\n');
       if (process.stderr.isTTY)
         process.stderr.write(
@@ -186,11 +192,36 @@ function rmCommand(): Command {
     });
 }
 
+// checkpoint pin|unpin: moves checkpoints in or out of --keep's reach (a
+// scheduled one worth keeping, a named one that may now go)
+function pinCommand(pin: boolean): Command {
+  return new Command(pin ? 'pin' : 'unpin')
+    .description(pin ? 'pin checkpoints: no --keep removes them' : 'unpin checkpoints: --keep may remove them again')
+    .argument('<id>', 'container')
+    .argument('<name...>', pin ? 'checkpoints to pin' : 'checkpoints to unpin')
+    .option('--checkpoint-dir <dir>', 'the checkpoints are in this folder')
+    .action(async (id: string, names: string[], o: { checkpointDir?: string }, cmd: Command) => {
+      const { root } = globals(cmd);
+      const v = loadContainer(root, id);
+      const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
+      await withContainerLock(v.paths.dir, id, () =>
+        forEachId(names, async (name) => {
+          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === name))
+            throw noSuchCheckpoint(`no such checkpoint: ${name} (of container ${id})`);
+          setPinned(dir, name, pin);
+          process.stdout.write(name + '\n');
+        }),
+      );
+    });
+}
+
 /** `lrctl checkpoint` */
 export function checkpointCommand(): Command {
   return new Command('checkpoint')
-    .description('checkpoint containers with CRIU; list and remove checkpoints')
+    .description('checkpoint containers with CRIU; list, remove and pin checkpoints')
     .addCommand(createCommand(), { isDefault: true })
     .addCommand(lsCommand())
-    .addCommand(rmCommand());
+    .addCommand(rmCommand())
+    .addCommand(pinCommand(true))
+    .addCommand(pinCommand(false));
 }

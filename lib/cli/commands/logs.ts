@@ -16,13 +16,19 @@ export function logsCommand(): Command {
     .description("print a container's output; -f follows it until the container exits")
     .argument('<id>', 'container')
     .option('-f, --follow', 'follow the output (across rotations) until the container exits')
-    .option('--tail <n>', 'only the last N lines (read from the end of the log)', parseCount(0))
-    .option('--since <time>', 'only lines since an RFC3339 time or a duration ago (10s, 5m, 2h)', (v) => parseSince(v))
+    .option('-n, --tail <n>', 'only the last N lines (read from the end of the log)', parseCount(0))
+    .option(
+      '--since <time>',
+      'only lines since a time: RFC3339 (2026-11-29T10:00:00Z), a date (2026-11-29, local midnight), Unix seconds, or a duration ago (10s, 5m, 2h)',
+      (v) => parseSince(v),
+    )
+    .option('--until <time>', 'only lines before a time (same forms as --since); with -f, stop following then', (v) => parseSince(v))
     .option('-t, --timestamps', 'prefix each line with its RFC3339Nano timestamp')
-    .action(async (id: string, o: { follow?: boolean; tail?: number; since?: number; timestamps?: boolean }, cmd: Command) => {
+    .action(async (id: string, o: { follow?: boolean; tail?: number; since?: number; until?: number; timestamps?: boolean }, cmd: Command) => {
       const { root } = globals(cmd);
       const v = loadContainer(root, id);
       const isDone = () => {
+        if (o.until !== undefined && Date.now() >= o.until) return true;
         try {
           const now = loadContainer(root, id);
           return hasStopped(now) || now.health !== 'ok';
@@ -32,7 +38,8 @@ export function logsCommand(): Command {
       };
       const printer = new LogPrinter(o);
       const onSkipped = () => printer.note('logs -f fell behind the log rotation: some output may be missing here');
-      const from = o.tail !== undefined ? tailStart(v.paths.log, o.tail) : undefined;
+      // with --until, the last N lines before it are not the file's last N: read it all
+      const from = o.tail !== undefined && o.until === undefined ? tailStart(v.paths.log, o.tail) : undefined;
       await printer.printAll(readLog(v.paths.log, { from, isDone: o.follow ? isDone : undefined, onSkipped }));
     });
 }

@@ -114,6 +114,8 @@ export function psRows(root: string, all: boolean): PsRow[] {
         health: v.health,
         initAlive: v.initAlive,
         healthCheck: checked,
+        // a scheduled checkpoint that failed last time: it keeps failing until something changes
+        checkpointFailing: Boolean(s.lastScheduledCheckpoint?.error),
       }),
       state: status,
       // restarting: the init of the last run is gone, the next has not started

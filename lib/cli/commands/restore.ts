@@ -41,6 +41,8 @@ export function restoreCommand(): Command {
     .option('--ignore-static-ip', "with --import: take the network's next free address, not the checkpoint's (as podman restore)")
     .option('--tcp-established', 'restore established TCP connections (the checkpoint must have them): in place or with --import, not with --name')
     .option('--file-locks', 'restore file locks')
+    .option('--force', 'clone a --net host container beside its running original though it listens (both then listen on its ports)')
+    .option('--json', 'print {"id", "checkpoint"} on one line')
     .action(
       async (
         id: string,
@@ -58,6 +60,8 @@ export function restoreCommand(): Command {
           ip?: string;
           ignoreStaticIp?: boolean;
           volume: { source: string; target: string }[];
+          json?: boolean;
+          force?: boolean;
         },
         cmd: Command,
       ) => {
@@ -89,8 +93,13 @@ export function restoreCommand(): Command {
           ip: o.ip,
           ignoreStaticIp: o.ignoreStaticIp,
           binds: o.volume,
+          force: o.force,
         });
-        process.stdout.write(restored + '\n');
+        if (o.json) return void process.stdout.write(JSON.stringify(restored) + '\n');
+        // stdout stays the id alone (scripts read it); which checkpoint, on stderr
+        // (--import has said it already, on its line of what will run)
+        process.stdout.write(restored.id + '\n');
+        if (!o.import) process.stderr.write(`restored ${restored.id} from checkpoint ${restored.checkpoint}${o.name ? ` of ${id}` : ''}\n`);
       },
     );
 }

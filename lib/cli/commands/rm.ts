@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { unmountOverlay } from '../../bundle/overlay.js';
-import { noSuchContainer, runtimeError } from '../../errors.js';
+import { LrctlError, noSuchContainer, runtimeError } from '../../errors.js';
 import { teardownNetwork } from '../../network/attach.js';
 import { buildDeleteArgs } from '../../runc/args.js';
 import { runRunc } from '../../runc/runc.js';
@@ -74,7 +74,15 @@ export function rmCommand(): Command {
           }
           if (v) {
             const status = effectiveStatus(v);
-            if (!o.force) assertAccepts('rm', id, status);
+            if (!o.force) {
+              try {
+                assertAccepts('rm', id, status);
+              } catch (err) {
+                // the way out, as docker rm says: stop it first, or -f
+                if (err instanceof LrctlError) throw new LrctlError(err.code, `${err.message} (stop it first, or use rm -f)`);
+                throw err;
+              }
+            }
             if (!accepts('rm', status) || v.health === 'ok') {
               if (v.health === 'ok' || v.initAlive) {
                 await signalContainer(root, v, 'SIGKILL', true);

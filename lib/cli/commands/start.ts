@@ -28,7 +28,7 @@ export function startCommand(): Command {
         if (o.attach) throw usageError('--attach does not go with --checkpoint');
         await forEachId(
           ids,
-          async (id) => void process.stdout.write((await restoreContainer(root, { id, checkpoint: o.checkpoint!, checkpointDir: o.checkpointDir })) + '\n'),
+          async (id) => void process.stdout.write((await restoreContainer(root, { id, checkpoint: o.checkpoint!, checkpointDir: o.checkpointDir })).id + '\n'),
         );
         return;
       }

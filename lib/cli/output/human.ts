@@ -23,6 +23,8 @@ export function describeStatus(
     health: string;
     initAlive: boolean;
     healthCheck?: string | null;
+    /** the last scheduled checkpoint failed */
+    checkpointFailing?: boolean;
   },
   now = Date.now(),
 ): string {
@@ -32,8 +34,10 @@ export function describeStatus(
   // nobody reads its output pipes any more: what it writes is discarded
   if (v.health === 'lost') return `Up ${since(v.startedAt)} (shim lost: output discarded)`;
   switch (v.status) {
-    case 'running':
-      return `Up ${since(v.startedAt)}${v.healthCheck ? ` (${v.healthCheck})` : ''}`;
+    case 'running': {
+      const notes = [v.healthCheck, v.checkpointFailing ? 'checkpoint failing' : null].filter(Boolean);
+      return `Up ${since(v.startedAt)}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+    }
     case 'restarting':
       return `Restarting (${v.exitCode ?? '-'}) ${since(v.finishedAt)} ago`;
     case 'paused':

@@ -110,7 +110,12 @@ t.test('bad input: one line, documented code, nothing destroyed', async (t) => {
     oneLine(t, await lrctl(root, ['ps', '--bogus']), 2, "lrctl: unknown option '--bogus'");
   });
   await t.test('an operation the status does not allow', async (t) => {
-    oneLine(t, await lrctl(root, ['rm', 'keep']), 4, 'lrctl: cannot rm container keep: it is running; rm needs created, stopped or checkpointed');
+    oneLine(
+      t,
+      await lrctl(root, ['rm', 'keep']),
+      4,
+      'lrctl: cannot rm container keep: it is running; rm needs created, stopped or checkpointed (stop it first, or use rm -f)',
+    );
     oneLine(t, await lrctl(root, ['start', 'keep']), 4, 'lrctl: cannot start container keep: it is running; start needs created or stopped');
   });
   t.same(after(), before, 'nothing on disk changed');

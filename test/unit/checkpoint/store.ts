@@ -10,6 +10,7 @@ import {
   listCheckpoints,
   pruneCheckpoints,
   removeCheckpoint,
+  setPinned,
   tmpCheckpointPath,
   validateCheckpointName,
 } from '../../../dist/checkpoint/store.js';
@@ -74,4 +75,22 @@ t.test('pruning keeps the newest N of a container, and removal unlists first', a
   );
   removeCheckpoint(dir, 'c3');
   t.notOk(existsSync(join(dir, 'c3')));
+});
+
+t.test('pinned checkpoints are neither pruned nor counted; pin and unpin rewrite meta.json', async (t) => {
+  const dir = t.testdir({});
+  for (let i = 1; i <= 4; i++) put(dir, `c${i}`, { createdAt: `2026-01-01T00:00:0${i}.000Z`, ...(i === 1 ? { pinned: true } : {}) });
+  setPinned(dir, 'c2', true);
+  t.same(pruneCheckpoints(dir, 1, 'a'), ['c3'], 'the newest unpinned one is kept, pinned ones stay');
+  t.same(
+    listCheckpoints(dir).map((c) => [c.name, Boolean(c.pinned)]),
+    [
+      ['c1', true],
+      ['c2', true],
+      ['c4', false],
+    ],
+  );
+  setPinned(dir, 'c1', false);
+  t.notOk('pinned' in listCheckpoints(dir)[0], 'unpinned: the field is gone');
+  t.same(pruneCheckpoints(dir, 1, 'a'), ['c1']);
 });
