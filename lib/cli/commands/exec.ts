@@ -77,7 +77,7 @@ export function execCommand(): Command {
     .argument('<cmd...>', 'command and arguments')
     .option('-i, --interactive', 'pass this stdin to the process')
     .option('-t, --tty', 'allocate a pseudo-terminal')
-    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collectEnv, [])
+    .option('-e, --env <KEY[=VALUE]>', "set an environment variable (repeatable); KEY alone: the caller's value, skipped when unset", collectEnv, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <uid[:gid]>', 'numeric user (and group) to run as', parseUser)
     .passThroughOptions()
