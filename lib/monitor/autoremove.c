@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "diag.h"
 #include "monitor.h"
+#include "runc.h"
 #include "state.h"
 
 void autoremove_cancel(void) {
@@ -27,25 +28,9 @@ static void run_rm(int hold) {
   if (setsid() < 0) {
     /* already a group leader: it runs on in the monitor's session */
   }
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  signal(SIGPIPE, SIG_DFL);
-  signal(SIGHUP, SIG_DFL);
-  signal(SIGXFSZ, SIG_DFL);
-  int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (oom >= 0) {
-    if (write(oom, "0", 1) < 0) {
-      /* it runs with the monitor's score */
-    }
-    close(oom);
-  }
   /* stdio: /dev/null (the shim log goes with the folder); a failed rm leaves the container stopped, for lrctl rm */
-  for (int i = 0; i < 3; i++) {
-    int fd = open("/dev/null", i ? O_WRONLY : O_RDONLY);
-    if (fd < 0) _exit(126);
-    if (fd != i && (dup2(fd, i) < 0 || close(fd) < 0)) _exit(126);
-  }
+  const int devnull[3] = {-1, -1, -1};
+  child_setup(devnull, false);
   const char *argv[9];
   int k = 0;
   for (int i = 0; i < M.cfg.auto_remove_argc; i++) argv[k++] = M.cfg.auto_remove[i];

@@ -28,7 +28,7 @@ static void on_exit_of(int status, void *arg) {
 /* In the child, before exec: stdio from src (-1: /dev/null), no blocked or
  * ignored signals (the monitor blocks SIGCHLD for its signalfd, ignores
  * SIGPIPE), and the OOM score of an ordinary process, not the monitor's. */
-static void child_setup(const int src[3], bool own_group) {
+void child_setup(const int src[3], bool own_group) {
   if (own_group) setpgid(0, 0);
   sigset_t none;
   sigemptyset(&none);

@@ -18,6 +18,9 @@ struct call {
   long long log_offset;
 };
 
+/* In a forked child, before exec: stdio from src (-1: /dev/null), no blocked or
+ * ignored signals, an ordinary OOM score; own_group: a process group of its own. */
+void child_setup(const int src[3], bool own_group);
 /* Starts `bin args...` (for runc: with its global options) with stdin, stdout and
  * stderr from `fds` (-1: /dev/null; NULL: stdout to /dev/null and stderr captured). */
 int call_spawn(struct call *c, bool runc, const char *const *args, const int *fds, struct err *e);

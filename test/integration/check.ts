@@ -26,9 +26,10 @@ t.test('on a ready machine: one line per dependency, the network ones included',
   const lines = r.stdout.trimEnd().split('\n');
   t.same(
     lines.map((l) => l.split(':')[0]),
-    ['runc', 'criu', 'native addon', 'shim', 'cni plugins', 'iptables', 'ip', 'unshare', 'ip forwarding'],
+    ['runc', 'criu', 'native addon', 'shim', 'cni plugins', 'iptables', 'ip', 'unshare', 'ip forwarding', 'init (for run --init)'],
     'the items, in order',
   );
+  t.match(r.stdout, /^init \(for run --init\): \/\S+tini\S*/m, 'the init of run --init is found (setup.sh installs tini)');
   const cni = /^cni plugins: loopback, bridge, host-local, portmap, firewall \((.+)\)$/m.exec(r.stdout);
   t.ok(cni, 'the plugins line names the five plugins lrctl runs');
   t.ok(

@@ -171,48 +171,41 @@ function lsCommand(): Command {
     });
 }
 
-function rmCommand(): Command {
-  return new Command('rm')
-    .description('remove checkpoints of a container')
+// checkpoint rm|pin|unpin: `each` on every named checkpoint of the container, under its lock, printing each name
+function onEachCheckpoint(name: string, description: string, argHelp: string, each: (dir: string, name: string) => void): Command {
+  return new Command(name)
+    .description(description)
     .argument('<id>', 'container')
-    .argument('<name...>', 'checkpoints to remove')
+    .argument('<name...>', argHelp)
     .option('--checkpoint-dir <dir>', 'the checkpoints are in this folder')
     .action(async (id: string, names: string[], o: { checkpointDir?: string }, cmd: Command) => {
       const { root } = globals(cmd);
       const v = loadContainer(root, id);
       const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
       await withContainerLock(v.paths.dir, id, () =>
-        forEachId(names, async (name) => {
-          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === name))
-            throw noSuchCheckpoint(`no such checkpoint: ${name} (of container ${id})`);
-          removeCheckpoint(dir, name);
-          process.stdout.write(name + '\n');
+        forEachId(names, async (n) => {
+          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === n))
+            throw noSuchCheckpoint(`no such checkpoint: ${n} (of container ${id})`);
+          each(dir, n);
+          process.stdout.write(n + '\n');
         }),
       );
     });
 }
 
+function rmCommand(): Command {
+  return onEachCheckpoint('rm', 'remove checkpoints of a container', 'checkpoints to remove', removeCheckpoint);
+}
+
 // checkpoint pin|unpin: moves checkpoints in or out of --keep's reach (a
 // scheduled one worth keeping, a named one that may now go)
 function pinCommand(pin: boolean): Command {
-  return new Command(pin ? 'pin' : 'unpin')
-    .description(pin ? 'pin checkpoints: no --keep removes them' : 'unpin checkpoints: --keep may remove them again')
-    .argument('<id>', 'container')
-    .argument('<name...>', pin ? 'checkpoints to pin' : 'checkpoints to unpin')
-    .option('--checkpoint-dir <dir>', 'the checkpoints are in this folder')
-    .action(async (id: string, names: string[], o: { checkpointDir?: string }, cmd: Command) => {
-      const { root } = globals(cmd);
-      const v = loadContainer(root, id);
-      const dir = o.checkpointDir ? resolve(o.checkpointDir) : v.paths.checkpoints;
-      await withContainerLock(v.paths.dir, id, () =>
-        forEachId(names, async (name) => {
-          if (!listCheckpoints(dir, o.checkpointDir ? id : null).some((c) => c.name === name))
-            throw noSuchCheckpoint(`no such checkpoint: ${name} (of container ${id})`);
-          setPinned(dir, name, pin);
-          process.stdout.write(name + '\n');
-        }),
-      );
-    });
+  return onEachCheckpoint(
+    pin ? 'pin' : 'unpin',
+    pin ? 'pin checkpoints: no --keep removes them' : 'unpin checkpoints: --keep may remove them again',
+    pin ? 'checkpoints to pin' : 'checkpoints to unpin',
+    (dir, n) => setPinned(dir, n, pin),
+  );
 }
 
 /** `lrctl checkpoint` */

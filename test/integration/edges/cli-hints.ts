@@ -5,7 +5,7 @@ import { tempRoot } from '../../fixtures/root.js';
 
 t.test('an unknown command is never told it resembles one that changes state', async (t) => {
   const { root } = tempRoot(t);
-  for (const word of ['top', 'stats', 'port2', 'rnu', 'stat', 'kil', 'rn', 'pul', 'boo', 'creat', 'restor']) {
+  for (const word of ['tops', 'statz', 'stp', 'port2', 'rnu', 'stat', 'kil', 'rn', 'pul', 'boo', 'creat', 'restor']) {
     const r = await lrctl(root, [word]);
     t.equal(r.exitCode, 2, `${word}: EUSAGE`);
     const m = /did you mean (.*)\?\)/.exec(r.stderr);
@@ -35,7 +35,10 @@ t.test('an unknown command is never told it resembles one that changes state', a
         `${word}: not ${c}`,
       );
   }
-  t.equal((await lrctl(root, ['top'])).stderr, "lrctl: unknown command 'top'\n", 'top is not stop');
+  // top and stats are commands now: a near miss is offered them, never stop or start
+  t.equal((await lrctl(root, ['tops'])).stderr, "lrctl: unknown command 'tops' (did you mean top?)\n", 'tops is top, not stop');
+  t.equal((await lrctl(root, ['statz'])).stderr, "lrctl: unknown command 'statz' (did you mean stats?)\n", 'statz is stats, not start');
+  t.equal((await lrctl(root, ['stp'])).stderr, "lrctl: unknown command 'stp'\n", 'stp is not offered stop');
   t.equal((await lrctl(root, ['pss'])).stderr, "lrctl: unknown command 'pss' (did you mean ps?)\n", 'a read-only one is offered');
   t.equal((await lrctl(root, ['inspec'])).stderr, "lrctl: unknown command 'inspec' (did you mean inspect?)\n");
   t.equal((await lrctl(root, ['image', 'rmm'])).stderr, "lrctl: unknown command 'rmm'\n", 'subcommands too: rmm is not rm');
