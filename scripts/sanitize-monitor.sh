@@ -2,7 +2,8 @@
 # Builds the native monitor (lib/monitor -> build/lrctl-shim) with
 # AddressSanitizer, LeakSanitizer and UBSan, runs the integration tests that
 # exercise it hardest against that build (live restore, logs, logs that never
-# block, checkpoints, supervision, hostile control-socket input), then
+# block, checkpoints, supervision, hostile control-socket input, and the C added
+# for --rm, pinned checkpoints, --checkpoint-tcp-established and OOM counts), then
 # rebuilds the monitor as usual (also when something failed: trap EXIT).
 #
 # The monitor's stderr is /dev/null, so its sanitizers write reports to files:
@@ -83,7 +84,7 @@ if [ "$shim_exe" != "$repo/build/lrctl-shim" ]; then
 fi
 
 # shellcheck disable=SC2206 # word splitting of the override is the point
-tests=(${SANITIZE_MONITOR_TESTS:-test/integration/live-restore test/integration/logs.ts test/integration/logs-never-block.ts test/integration/checkpoint.ts test/integration/supervision test/integration/security/hostile-input.ts})
+tests=(${SANITIZE_MONITOR_TESTS:-test/integration/live-restore test/integration/logs.ts test/integration/logs-never-block.ts test/integration/checkpoint.ts test/integration/supervision test/integration/security/hostile-input.ts test/integration/lifecycle2/rm-and-stop-options.ts test/integration/edges/checkpoint-pin.ts test/integration/edges/checkpoint-every-tcp.ts test/integration/limits/limits.ts})
 # a sanitized monitor is slower: twice tap's usual per-file timeout
 tap_rc=0
 npx tap --disable-coverage --timeout=360 "${tests[@]}" || tap_rc=$?
