@@ -158,13 +158,14 @@ function lsCommand(): Command {
       const now = Date.now();
       process.stdout.write(
         renderTable(
-          ['NAME', 'CREATED', 'SIZE', 'CONTAINER', 'ROOTFS CHANGES'],
+          ['NAME', 'CREATED', 'SIZE', 'CONTAINER', 'ROOTFS CHANGES', 'PINNED'],
           all.map((c) => [
             c.name,
             `${humanDuration(now - Date.parse(c.createdAt))} ago`,
             humanSize(c.sizeBytes),
             c.failed ? 'stopped (failed: kept)' : c.leaveRunning ? 'left running' : 'stopped',
             c.rootfsDiff ? 'included' : '-',
+            c.pinned ? 'yes' : '-',
           ]),
         ),
       );

@@ -91,6 +91,10 @@ t.test('checkpoint pin and unpin move a checkpoint in and out of --keep', async 
   let left = await names(root, 'pp');
   t.equal(left.length, 2);
   t.match(left[0], { name: auto, pinned: true }, 'a pinned auto-named one stays');
+  const table = (await lrctl(root, ['checkpoint', 'ls', 'pp'])).stdout.split('\n');
+  t.match(table[0], /ROOTFS CHANGES\s+PINNED$/, 'the table has a PINNED column');
+  t.match(table.find((l) => l.startsWith(auto)) ?? '', /\s+yes$/, 'which says yes for the pinned one');
+  t.match(table.find((l) => l && !l.startsWith(auto) && !l.startsWith('NAME')) ?? '', /\s+-$/, 'and - for the other');
   t.equal((await lrctl(root, ['checkpoint', 'unpin', 'pp', auto])).exitCode, 0);
   t.equal((await lrctl(root, ['checkpoint', 'create', '--leave-running', '--keep', '1', 'pp'])).exitCode, 0);
   left = await names(root, 'pp');
