@@ -10,7 +10,7 @@
 // devices or FIFOs are made.
 import { spawn } from 'node:child_process';
 import { Command } from 'commander';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
@@ -226,7 +226,9 @@ async function fromContainer(root: string, id: string, src: string, dest: string
         await all(done, unpack(stream, d, top));
       } else if (contents) {
         if (st) throw usageError(`cannot copy a directory's contents to ${dest}: not a directory`);
-        mkdirSync(d);
+        // explicit: root runs this, and the umask may be 000 (the archive's own '.' entry may set it after)
+        mkdirSync(d, { mode: 0o755 });
+        chmodSync(d, 0o755);
         await all(done, unpack(stream, d, top));
       } else {
         if (dest.endsWith('/')) throw usageError(`no such directory: ${dest}`);
@@ -263,7 +265,8 @@ async function unpackInFiles(
     if (st && !st.isDirectory()) throw runtimeError(`not a directory: ${dest} (in container ${id})`);
     if (!st) {
       if (!lstatOrNull(dirname(dp))?.isDirectory()) throw runtimeError(`no such directory: ${posix.dirname(dest)} (in container ${id})`);
-      mkdirSync(dp);
+      mkdirSync(dp, { mode: 0o755 });
+      chmodSync(dp, 0o755);
     }
     return all(done, unpack(stream, dp, '.'));
   }
